@@ -1,0 +1,1 @@
+//! managedfields (to be written)
