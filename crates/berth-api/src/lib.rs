@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod managedfields;
 pub mod meta;
 pub mod names;
+pub mod openapi;
 pub mod patch;
 pub mod resource;
 pub mod schema;
