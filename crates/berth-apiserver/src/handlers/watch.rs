@@ -1,0 +1,224 @@
+//! Watch streams: chunked `{"type":..,"object":..}` lines, with selectors, bookmarks and timeouts.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::response::Response;
+use berth_api::resource::ResourceInfo;
+use berth_api::table;
+use berth_api::ApiError;
+use berth_store::{EventType, Revision, StoreError, WatchEvent, WatchStream};
+use bytes::{BufMut, Bytes, BytesMut};
+use http::{header, HeaderValue, StatusCode};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::read::{include_object, partial_metadata, Filter};
+use super::Ctx;
+use crate::query::Output;
+use crate::registry::{self, decode};
+use crate::route::ResourceRoute;
+
+/// How often a bookmark is sent when the client allows them.
+const BOOKMARK_EVERY: Duration = Duration::from_secs(30);
+/// Default watch length when the client gives no `timeoutSeconds` (upstream: 30–60 min).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// How one watch renders its events.
+struct Encoder {
+    info: &'static ResourceInfo,
+    output: Output,
+    include: table::IncludeObject,
+    sent_columns: bool,
+}
+
+impl Encoder {
+    fn line(&mut self, kind: &str, raw: &Bytes, decoded: Option<&Value>, now: jiff::Timestamp) -> Bytes {
+        let mut buf = BytesMut::with_capacity(raw.len() + 32);
+        buf.put_slice(b"{\"type\":\"");
+        buf.put_slice(kind.as_bytes());
+        buf.put_slice(b"\",\"object\":");
+        match self.output {
+            Output::Json => buf.put_slice(raw),
+            Output::Metadata | Output::Table => {
+                let owned;
+                let obj = match decoded {
+                    Some(o) => o,
+                    None => {
+                        owned = decode(raw).unwrap_or(Value::Null);
+                        &owned
+                    }
+                };
+                let v = if self.output == Output::Metadata {
+                    partial_metadata(obj)
+                } else {
+                    let t = table::table(
+                        self.info,
+                        std::slice::from_ref(obj),
+                        self.include,
+                        json!({"resourceVersion": berth_api::meta::resource_version(obj)}),
+                        now,
+                        !self.sent_columns,
+                    );
+                    self.sent_columns = true;
+                    t
+                };
+                buf.put_slice(&serde_json::to_vec(&v).unwrap_or_default());
+            }
+        }
+        buf.put_slice(b"}\n");
+        buf.freeze()
+    }
+
+    fn value_line(kind: &str, obj: &Value) -> Bytes {
+        let mut v = serde_json::to_vec(&json!({"type": kind, "object": obj})).unwrap_or_default();
+        v.push(b'\n');
+        Bytes::from(v)
+    }
+}
+
+/// Which event, if any, a change means for a filtered watch (upstream's watch-cache filtering).
+fn filtered_kind(ev: &WatchEvent, cur: bool, prev: bool) -> Option<&'static str> {
+    match ev.kind {
+        EventType::Added => cur.then_some("ADDED"),
+        EventType::Deleted => (cur || prev).then_some("DELETED"),
+        EventType::Modified => match (prev, cur) {
+            (true, true) => Some("MODIFIED"),
+            (false, true) => Some("ADDED"),
+            (true, false) => Some("DELETED"),
+            (false, false) => None,
+        },
+    }
+}
+
+fn kind_name(k: EventType) -> &'static str {
+    match k {
+        EventType::Added => "ADDED",
+        EventType::Modified => "MODIFIED",
+        EventType::Deleted => "DELETED",
+    }
+}
+
+/// GET with `watch=true`.
+pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> {
+    let info = rr.info;
+    let filter = Filter::from_ctx(ctx, info)?;
+    let prefix = registry::prefix(info, rr.namespace.as_deref());
+    let store = &ctx.api.registry.store;
+    let from = ctx.query.resource_version.as_deref().filter(|v| *v != "0");
+    let (initial, stream, start_rev): (Vec<(Bytes, Value)>, Result<WatchStream, StoreError>, Revision) = match from {
+        None => {
+            let (snap, stream) = store.list_and_watch(&prefix);
+            let mut items = Vec::new();
+            for (_, _, bytes) in snap.items {
+                let obj = decode(&bytes)?;
+                if filter.matches(info, &obj) {
+                    items.push((bytes, obj));
+                }
+            }
+            (items, Ok(stream), snap.revision)
+        }
+        Some(v) => {
+            let rev: Revision = v
+                .parse()
+                .map_err(|_| ApiError::BadRequest(format!("invalid resource version: {v:?}")))?;
+            (Vec::new(), store.watch(&prefix, rev), rev)
+        }
+    };
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    let mut enc = Encoder {
+        info,
+        output: ctx.output,
+        include: include_object(ctx),
+        sent_columns: false,
+    };
+    let clock = ctx.api.clock.clone();
+    let timeout = ctx
+        .query
+        .timeout_seconds
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let bookmarks = ctx.query.allow_watch_bookmarks;
+    let initial_end = ctx.query.send_initial_events && bookmarks;
+    let bookmark = move |rev: Revision, end: bool| {
+        let mut m = json!({"resourceVersion": rev.to_string()});
+        if end {
+            m["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        Encoder::value_line(
+            "BOOKMARK",
+            &json!({"kind": info.kind, "apiVersion": info.api_version(), "metadata": m}),
+        )
+    };
+    tokio::spawn(async move {
+        let now = clock.now();
+        for (bytes, obj) in &initial {
+            if tx.send(Ok(enc.line("ADDED", bytes, Some(obj), now))).await.is_err() {
+                return;
+            }
+        }
+        let mut last = start_rev;
+        if initial_end && tx.send(Ok(bookmark(last, true))).await.is_err() {
+            return;
+        }
+        let mut stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                let err = registry::store_error(info, "", e);
+                let _ = tx.send(Ok(Encoder::value_line("ERROR", &err.to_status()))).await;
+                return;
+            }
+        };
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut tick = tokio::time::interval(BOOKMARK_EVERY);
+        tick.tick().await;
+        loop {
+            let line = tokio::select! {
+                _ = &mut deadline => return,
+                _ = tick.tick(), if bookmarks => Some(bookmark(last, false)),
+                ev = stream.next() => match ev {
+                    None => return,
+                    Some(Err(e)) => {
+                        let err = registry::store_error(info, "", e);
+                        let _ = tx.send(Ok(Encoder::value_line("ERROR", &err.to_status()))).await;
+                        return;
+                    }
+                    Some(Ok(ev)) => {
+                        last = ev.revision;
+                        render(&mut enc, &filter, &ev, clock.now())
+                    }
+                },
+            };
+            if let Some(line) = line {
+                if tx.send(Ok(line)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let mut resp = Response::new(Body::from_stream(ReceiverStream::new(rx)));
+    *resp.status_mut() = StatusCode::OK;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+    Ok(resp)
+}
+
+fn render(enc: &mut Encoder, filter: &Filter, ev: &WatchEvent, now: jiff::Timestamp) -> Option<Bytes> {
+    let info = enc.info;
+    if filter.is_empty() {
+        return Some(enc.line(kind_name(ev.kind), &ev.value, None, now));
+    }
+    let obj = decode(&ev.value).ok()?;
+    let cur = filter.matches(info, &obj);
+    let prev = ev
+        .prev
+        .as_ref()
+        .and_then(|p| decode(p).ok())
+        .is_some_and(|p| filter.matches(info, &p));
+    let kind = filtered_kind(ev, cur, prev)?;
+    Some(enc.line(kind, &ev.value, Some(&obj), now))
+}

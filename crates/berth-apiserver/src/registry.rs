@@ -1,0 +1,407 @@
+//! The generic registry: objects of any kind over the store, with upstream's write semantics.
+//!
+//! Key layout: `/<group-resource>/<namespace>/<name>` for namespaced kinds and
+//! `/<group-resource>/<name>` for cluster-scoped ones. The value is the object's JSON with
+//! `metadata.resourceVersion` set to the revision of the write that stored it.
+
+use std::sync::Arc;
+
+use berth_api::resource::{self, ResourceInfo};
+use berth_api::status::Target;
+use berth_api::{meta, ApiError};
+use berth_store::{Encoder, Op, Precondition, Revision, Store, StoreError, Write};
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::clock::Clock;
+
+/// How many times a read-modify-write is retried on a conflict before giving up.
+const MAX_RETRIES: usize = 16;
+
+/// The store key of one object.
+pub fn key(info: &ResourceInfo, namespace: Option<&str>, name: &str) -> String {
+    match namespace.filter(|_| info.namespaced) {
+        Some(ns) => format!("/{}/{}/{}", info.group_resource(), ns, name),
+        None => format!("/{}/{}", info.group_resource(), name),
+    }
+}
+
+/// The store prefix of a list (one namespace, or all).
+pub fn prefix(info: &ResourceInfo, namespace: Option<&str>) -> String {
+    match namespace.filter(|_| info.namespaced) {
+        Some(ns) => format!("/{}/{}/", info.group_resource(), ns),
+        None => format!("/{}/", info.group_resource()),
+    }
+}
+
+/// The error target for an object.
+pub fn target(info: &ResourceInfo, name: &str) -> Target {
+    Target {
+        group_resource: info.group_resource(),
+        group: info.group.to_string(),
+        kind: info.kind.to_string(),
+        name: name.to_string(),
+    }
+}
+
+/// An encoder that stamps the assigned revision into `metadata.resourceVersion`.
+pub fn encoder(mut obj: Value) -> Encoder {
+    Box::new(move |rev: Revision| {
+        meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(rev.to_string()));
+        // Serializing a Value cannot fail: all keys are strings.
+        serde_json::to_vec(&obj).unwrap_or_default()
+    })
+}
+
+/// Parses stored bytes; the store only ever holds what `encoder` produced.
+pub fn decode(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::Internal(format!("stored object is corrupt: {e}")))
+}
+
+/// Maps a store error for `name` of `info` onto an API error.
+pub fn store_error(info: &ResourceInfo, name: &str, e: StoreError) -> ApiError {
+    match e {
+        StoreError::AlreadyExists { .. } => ApiError::AlreadyExists(target(info, name)),
+        StoreError::NotFound { .. } => ApiError::NotFound(target(info, name)),
+        StoreError::Conflict { .. } => conflict(info, name),
+        StoreError::Expired { requested, oldest } => {
+            ApiError::Gone(format!("too old resource version: {requested} ({oldest})"))
+        }
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// Upstream's optimistic-concurrency conflict.
+pub fn conflict(info: &ResourceInfo, name: &str) -> ApiError {
+    ApiError::Conflict {
+        target: target(info, name),
+        detail: "the object has been modified; please apply your changes to the latest version and try again".into(),
+    }
+}
+
+/// The propagation policy of a delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    Orphan,
+    Background,
+    Foreground,
+}
+
+/// The parts of `DeleteOptions` the registry acts on.
+#[derive(Debug, Clone, Default)]
+pub struct DeleteOptions {
+    pub propagation: Option<Propagation>,
+    pub grace_period_seconds: Option<i64>,
+    pub precondition_uid: Option<String>,
+    pub precondition_resource_version: Option<String>,
+    pub dry_run: bool,
+}
+
+/// What a delete did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deleted {
+    /// The object is gone; this is its last state.
+    Gone(Value),
+    /// The object remains, terminating (grace period or finalizers).
+    Pending(Value),
+}
+
+/// The generic registry.
+#[derive(Clone)]
+pub struct Registry {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Registry {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Registry { store, clock }
+    }
+
+    /// The current object and its revision.
+    pub fn get(&self, info: &ResourceInfo, ns: Option<&str>, name: &str) -> Result<(Revision, Value), ApiError> {
+        match self.store.get(&key(info, ns, name)) {
+            Some((rev, bytes)) => Ok((rev, decode(&bytes)?)),
+            None => Err(ApiError::NotFound(target(info, name))),
+        }
+    }
+
+    /// Raw bytes of the current object.
+    pub fn get_raw(&self, info: &ResourceInfo, ns: Option<&str>, name: &str) -> Option<(Revision, Bytes)> {
+        self.store.get(&key(info, ns, name))
+    }
+
+    /// Stores a new object; fails if the name is taken.
+    pub async fn create(&self, info: &ResourceInfo, obj: Value, dry_run: bool) -> Result<Value, ApiError> {
+        let name = meta::name(&obj).to_string();
+        let ns = meta::namespace(&obj).to_string();
+        let k = key(info, Some(&ns), &name);
+        if dry_run {
+            if self.store.get(&k).is_some() {
+                return Err(ApiError::AlreadyExists(target(info, &name)));
+            }
+            return Ok(obj);
+        }
+        let res = self
+            .store
+            .write(Write {
+                key: k,
+                precondition: Precondition::MustNotExist,
+                op: Op::Put(encoder(obj)),
+            })
+            .await
+            .map_err(|e| store_error(info, &name, e))?;
+        decode(&res.value)
+    }
+
+    /// Replaces the object stored at revision `expected` with `obj`. An object that is
+    /// terminating with no finalizers left and a zero grace period is removed instead,
+    /// as upstream's `ShouldDeleteDuringUpdate` does.
+    pub async fn replace(
+        &self,
+        info: &ResourceInfo,
+        old: &Value,
+        expected: Revision,
+        obj: Value,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
+        let name = meta::name(&obj).to_string();
+        let ns = meta::namespace(&obj).to_string();
+        let k = key(info, Some(&ns), &name);
+        let finalized = meta::is_deleting(&obj) && meta::finalizers(&obj).is_empty() && no_spec_finalizers(info, &obj);
+        let grace_zero = meta::metadata(old)
+            .and_then(|m| m.get("deletionGracePeriodSeconds"))
+            .and_then(Value::as_i64)
+            == Some(0);
+        if dry_run {
+            return Ok(obj);
+        }
+        let op = if finalized && grace_zero {
+            Op::Delete(encoder(obj))
+        } else {
+            Op::Put(encoder(obj))
+        };
+        let res = self
+            .store
+            .write(Write {
+                key: k,
+                precondition: Precondition::Revision(expected),
+                op,
+            })
+            .await
+            .map_err(|e| store_error(info, &name, e))?;
+        decode(&res.value)
+    }
+
+    /// Read-modify-write with retries on conflict: `f` gets the current object and returns the new one.
+    pub async fn update_with<F>(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        dry_run: bool,
+        mut f: F,
+    ) -> Result<Value, ApiError>
+    where
+        F: FnMut(&Value) -> Result<Value, ApiError>,
+    {
+        for _ in 0..MAX_RETRIES {
+            let (rev, cur) = self.get(info, ns, name)?;
+            let new = f(&cur)?;
+            if new == cur {
+                return Ok(cur);
+            }
+            match self.replace(info, &cur, rev, new, dry_run).await {
+                Err(ApiError::Conflict { .. }) => continue,
+                other => return other,
+            }
+        }
+        Err(conflict(info, name))
+    }
+
+    /// Deletes with upstream's semantics: preconditions, graceful deletion, finalizers and the
+    /// garbage-collection finalizers `orphan` / `foregroundDeletion`.
+    pub async fn delete(
+        &self,
+        info: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> Result<Deleted, ApiError> {
+        for _ in 0..MAX_RETRIES {
+            let (rev, cur) = self.get(info, ns, name)?;
+            check_preconditions(info, name, &cur, opts)?;
+            let plan = plan_delete(info, &cur, opts, self.clock.now());
+            let result = match plan {
+                DeletePlan::Remove => {
+                    if opts.dry_run {
+                        return Ok(Deleted::Gone(cur));
+                    }
+                    self.store
+                        .write(Write {
+                            key: key(info, ns, name),
+                            precondition: Precondition::Revision(rev),
+                            op: Op::Delete(encoder(cur.clone())),
+                        })
+                        .await
+                        .map(|r| decode(&r.value).map(Deleted::Gone))
+                }
+                DeletePlan::Unchanged => return Ok(Deleted::Pending(cur)),
+                DeletePlan::Update(new) => {
+                    if opts.dry_run {
+                        return Ok(Deleted::Pending(new));
+                    }
+                    self.store
+                        .write(Write {
+                            key: key(info, ns, name),
+                            precondition: Precondition::Revision(rev),
+                            op: Op::Put(encoder(new)),
+                        })
+                        .await
+                        .map(|r| decode(&r.value).map(Deleted::Pending))
+                }
+            };
+            match result {
+                Ok(done) => return done,
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(store_error(info, name, e)),
+            }
+        }
+        Err(conflict(info, name))
+    }
+
+    /// Whether a namespace exists and is not terminating.
+    pub fn check_namespace_open(&self, ns: &str) -> Result<(), ApiError> {
+        let Some(info) = resource::lookup("", "v1", "namespaces") else {
+            return Ok(());
+        };
+        match self.get(info, None, ns) {
+            Ok((_, obj)) if meta::is_deleting(&obj) => Err(ApiError::Forbidden(format!(
+                "unable to create new content in namespace {ns} because it is being terminated"
+            ))),
+            Ok(_) => Ok(()),
+            Err(ApiError::NotFound(_)) => Err(ApiError::NotFound(target(info, ns))),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn no_spec_finalizers(info: &ResourceInfo, obj: &Value) -> bool {
+    info.kind != "Namespace"
+        || obj
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_none_or(|a| a.is_empty())
+}
+
+fn check_preconditions(info: &ResourceInfo, name: &str, cur: &Value, opts: &DeleteOptions) -> Result<(), ApiError> {
+    if let Some(uid) = &opts.precondition_uid {
+        if uid != meta::uid(cur) {
+            return Err(ApiError::Conflict {
+                target: target(info, name),
+                detail: format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    meta::uid(cur)
+                ),
+            });
+        }
+    }
+    if let Some(rv) = &opts.precondition_resource_version {
+        if rv != meta::resource_version(cur) {
+            return Err(ApiError::Conflict {
+                target: target(info, name),
+                detail: format!(
+                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                    meta::resource_version(cur)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What a delete request does to the current object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeletePlan {
+    /// Remove it from the store now.
+    Remove,
+    /// Store this terminating version (deletionTimestamp, grace, finalizers).
+    Update(Value),
+    /// Already terminating and nothing to shorten: answer with the object as it is.
+    Unchanged,
+}
+
+const ORPHAN: &str = "orphan";
+const FOREGROUND: &str = "foregroundDeletion";
+
+/// Pure decision of a delete (upstream `BeforeDelete` + `deletionFinalizersForGarbageCollection`).
+pub fn plan_delete(info: &ResourceInfo, cur: &Value, opts: &DeleteOptions, now: jiff::Timestamp) -> DeletePlan {
+    let mut new = cur.clone();
+    let mut finalizers = meta::finalizers(cur);
+    // Garbage-collection finalizers follow an explicit propagation policy.
+    match opts.propagation {
+        Some(Propagation::Orphan) => {
+            finalizers.retain(|f| f != FOREGROUND);
+            if !finalizers.iter().any(|f| f == ORPHAN) {
+                finalizers.push(ORPHAN.into());
+            }
+        }
+        Some(Propagation::Foreground) => {
+            finalizers.retain(|f| f != ORPHAN);
+            if !finalizers.iter().any(|f| f == FOREGROUND) {
+                finalizers.push(FOREGROUND.into());
+            }
+        }
+        Some(Propagation::Background) => finalizers.retain(|f| f != ORPHAN && f != FOREGROUND),
+        None => {}
+    }
+    let already = meta::is_deleting(cur);
+    let old_grace = meta::metadata(cur)
+        .and_then(|m| m.get("deletionGracePeriodSeconds"))
+        .and_then(Value::as_i64);
+    let grace = berth_api::strategy::graceful_delete_period(info, cur, opts.grace_period_seconds).unwrap_or(0);
+    let spec_finalizers = !no_spec_finalizers(info, cur);
+
+    if finalizers.is_empty() && !spec_finalizers && grace == 0 {
+        return DeletePlan::Remove;
+    }
+    let m = meta::metadata_mut(&mut new);
+    if finalizers.is_empty() {
+        m.remove("finalizers");
+    } else {
+        m.insert("finalizers".into(), json!(finalizers));
+    }
+    if already {
+        // A later delete may only shorten the grace period.
+        match old_grace {
+            Some(old) if grace < old => {
+                let ts = now + jiff::SignedDuration::from_secs(grace);
+                m.insert("deletionTimestamp".into(), json!(crate::clock::format(ts)));
+                m.insert("deletionGracePeriodSeconds".into(), json!(grace));
+                if grace == 0 && finalizers.is_empty() && !spec_finalizers {
+                    return DeletePlan::Remove;
+                }
+            }
+            _ => {}
+        }
+    } else {
+        let ts = now + jiff::SignedDuration::from_secs(grace);
+        m.insert("deletionTimestamp".into(), json!(crate::clock::format(ts)));
+        m.insert("deletionGracePeriodSeconds".into(), json!(grace));
+        if info.kind == "Namespace" {
+            if let Some(st) = new.get_mut("status").and_then(Value::as_object_mut) {
+                st.insert("phase".into(), json!("Terminating"));
+            } else {
+                new["status"] = json!({"phase": "Terminating"});
+            }
+        }
+    }
+    if &new == cur {
+        DeletePlan::Unchanged
+    } else {
+        DeletePlan::Update(new)
+    }
+}
+
+#[cfg(test)]
+mod tests;

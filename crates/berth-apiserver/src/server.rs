@@ -1,0 +1,290 @@
+//! The HTTPS server: TLS with optional client certificates, the accept loop, bootstrap and shutdown.
+
+use std::collections::HashSet;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use berth_api::resource;
+use berth_api::strategy::{self, FieldValidation};
+use berth_api::{meta, ApiError, Cause};
+use berth_store::{RedbBackend, Store, StoreConfig};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::service::TowerToHyperService;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+use crate::clock::{self, Clock, SystemClock};
+use crate::metrics::Metrics;
+use crate::pki;
+use crate::registry::{self, Registry};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("creating data dir {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Pki(#[from] pki::PkiError),
+    #[error("opening the store: {0}")]
+    Store(#[from] berth_store::StoreError),
+    #[error("tls configuration: {0}")]
+    Tls(String),
+    #[error("listening on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("bootstrapping {what}: {source}")]
+    Bootstrap { what: String, source: ApiError },
+}
+
+/// Per-connection facts, put into every request's extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub authenticated: bool,
+}
+
+/// Configuration of one server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+}
+
+/// Shared state of the API server.
+pub struct Api {
+    pub registry: Registry,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Metrics,
+    ready: AtomicBool,
+    cluster_ips: Mutex<HashSet<Ipv4Addr>>,
+}
+
+/// The service network: 10.96.0.0/16; 10.96.0.1 is the `kubernetes` Service.
+const SERVICE_NET: [u8; 2] = [10, 96];
+
+impl Api {
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Gives a Service a cluster IP (unless headless or already set and free).
+    pub fn allocate_cluster_ip(&self, svc: &mut Value) -> Result<(), ApiError> {
+        let ty = svc.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP");
+        if ty == "ExternalName" {
+            return Ok(());
+        }
+        let requested = svc.pointer("/spec/clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
+        if requested == "None" {
+            svc["spec"]["clusterIPs"] = json!(["None"]);
+            return Ok(());
+        }
+        let mut used = self.cluster_ips.lock().unwrap_or_else(|p| p.into_inner());
+        let ip = if requested.is_empty() {
+            let seed = uuid::Uuid::new_v4().as_u128();
+            (0..65_534u32)
+                .map(|i| ((seed as u32).wrapping_add(i) % 65_533) + 2)
+                .map(|n| Ipv4Addr::new(SERVICE_NET[0], SERVICE_NET[1], (n >> 8) as u8, n as u8))
+                .find(|ip| !used.contains(ip))
+                .ok_or_else(|| ApiError::Internal("failed to allocate a serviceIP: range is full".into()))?
+        } else {
+            let ip: Ipv4Addr = requested.parse().map_err(|_| invalid_ip(svc, &requested, "must be a valid IP address"))?;
+            let o = ip.octets();
+            if o[0] != SERVICE_NET[0] || o[1] != SERVICE_NET[1] {
+                return Err(invalid_ip(svc, &requested, "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/16"));
+            }
+            if used.contains(&ip) {
+                return Err(invalid_ip(svc, &requested, "provided IP is already allocated"));
+            }
+            ip
+        };
+        used.insert(ip);
+        svc["spec"]["clusterIP"] = json!(ip.to_string());
+        svc["spec"]["clusterIPs"] = json!([ip.to_string()]);
+        Ok(())
+    }
+}
+
+fn invalid_ip(svc: &Value, ip: &str, detail: &str) -> ApiError {
+    let info = resource::lookup("", "v1", "services").expect("services are served");
+    ApiError::Invalid {
+        target: registry::target(info, meta::name(svc)),
+        causes: vec![Cause::invalid("spec.clusterIPs", &json!(ip), detail)],
+    }
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub kubeconfig_path: PathBuf,
+    pub api: Arc<Api>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Stops accepting, and waits for the accept loop to end.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}
+
+fn tls_config(p: &pki::Pki) -> Result<rustls::ServerConfig, StartError> {
+    let err = |e: &dyn std::fmt::Display| StartError::Tls(e.to_string());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(p.server_cert_pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .map_err(|e| err(&e))?;
+    let key = PrivateKeyDer::from_pem_slice(p.server_key_pem.as_bytes()).map_err(|e| err(&e))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(p.ca_pem.as_bytes()) {
+        roots.add(c.map_err(|e| err(&e))?).map_err(|e| err(&e))?;
+    }
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .allow_unauthenticated()
+        .build()
+        .map_err(|e| err(&e))?;
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| err(&e))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)
+        .map_err(|e| err(&e))?;
+    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(cfg)
+}
+
+fn ensure_dir(path: &Path) -> Result<(), StartError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|source| StartError::DataDir {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Starts the API server: PKI, store, listener, bootstrap objects, then serves until shut down.
+pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
+    ensure_dir(&cfg.data_dir)?;
+    let pki = pki::ensure(&cfg.data_dir, cfg.listen)?;
+    let tls = TlsAcceptor::from(Arc::new(tls_config(&pki)?));
+    let backend = RedbBackend::open(&cfg.data_dir.join("store.redb"))?;
+    let store = Store::open(Arc::new(backend), StoreConfig::default())?;
+    let listener = TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: cfg.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: cfg.listen, source })?;
+    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+    let url = if addr.is_ipv6() && !addr.ip().is_unspecified() {
+        format!("https://[{host}]:{}", addr.port())
+    } else {
+        format!("https://{host}:{}", addr.port())
+    };
+    let kubeconfig_path = cfg.data_dir.join("admin.kubeconfig");
+    pki::write_private(&kubeconfig_path, pki::kubeconfig(&pki, &url).as_bytes(), 0o600)?;
+
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let api = Arc::new(Api {
+        registry: Registry::new(store, clock.clone()),
+        clock,
+        metrics: Metrics::default(),
+        ready: AtomicBool::new(false),
+        cluster_ips: Mutex::new(HashSet::new()),
+    });
+    bootstrap(&api).await?;
+    api.ready.store(true, Ordering::Release);
+
+    let router: Router = Router::new()
+        .fallback(crate::handlers::dispatch)
+        .with_state(api.clone());
+    let (shutdown, mut stop) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        loop {
+            let (tcp, _) = tokio::select! {
+                _ = stop.changed() => break,
+                r = listener.accept() => match r {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        continue;
+                    }
+                },
+            };
+            let _ = tcp.set_nodelay(true);
+            let tls = tls.clone();
+            let router = router.clone();
+            let mut stop = stop.clone();
+            tokio::spawn(async move {
+                let Ok(stream) = tls.accept(tcp).await else { return };
+                let authenticated = stream.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
+                let svc = router.layer(axum::Extension(Peer { authenticated }));
+                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
+                tokio::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = stop.changed() => conn.as_mut().graceful_shutdown(),
+                }
+            });
+        }
+    });
+    Ok(Server { addr, kubeconfig_path, api, shutdown, task })
+}
+
+/// Creates what every cluster has: the four system namespaces and the `kubernetes` Service.
+async fn bootstrap(api: &Api) -> Result<(), StartError> {
+    // Remember the cluster IPs already in use.
+    if let Some(svc_info) = resource::lookup("", "v1", "services") {
+        let snap = api.registry.store.list(&registry::prefix(svc_info, None));
+        let mut used = api.cluster_ips.lock().unwrap_or_else(|p| p.into_inner());
+        for (_, _, b) in snap.items {
+            if let Some(ip) = registry::decode(&b)
+                .ok()
+                .and_then(|v| v.pointer("/spec/clusterIP").and_then(Value::as_str).and_then(|s| s.parse().ok()))
+            {
+                used.insert(ip);
+            }
+        }
+    }
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        ensure_object(api, "", "namespaces", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})).await?;
+    }
+    ensure_object(
+        api,
+        "",
+        "services",
+        json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}}),
+    )
+    .await
+}
+
+async fn ensure_object(api: &Api, group: &str, plural: &str, body: Value) -> Result<(), StartError> {
+    let Some(info) = resource::lookup(group, "v1", plural) else { return Ok(()) };
+    let name = meta::name(&body).to_string();
+    let ns = meta::namespace(&body).to_string();
+    let fail = |source| StartError::Bootstrap { what: format!("{plural}/{name}"), source };
+    if api.registry.get_raw(info, Some(&ns), &name).is_some() {
+        return Ok(());
+    }
+    let mut obj = strategy::prepare_create(info, body, FieldValidation::Strict).map_err(fail)?.object;
+    {
+        let m = meta::metadata_mut(&mut obj);
+        m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+        m.insert("creationTimestamp".into(), json!(clock::format(api.clock.now())));
+    }
+    if info.kind == "Service" {
+        api.allocate_cluster_ip(&mut obj).map_err(fail)?;
+    }
+    api.registry.create(info, obj, false).await.map_err(fail)?;
+    Ok(())
+}
