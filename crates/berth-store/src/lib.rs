@@ -7,14 +7,16 @@
 //!
 //! Architecture Invariant: the writer (one thread) is the only place that assigns revisions.
 //! A write is acknowledged only after the backend has made it durable; concurrent writes are
-//! group-committed into one backend transaction.
+//! group-committed into one backend transaction. Reads and watches are served from memory only.
 
 mod backend;
 mod error;
+mod plan;
 mod store;
 mod watch;
+mod writer;
 
-pub use backend::{Backend, MemoryBackend, Mutation, RedbBackend};
+pub use backend::{Backend, Loaded, MemoryBackend, Mutation, RedbBackend};
 pub use error::StoreError;
 pub use store::{Encoder, Op, Precondition, Snapshot, Store, StoreConfig, Write, WriteResult};
 pub use watch::{EventType, WatchEvent, WatchStream};

@@ -1,0 +1,9 @@
+//! Black-box tests of the store: writes and preconditions, watches, properties, restarts, crashes.
+
+mod common;
+mod crash;
+mod props;
+mod reopen;
+mod throughput;
+mod watches;
+mod writes;
