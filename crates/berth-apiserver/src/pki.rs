@@ -79,6 +79,10 @@ pub fn write_private(path: &Path, contents: &[u8], mode: u32) -> Result<(), PkiE
     fs::rename(&tmp, path).map_err(err)
 }
 
+fn gen<T>(what: &'static str, r: Result<T, rcgen::Error>) -> Result<T, PkiError> {
+    r.map_err(|source| PkiError::Generate { what, source })
+}
+
 /// Loads the PKI under `dir/pki`, generating what is missing, and issues a serving certificate for `listen`.
 pub fn ensure(dir: &Path, listen: SocketAddr) -> Result<Pki, PkiError> {
     let pki = dir.join("pki");
@@ -86,7 +90,6 @@ pub fn ensure(dir: &Path, listen: SocketAddr) -> Result<Pki, PkiError> {
         path: pki.clone(),
         source,
     })?;
-    let gen = |what, r: Result<_, rcgen::Error>| r.map_err(|source| PkiError::Generate { what, source });
 
     let (ca_crt, ca_key) = (pki.join("ca.crt"), pki.join("ca.key"));
     let (admin_crt, admin_key) = (pki.join("admin.crt"), pki.join("admin.key"));

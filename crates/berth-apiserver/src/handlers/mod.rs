@@ -29,7 +29,6 @@ pub struct Ctx {
     pub method: Method,
     pub query: Query,
     pub output: Output,
-    pub accept: Option<String>,
     pub content_type: Option<String>,
     pub user_agent: String,
 }
@@ -105,13 +104,10 @@ async fn dispatch_inner(api: Arc<Api>, req: Request) -> Response {
     if !authenticated {
         return error_response(&ApiError::Unauthorized);
     }
-    let header_str = |h: header::HeaderName| {
-        req.headers()
-            .get(h)
-            .and_then(|v| v.to_str().ok())
-            .map(String::from)
-    };
-    let accept = header_str(header::ACCEPT);
+    let headers = req.headers();
+    let accept = header_value(headers, header::ACCEPT);
+    let content_type = header_value(headers, header::CONTENT_TYPE);
+    let user_agent = header_value(headers, header::USER_AGENT).unwrap_or_default();
     let query = match query::parse(req.uri().query()) {
         Ok(q) => q,
         Err(e) => return error_response(&e),
@@ -174,9 +170,8 @@ async fn dispatch_inner(api: Arc<Api>, req: Request) -> Response {
                 method: req.method().clone(),
                 query,
                 output,
-                accept,
-                content_type: header_str(header::CONTENT_TYPE),
-                user_agent: header_str(header::USER_AGENT).unwrap_or_default(),
+                content_type,
+                user_agent,
             };
             match resource(ctx, rr, req).await {
                 Ok(resp) => resp,
@@ -184,6 +179,10 @@ async fn dispatch_inner(api: Arc<Api>, req: Request) -> Response {
             }
         }
     }
+}
+
+fn header_value(headers: &http::HeaderMap, h: header::HeaderName) -> Option<String> {
+    headers.get(h).and_then(|v| v.to_str().ok()).map(String::from)
 }
 
 /// `/version`, with minor 32 so that the kubectl dispatcher runs kubectl 1.32.

@@ -1,0 +1,55 @@
+//! `berth up`: the all-in-one process (API server now; controllers and node as they land).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use berth_apiserver::ServerConfig;
+
+#[derive(clap::Args)]
+pub struct UpArgs {
+    /// Where the store, PKI and kubeconfig live.
+    #[arg(long, env = "BERTH_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address of the HTTPS API server (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:6443", env = "BERTH_LISTEN")]
+    listen: SocketAddr,
+}
+
+pub fn run(args: UpArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let data_dir = args.data_dir.unwrap_or_else(super::default_data_dir);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let server = berth_apiserver::start(ServerConfig { data_dir: data_dir.clone(), listen: args.listen })
+            .await
+            .with_context(|| format!("starting the API server with data dir {}", data_dir.display()))?;
+        tracing::info!(
+            addr = %server.addr,
+            kubeconfig = %server.kubeconfig_path.display(),
+            ready_ms = started.elapsed().as_millis() as u64,
+            "berth is up"
+        );
+        // The line tests and users wait for: where to connect.
+        println!("berth is up: https://{} (KUBECONFIG={})", server.addr, server.kubeconfig_path.display());
+        wait_for_signal().await?;
+        tracing::info!("shutting down");
+        server.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}
