@@ -120,11 +120,23 @@ impl Schemas {
         for (name, gvk) in self.gvks {
             if let Some(Value::Object(schema)) = defs.get_mut(&name) {
                 schema.insert("x-kubernetes-group-version-kind".into(), gvk);
+                drop_required_metadata(schema);
             }
         }
         defs.extend(self.extra);
         let mut sorted: Vec<(String, Value)> = defs.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
         sorted.into_iter().collect()
+    }
+}
+
+/// k8s-openapi marks `metadata` required because its Rust field is not an `Option`; upstream's
+/// schemas never require it, and a client validating against ours must not either.
+fn drop_required_metadata(schema: &mut Map<String, Value>) {
+    if let Some(Value::Array(required)) = schema.get_mut("required") {
+        required.retain(|r| r != "metadata");
+        if required.is_empty() {
+            schema.remove("required");
+        }
     }
 }

@@ -1,3 +1,5 @@
+//! Tests for the OpenAPI index and documents: shape, refs, and what kubectl looks for.
+
 use serde_json::Value;
 
 use super::*;
@@ -146,6 +148,8 @@ fn kind_schemas_are_real_and_carry_their_gvk() {
         serde_json::json!({"group": "apps", "version": "v1", "kind": "StatefulSet"})
     );
     assert!(sts["properties"]["spec"].is_object());
+    // k8s-openapi requires metadata because its Rust field is not optional; upstream does not.
+    assert!(sts.get("required").is_none(), "{}", sts["required"]);
     let spec = &doc["components"]["schemas"]["io.k8s.api.apps.v1.StatefulSetSpec"];
     assert!(spec["properties"]["replicas"].is_object());
     assert!(doc["components"]["schemas"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"].is_object());

@@ -1,3 +1,5 @@
+//! Tests for label and field selectors: upstream messages, matching, and Display round trips.
+
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 

@@ -1,3 +1,5 @@
+//! Tests for Table columns and cells, kind by kind, against upstream's printer output.
+
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
