@@ -10,15 +10,27 @@ fn query(name: &str, description: &str, schema: Value) -> Value {
 }
 
 fn string_query(name: &str, description: &str) -> Value {
-    query(name, description, json!({"type": "string", "uniqueItems": true}))
+    query(
+        name,
+        description,
+        json!({"type": "string", "uniqueItems": true}),
+    )
 }
 
 fn bool_query(name: &str, description: &str) -> Value {
-    query(name, description, json!({"type": "boolean", "uniqueItems": true}))
+    query(
+        name,
+        description,
+        json!({"type": "boolean", "uniqueItems": true}),
+    )
 }
 
 fn int_query(name: &str, description: &str) -> Value {
-    query(name, description, json!({"type": "integer", "uniqueItems": true}))
+    query(
+        name,
+        description,
+        json!({"type": "integer", "uniqueItems": true}),
+    )
 }
 
 fn path_param(name: &str, description: &str) -> Value {
@@ -120,8 +132,14 @@ fn op(ctx: &Ctx<'_>, verb: &str, id: String, action: &str, gvk: &Value) -> Map<S
         Some(g) => g,
     };
     let mut m = Map::new();
-    m.insert("tags".into(), json!([format!("{group_tag}_{}", ctx.info.version)]));
-    m.insert("description".into(), json!(format!("{verb} {}", ctx.info.kind)));
+    m.insert(
+        "tags".into(),
+        json!([format!("{group_tag}_{}", ctx.info.version)]),
+    );
+    m.insert(
+        "description".into(),
+        json!(format!("{verb} {}", ctx.info.kind)),
+    );
     m.insert("operationId".into(), json!(id));
     m.insert("x-kubernetes-action".into(), json!(action));
     m.insert("x-kubernetes-group-version-kind".into(), gvk.clone());
@@ -138,12 +156,20 @@ fn patch_op(ctx: &Ctx<'_>, id: String, gvk: &Value, body_ref: &str, patch_ref: &
     let m = op(ctx, "partially update the specified", id, "patch", gvk);
     let m = with(m, "parameters", json!([dry_run(), field_manager(true), field_validation(),
         bool_query("force", "Force is going to \"force\" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.")]));
-    let m = with(m, "requestBody", json!({"required": true, "content": {
-        "application/json-patch+json": patch_schema,
-        "application/merge-patch+json": patch_schema,
-        "application/apply-patch+yaml": patch_schema,
-    }}));
-    Value::Object(with(m, "responses", json!({"200": response(body_ref), "201": response(body_ref), "401": {"description": "Unauthorized"}})))
+    let m = with(
+        m,
+        "requestBody",
+        json!({"required": true, "content": {
+            "application/json-patch+json": patch_schema,
+            "application/merge-patch+json": patch_schema,
+            "application/apply-patch+yaml": patch_schema,
+        }}),
+    );
+    Value::Object(with(
+        m,
+        "responses",
+        json!({"200": response(body_ref), "201": response(body_ref), "401": {"description": "Unauthorized"}}),
+    ))
 }
 
 fn write_params() -> Value {
@@ -151,11 +177,17 @@ fn write_params() -> Value {
 }
 
 /// Adds every path of one resource.
-pub(super) fn add_resource(paths: &mut Map<String, Value>, info: &ResourceInfo, schemas: &mut Schemas) {
+pub(super) fn add_resource(
+    paths: &mut Map<String, Value>,
+    info: &ResourceInfo,
+    schemas: &mut Schemas,
+) {
     let Some(kind_ref) = schemas.kind(info.group, info.version, info.kind) else {
         return;
     };
-    let list_ref = schemas.list(info.group, info.version, info.kind).unwrap_or_default();
+    let list_ref = schemas
+        .list(info.group, info.version, info.kind)
+        .unwrap_or_default();
     let status_ref = schemas.status();
     let delete_ref = schemas.delete_options();
     let watch_ref = schemas.watch_event();
@@ -170,7 +202,10 @@ pub(super) fn add_resource(paths: &mut Map<String, Value>, info: &ResourceInfo, 
         (
             "/namespaces/{namespace}".to_string(),
             "Namespaced",
-            vec![path_param("namespace", "object name and auth scope, such as for teams and projects")],
+            vec![path_param(
+                "namespace",
+                "object name and auth scope, such as for teams and projects",
+            )],
         )
     } else {
         (String::new(), "", Vec::new())
@@ -186,42 +221,177 @@ pub(super) fn add_resource(paths: &mut Map<String, Value>, info: &ResourceInfo, 
 
     // Collection.
     let mut collection = Map::new();
-    let list = with(op(&ctx, "list or watch objects of kind", format!("list{p}{ns_id}{k}"), "list", gvk), "parameters", json!(list_params()));
-    collection.insert("get".into(), Value::Object(with(list, "responses", json!({"200": list_response.clone()}))));
-    let create = with(op(&ctx, "create a", format!("create{p}{ns_id}{k}"), "post", gvk), "parameters", write_params());
-    let create = with(create, "requestBody", json!({"required": true, "content": json_content(&kind_ref)}));
-    collection.insert("post".into(), Value::Object(with(create, "responses", json!({
-        "200": response(&kind_ref), "201": response(&kind_ref), "202": response(&kind_ref)}))));
+    let list = with(
+        op(
+            &ctx,
+            "list or watch objects of kind",
+            format!("list{p}{ns_id}{k}"),
+            "list",
+            gvk,
+        ),
+        "parameters",
+        json!(list_params()),
+    );
+    collection.insert(
+        "get".into(),
+        Value::Object(with(
+            list,
+            "responses",
+            json!({"200": list_response.clone()}),
+        )),
+    );
+    let create = with(
+        op(
+            &ctx,
+            "create a",
+            format!("create{p}{ns_id}{k}"),
+            "post",
+            gvk,
+        ),
+        "parameters",
+        write_params(),
+    );
+    let create = with(
+        create,
+        "requestBody",
+        json!({"required": true, "content": json_content(&kind_ref)}),
+    );
+    collection.insert(
+        "post".into(),
+        Value::Object(with(
+            create,
+            "responses",
+            json!({
+        "200": response(&kind_ref), "201": response(&kind_ref), "202": response(&kind_ref)}),
+        )),
+    );
     let mut dc_params = delete_params();
-    dc_params.extend(list_params().into_iter().filter(|p| p["name"] != "watch" && p["name"] != "allowWatchBookmarks"));
-    let dc = with(op(&ctx, "delete collection of", format!("deletecollection{p}{ns_id}{k}"), "deletecollection", gvk), "parameters", json!(dc_params));
-    let dc = with(dc, "requestBody", json!({"content": json_content(&delete_ref)}));
-    collection.insert("delete".into(), Value::Object(with(dc, "responses", json!({"200": response(&status_ref)}))));
+    dc_params.extend(
+        list_params()
+            .into_iter()
+            .filter(|p| p["name"] != "watch" && p["name"] != "allowWatchBookmarks"),
+    );
+    let dc = with(
+        op(
+            &ctx,
+            "delete collection of",
+            format!("deletecollection{p}{ns_id}{k}"),
+            "deletecollection",
+            gvk,
+        ),
+        "parameters",
+        json!(dc_params),
+    );
+    let dc = with(
+        dc,
+        "requestBody",
+        json!({"content": json_content(&delete_ref)}),
+    );
+    collection.insert(
+        "delete".into(),
+        Value::Object(with(dc, "responses", json!({"200": response(&status_ref)}))),
+    );
     let mut params = ns_param.clone();
     params.push(pretty());
     collection.insert("parameters".into(), json!(params));
-    paths.insert(format!("{gv}{ns_seg}/{}", info.plural), Value::Object(collection));
+    paths.insert(
+        format!("{gv}{ns_seg}/{}", info.plural),
+        Value::Object(collection),
+    );
 
     // All namespaces.
     if info.namespaced {
-        let all = with(op(&ctx, "list or watch objects of kind", format!("list{p}{k}ForAllNamespaces"), "list", gvk), "responses", json!({"200": list_response}));
+        let all = with(
+            op(
+                &ctx,
+                "list or watch objects of kind",
+                format!("list{p}{k}ForAllNamespaces"),
+                "list",
+                gvk,
+            ),
+            "responses",
+            json!({"200": list_response}),
+        );
         let mut params = list_params();
         params.push(pretty());
-        paths.insert(format!("{gv}/{}", info.plural), json!({"get": Value::Object(all), "parameters": params}));
+        paths.insert(
+            format!("{gv}/{}", info.plural),
+            json!({"get": Value::Object(all), "parameters": params}),
+        );
     }
 
     // Item.
     let item_path = format!("{gv}{ns_seg}/{}/{{name}}", info.plural);
     let mut item = Map::new();
-    let read = op(&ctx, "read the specified", format!("read{p}{ns_id}{k}"), "get", gvk);
-    item.insert("get".into(), Value::Object(with(read, "responses", json!({"200": response(&kind_ref)}))));
-    let replace = with(op(&ctx, "replace the specified", format!("replace{p}{ns_id}{k}"), "put", gvk), "parameters", write_params());
-    let replace = with(replace, "requestBody", json!({"required": true, "content": json_content(&kind_ref)}));
-    item.insert("put".into(), Value::Object(with(replace, "responses", json!({"200": response(&kind_ref), "201": response(&kind_ref)}))));
-    item.insert("patch".into(), patch_op(&ctx, format!("patch{p}{ns_id}{k}"), gvk, &kind_ref, &patch_ref));
-    let del = with(op(&ctx, "delete a", format!("delete{p}{ns_id}{k}"), "delete", gvk), "parameters", json!(delete_params()));
-    let del = with(del, "requestBody", json!({"content": json_content(&delete_ref)}));
-    item.insert("delete".into(), Value::Object(with(del, "responses", json!({"200": response(&status_ref), "202": response(&status_ref)}))));
+    let read = op(
+        &ctx,
+        "read the specified",
+        format!("read{p}{ns_id}{k}"),
+        "get",
+        gvk,
+    );
+    item.insert(
+        "get".into(),
+        Value::Object(with(read, "responses", json!({"200": response(&kind_ref)}))),
+    );
+    let replace = with(
+        op(
+            &ctx,
+            "replace the specified",
+            format!("replace{p}{ns_id}{k}"),
+            "put",
+            gvk,
+        ),
+        "parameters",
+        write_params(),
+    );
+    let replace = with(
+        replace,
+        "requestBody",
+        json!({"required": true, "content": json_content(&kind_ref)}),
+    );
+    item.insert(
+        "put".into(),
+        Value::Object(with(
+            replace,
+            "responses",
+            json!({"200": response(&kind_ref), "201": response(&kind_ref)}),
+        )),
+    );
+    item.insert(
+        "patch".into(),
+        patch_op(
+            &ctx,
+            format!("patch{p}{ns_id}{k}"),
+            gvk,
+            &kind_ref,
+            &patch_ref,
+        ),
+    );
+    let del = with(
+        op(
+            &ctx,
+            "delete a",
+            format!("delete{p}{ns_id}{k}"),
+            "delete",
+            gvk,
+        ),
+        "parameters",
+        json!(delete_params()),
+    );
+    let del = with(
+        del,
+        "requestBody",
+        json!({"content": json_content(&delete_ref)}),
+    );
+    item.insert(
+        "delete".into(),
+        Value::Object(with(
+            del,
+            "responses",
+            json!({"200": response(&status_ref), "202": response(&status_ref)}),
+        )),
+    );
     let mut params = vec![path_param("name", &format!("name of the {k}"))];
     params.extend(ns_param.iter().cloned());
     params.push(pretty());
@@ -229,7 +399,9 @@ pub(super) fn add_resource(paths: &mut Map<String, Value>, info: &ResourceInfo, 
     paths.insert(item_path.clone(), Value::Object(item));
 
     for sub in info.subresources {
-        add_subresource(paths, &ctx, sub, &item_path, &ns_param, ns_id, schemas, &patch_ref);
+        add_subresource(
+            paths, &ctx, sub, &item_path, &ns_param, ns_id, schemas, &patch_ref,
+        );
     }
 }
 
@@ -254,8 +426,17 @@ fn add_subresource(
     params.extend(ns_param.iter().cloned());
     match sub.name {
         "log" => {
-            let get = op(ctx, "read log of the specified", format!("read{p}{ns_id}{k}Log"), "get", &gvk);
-            path.insert("get".into(), Value::Object(with(get, "responses", json!({"200": string_response()}))));
+            let get = op(
+                ctx,
+                "read log of the specified",
+                format!("read{p}{ns_id}{k}Log"),
+                "get",
+                &gvk,
+            );
+            path.insert(
+                "get".into(),
+                Value::Object(with(get, "responses", json!({"200": string_response()}))),
+            );
             params.extend([
                 string_query("container", "The container for which to stream logs. Defaults to only container if there is one container in the pod."),
                 bool_query("follow", "Follow the log stream of the pod. Defaults to false."),
@@ -269,10 +450,16 @@ fn add_subresource(
             ]);
         }
         "exec" | "attach" => {
-            for (method, verb) in [("get", "connect GET requests to"), ("post", "connect POST requests to")] {
+            for (method, verb) in [
+                ("get", "connect GET requests to"),
+                ("post", "connect POST requests to"),
+            ] {
                 let id = format!("connect{}{p}{ns_id}{k}{suffix}", capitalize(method));
                 let o = op(ctx, verb, id, "connect", &gvk);
-                path.insert(method.into(), Value::Object(with(o, "responses", json!({"200": string_response()}))));
+                path.insert(
+                    method.into(),
+                    Value::Object(with(o, "responses", json!({"200": string_response()}))),
+                );
             }
             if sub.name == "exec" {
                 params.push(string_query("command", "Command is the remote command to execute. argv array. Not executed within a shell."));
@@ -290,21 +477,74 @@ fn add_subresource(
                 return;
             };
             if sub.verbs.contains(&"create") {
-                let o = with(op(ctx, "create", format!("create{p}{ns_id}{k}{suffix}"), "post", &gvk), "parameters", write_params());
-                let o = with(o, "requestBody", json!({"required": true, "content": json_content(&body_ref)}));
+                let o = with(
+                    op(
+                        ctx,
+                        "create",
+                        format!("create{p}{ns_id}{k}{suffix}"),
+                        "post",
+                        &gvk,
+                    ),
+                    "parameters",
+                    write_params(),
+                );
+                let o = with(
+                    o,
+                    "requestBody",
+                    json!({"required": true, "content": json_content(&body_ref)}),
+                );
                 path.insert("post".into(), Value::Object(with(o, "responses", json!({"200": response(&body_ref), "201": response(&body_ref), "202": response(&body_ref)}))));
             }
             if sub.verbs.contains(&"get") {
-                let o = op(ctx, &format!("read {} of the specified", sub.name), format!("read{p}{ns_id}{k}{suffix}"), "get", &gvk);
-                path.insert("get".into(), Value::Object(with(o, "responses", json!({"200": response(&body_ref)}))));
+                let o = op(
+                    ctx,
+                    &format!("read {} of the specified", sub.name),
+                    format!("read{p}{ns_id}{k}{suffix}"),
+                    "get",
+                    &gvk,
+                );
+                path.insert(
+                    "get".into(),
+                    Value::Object(with(o, "responses", json!({"200": response(&body_ref)}))),
+                );
             }
             if sub.verbs.contains(&"update") {
-                let o = with(op(ctx, &format!("replace {} of the specified", sub.name), format!("replace{p}{ns_id}{k}{suffix}"), "put", &gvk), "parameters", write_params());
-                let o = with(o, "requestBody", json!({"required": true, "content": json_content(&body_ref)}));
-                path.insert("put".into(), Value::Object(with(o, "responses", json!({"200": response(&body_ref), "201": response(&body_ref)}))));
+                let o = with(
+                    op(
+                        ctx,
+                        &format!("replace {} of the specified", sub.name),
+                        format!("replace{p}{ns_id}{k}{suffix}"),
+                        "put",
+                        &gvk,
+                    ),
+                    "parameters",
+                    write_params(),
+                );
+                let o = with(
+                    o,
+                    "requestBody",
+                    json!({"required": true, "content": json_content(&body_ref)}),
+                );
+                path.insert(
+                    "put".into(),
+                    Value::Object(with(
+                        o,
+                        "responses",
+                        json!({"200": response(&body_ref), "201": response(&body_ref)}),
+                    )),
+                );
             }
             if sub.verbs.contains(&"patch") {
-                path.insert("patch".into(), patch_op(ctx, format!("patch{p}{ns_id}{k}{suffix}"), &gvk, &body_ref, patch_ref));
+                path.insert(
+                    "patch".into(),
+                    patch_op(
+                        ctx,
+                        format!("patch{p}{ns_id}{k}{suffix}"),
+                        &gvk,
+                        &body_ref,
+                        patch_ref,
+                    ),
+                );
             }
         }
     }

@@ -48,7 +48,10 @@ fn index_lists_every_group_version_with_a_hash() {
 fn documents_are_openapi_3_objects_and_unknown_versions_are_none() {
     for (g, v, doc) in all_docs() {
         assert_eq!(doc["openapi"], "3.0.0", "{g}/{v}");
-        assert!(doc["paths"].as_object().is_some_and(|p| !p.is_empty()), "{g}/{v}");
+        assert!(
+            doc["paths"].as_object().is_some_and(|p| !p.is_empty()),
+            "{g}/{v}"
+        );
         assert!(doc["components"]["schemas"].is_object(), "{g}/{v}");
         let text = document_json(g, v).expect("cached text");
         let reparsed: Value = serde_json::from_str(text).expect("valid JSON");
@@ -80,7 +83,11 @@ fn every_ref_resolves_within_its_document() {
 fn every_served_kind_has_a_patch_operation_with_gvk_and_field_validation() {
     for info in RESOURCES {
         let doc = document(info.group, info.version).expect("doc");
-        let ns = if info.namespaced { "/namespaces/{namespace}" } else { "" };
+        let ns = if info.namespaced {
+            "/namespaces/{namespace}"
+        } else {
+            ""
+        };
         let path = format!("{}{ns}/{}/{{name}}", info.gv_path(), info.plural);
         let patch = &doc["paths"][&path]["patch"];
         assert!(patch.is_object(), "{path} has no patch");
@@ -91,9 +98,16 @@ fn every_served_kind_has_a_patch_operation_with_gvk_and_field_validation() {
         );
         assert_eq!(patch["x-kubernetes-action"], "patch");
         let params = patch["parameters"].as_array().expect("params");
-        assert!(params.iter().any(|p| p["name"] == "fieldValidation" && p["in"] == "query"), "{path}");
+        assert!(
+            params
+                .iter()
+                .any(|p| p["name"] == "fieldValidation" && p["in"] == "query"),
+            "{path}"
+        );
         assert!(params.iter().any(|p| p["name"] == "force"), "{path}");
-        let content = patch["requestBody"]["content"].as_object().expect("content");
+        let content = patch["requestBody"]["content"]
+            .as_object()
+            .expect("content");
         assert!(content.contains_key("application/merge-patch+json"));
         assert!(content.contains_key("application/json-patch+json"));
         assert!(content.contains_key("application/apply-patch+yaml"));
@@ -113,7 +127,16 @@ fn list_operations_take_selectors_and_watch_parameters() {
         .iter()
         .filter_map(|p| p["name"].as_str())
         .collect();
-    for want in ["labelSelector", "fieldSelector", "limit", "continue", "resourceVersion", "watch", "timeoutSeconds", "allowWatchBookmarks"] {
+    for want in [
+        "labelSelector",
+        "fieldSelector",
+        "limit",
+        "continue",
+        "resourceVersion",
+        "watch",
+        "timeoutSeconds",
+        "allowWatchBookmarks",
+    ] {
         assert!(names.contains(&want), "{want}");
     }
     assert!(doc["paths"]["/api/v1/pods"]["get"].is_object());
@@ -121,14 +144,21 @@ fn list_operations_take_selectors_and_watch_parameters() {
     assert!(doc["paths"]["/api/v1/namespaces/{namespace}/pods/{name}/log"]["get"].is_object());
     let post = &doc["paths"]["/api/v1/namespaces/{namespace}/pods"]["post"];
     assert_eq!(post["x-kubernetes-action"], "post");
-    assert!(post["parameters"].as_array().expect("p").iter().any(|p| p["name"] == "fieldValidation"));
+    assert!(post["parameters"]
+        .as_array()
+        .expect("p")
+        .iter()
+        .any(|p| p["name"] == "fieldValidation"));
 }
 
 #[test]
 fn scale_subresource_speaks_autoscaling_v1() {
     let doc = document("apps", "v1").expect("apps");
     let scale = &doc["paths"]["/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}/scale"];
-    assert_eq!(scale["patch"]["operationId"], "patchAppsV1NamespacedStatefulSetScale");
+    assert_eq!(
+        scale["patch"]["operationId"],
+        "patchAppsV1NamespacedStatefulSetScale"
+    );
     assert_eq!(
         scale["patch"]["x-kubernetes-group-version-kind"],
         serde_json::json!({"group": "autoscaling", "version": "v1", "kind": "Scale"})
@@ -152,6 +182,9 @@ fn kind_schemas_are_real_and_carry_their_gvk() {
     assert!(sts.get("required").is_none(), "{}", sts["required"]);
     let spec = &doc["components"]["schemas"]["io.k8s.api.apps.v1.StatefulSetSpec"];
     assert!(spec["properties"]["replicas"].is_object());
-    assert!(doc["components"]["schemas"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"].is_object());
+    assert!(
+        doc["components"]["schemas"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
+            .is_object()
+    );
     assert!(doc["components"]["schemas"]["io.k8s.api.apps.v1.StatefulSetList"].is_object());
 }

@@ -44,8 +44,16 @@ const NAME: Column = Column {
     priority: 0,
 };
 const AGE: Column = col("Age", "string", AGE_DOC);
-const CONTAINERS: Column = wide("Containers", "string", "Names of each container in the template.");
-const IMAGES: Column = wide("Images", "string", "Images referenced by each container in the template.");
+const CONTAINERS: Column = wide(
+    "Containers",
+    "string",
+    "Names of each container in the template.",
+);
+const IMAGES: Column = wide(
+    "Images",
+    "string",
+    "Images referenced by each container in the template.",
+);
 
 static POD: &[Column] = &[
     NAME,
@@ -79,7 +87,11 @@ static STATEFULSET: &[Column] = &[
 
 static ENDPOINTS: &[Column] = &[
     NAME,
-    col("Endpoints", "string", "The set of all endpoints is the union of all subsets."),
+    col(
+        "Endpoints",
+        "string",
+        "The set of all endpoints is the union of all subsets.",
+    ),
     AGE,
 ];
 
@@ -115,11 +127,19 @@ static EVENT: &[Column] = &[
     },
 ];
 
-static NAMESPACE: &[Column] = &[NAME, col("Status", "string", "The status of the namespace"), AGE];
+static NAMESPACE: &[Column] = &[
+    NAME,
+    col("Status", "string", "The status of the namespace"),
+    AGE,
+];
 
 static SECRET: &[Column] = &[
     NAME,
-    col("Type", "string", "Used to facilitate programmatic handling of secret data."),
+    col(
+        "Type",
+        "string",
+        "Used to facilitate programmatic handling of secret data.",
+    ),
     col("Data", "string", "Data contains the secret data."),
     AGE,
 ];
@@ -146,14 +166,38 @@ static PV: &[Column] = &[
 
 static PVC: &[Column] = &[
     NAME,
-    col("Status", "string", "phase represents the current phase of PersistentVolumeClaim."),
-    col("Volume", "string", "volumeName is the binding reference to the PersistentVolume backing this claim."),
-    col("Capacity", "string", "capacity represents the actual resources of the underlying volume."),
-    col("Access Modes", "string", "accessModes contains the actual access modes the volume backing the PVC has."),
+    col(
+        "Status",
+        "string",
+        "phase represents the current phase of PersistentVolumeClaim.",
+    ),
+    col(
+        "Volume",
+        "string",
+        "volumeName is the binding reference to the PersistentVolume backing this claim.",
+    ),
+    col(
+        "Capacity",
+        "string",
+        "capacity represents the actual resources of the underlying volume.",
+    ),
+    col(
+        "Access Modes",
+        "string",
+        "accessModes contains the actual access modes the volume backing the PVC has.",
+    ),
     col("StorageClass", "string", "StorageClass of the pvc"),
-    col("VolumeAttributesClass", "string", "VolumeAttributesClass of the pvc"),
+    col(
+        "VolumeAttributesClass",
+        "string",
+        "VolumeAttributesClass of the pvc",
+    ),
     AGE,
-    wide("VolumeMode", "string", "volumeMode defines what type of volume is required by the claim."),
+    wide(
+        "VolumeMode",
+        "string",
+        "volumeMode defines what type of volume is required by the claim.",
+    ),
 ];
 
 static CONFIGMAP: &[Column] = &[
@@ -164,7 +208,11 @@ static CONFIGMAP: &[Column] = &[
 
 static LEASE: &[Column] = &[
     NAME,
-    col("Holder", "string", "holderIdentity contains the identity of the holder of a current lease."),
+    col(
+        "Holder",
+        "string",
+        "holderIdentity contains the identity of the holder of a current lease.",
+    ),
     AGE,
 ];
 
@@ -180,26 +228,45 @@ static STORAGECLASS: &[Column] = &[
 static CONTROLLER_REVISION: &[Column] = &[
     NAME,
     col("Controller", "string", "Controller of the object"),
-    col("Revision", "string", "Revision indicates the revision of the state represented by Data."),
+    col(
+        "Revision",
+        "string",
+        "Revision indicates the revision of the state represented by Data.",
+    ),
     AGE,
 ];
 
 static ENDPOINT_SLICE: &[Column] = &[
     NAME,
-    col("AddressType", "string", "addressType specifies the type of address carried by this EndpointSlice."),
-    col("Ports", "string", "ports specifies the list of network ports exposed by each endpoint in this slice."),
-    col("Endpoints", "string", "endpoints is a list of unique endpoints in this slice."),
+    col(
+        "AddressType",
+        "string",
+        "addressType specifies the type of address carried by this EndpointSlice.",
+    ),
+    col(
+        "Ports",
+        "string",
+        "ports specifies the list of network ports exposed by each endpoint in this slice.",
+    ),
+    col(
+        "Endpoints",
+        "string",
+        "endpoints is a list of unique endpoints in this slice.",
+    ),
     AGE,
 ];
 
 /// The default table for kinds without a printer: name and age.
-static DEFAULT: &[Column] = &[NAME, Column {
-    name: "Created At",
-    kind: "date",
-    format: "",
-    description: AGE_DOC,
-    priority: 0,
-}];
+static DEFAULT: &[Column] = &[
+    NAME,
+    Column {
+        name: "Created At",
+        kind: "date",
+        format: "",
+        description: AGE_DOC,
+        priority: 0,
+    },
+];
 
 /// The columns for a kind.
 pub(super) fn for_kind(info: &ResourceInfo) -> &'static [Column] {

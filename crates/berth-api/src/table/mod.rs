@@ -5,6 +5,8 @@
 
 mod columns;
 mod duration;
+mod event;
+mod pod;
 mod printers;
 
 use jiff::Timestamp;

@@ -4,6 +4,8 @@ use jiff::Timestamp;
 use serde_json::{json, Value};
 
 use super::duration::{since, timestamp};
+use super::event::{event, EventView};
+use super::pod::pod;
 use crate::meta;
 use crate::resource::ResourceInfo;
 
@@ -27,11 +29,17 @@ pub(super) fn row(info: &ResourceInfo, obj: &Value, now: Timestamp) -> Row {
         ("", "Pod") => pod(obj, now),
         ("", "Service") => Row::plain(service(obj, now)),
         ("apps", "StatefulSet") => Row::plain(statefulset(obj, now)),
-        ("", "Endpoints") => Row::plain(vec![name(obj), json!(format_endpoints(obj)), age(obj, now)]),
+        ("", "Endpoints") => {
+            Row::plain(vec![name(obj), json!(format_endpoints(obj)), age(obj, now)])
+        }
         ("", "Node") => Row::plain(node(obj, now)),
         ("", "Event") => Row::plain(event(&EventView::core(obj), now)),
         ("events.k8s.io", "Event") => Row::plain(event(&EventView::events_v1(obj), now)),
-        ("", "Namespace") => Row::plain(vec![name(obj), json!(s(obj, "status.phase")), age(obj, now)]),
+        ("", "Namespace") => Row::plain(vec![
+            name(obj),
+            json!(s(obj, "status.phase")),
+            age(obj, now),
+        ]),
         ("", "Secret") => Row::plain(vec![
             name(obj),
             json!(s(obj, "type")),
@@ -60,25 +68,29 @@ pub(super) fn row(info: &ResourceInfo, obj: &Value, now: Timestamp) -> Row {
         ("discovery.k8s.io", "EndpointSlice") => Row::plain(endpoint_slice(obj, now)),
         _ => Row::plain(vec![
             name(obj),
-            obj.pointer("/metadata/creationTimestamp").cloned().unwrap_or(Value::Null),
+            obj.pointer("/metadata/creationTimestamp")
+                .cloned()
+                .unwrap_or(Value::Null),
         ]),
     }
 }
 
 /// A string at a dotted path, or `""`.
-fn s<'a>(obj: &'a Value, dotted: &str) -> &'a str {
-    meta::path(obj, dotted).and_then(Value::as_str).unwrap_or("")
+pub(super) fn s<'a>(obj: &'a Value, dotted: &str) -> &'a str {
+    meta::path(obj, dotted)
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// An array at a dotted path, or empty.
-fn arr<'a>(obj: &'a Value, dotted: &str) -> &'a [Value] {
+pub(super) fn arr<'a>(obj: &'a Value, dotted: &str) -> &'a [Value] {
     meta::path(obj, dotted)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
 }
 
-fn int(obj: &Value, dotted: &str) -> i64 {
+pub(super) fn int(obj: &Value, dotted: &str) -> i64 {
     meta::path(obj, dotted).and_then(Value::as_i64).unwrap_or(0)
 }
 
@@ -90,15 +102,18 @@ fn len_of(v: Option<&Value>) -> usize {
     }
 }
 
-fn name(obj: &Value) -> Value {
+pub(super) fn name(obj: &Value) -> Value {
     json!(meta::name(obj))
 }
 
-fn age(obj: &Value, now: Timestamp) -> Value {
-    json!(since(timestamp(obj.pointer("/metadata/creationTimestamp")), now))
+pub(super) fn age(obj: &Value, now: Timestamp) -> Value {
+    json!(since(
+        timestamp(obj.pointer("/metadata/creationTimestamp")),
+        now
+    ))
 }
 
-fn or_none(s: &str) -> String {
+pub(super) fn or_none(s: &str) -> String {
     if s.is_empty() {
         "<none>".to_string()
     } else {
@@ -132,199 +147,6 @@ fn container_cells(containers: &[Value]) -> (String, String) {
     let names: Vec<&str> = containers.iter().map(|c| s(c, "name")).collect();
     let images: Vec<&str> = containers.iter().map(|c| s(c, "image")).collect();
     (names.join(","), images.join(","))
-}
-
-const RESTARTABLE: &str = "Always";
-
-fn is_restartable_init(spec: Option<&Value>) -> bool {
-    spec.is_some_and(|c| s(c, "restartPolicy") == RESTARTABLE)
-}
-
-fn condition_true(conditions: &[Value], kind: &str) -> bool {
-    conditions
-        .iter()
-        .find(|c| s(c, "type") == kind)
-        .is_some_and(|c| s(c, "status") == "True")
-}
-
-fn later(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
-}
-
-fn pod(obj: &Value, now: Timestamp) -> Row {
-    let init_specs = arr(obj, "spec.initContainers");
-    let mut restarts: i64 = 0;
-    let mut restartable_init_restarts: i64 = 0;
-    let mut total = arr(obj, "spec.containers").len();
-    let mut ready = 0usize;
-    let mut last_restart: Option<Timestamp> = None;
-    let mut last_restartable_init_restart: Option<Timestamp> = None;
-
-    let phase = s(obj, "status.phase");
-    let mut reason = phase.to_string();
-    if !s(obj, "status.reason").is_empty() {
-        reason = s(obj, "status.reason").to_string();
-    }
-    let conditions = arr(obj, "status.conditions");
-    if conditions
-        .iter()
-        .any(|c| s(c, "type") == "PodScheduled" && s(c, "reason") == "SchedulingGated")
-    {
-        reason = "SchedulingGated".to_string();
-    }
-    let row_conditions = match phase {
-        "Succeeded" => Some(json!([{"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}])),
-        "Failed" => Some(json!([{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}])),
-        _ => None,
-    };
-
-    let init_spec = |n: &str| init_specs.iter().find(|c| s(c, "name") == n);
-    total += init_specs
-        .iter()
-        .filter(|c| is_restartable_init(Some(c)))
-        .count();
-
-    let mut initializing = false;
-    for (i, st) in arr(obj, "status.initContainerStatuses").iter().enumerate() {
-        let count = int(st, "restartCount");
-        restarts += count;
-        let finished = timestamp(st.pointer("/lastState/terminated/finishedAt"));
-        if st.pointer("/lastState/terminated").is_some() {
-            last_restart = later(last_restart, finished);
-        }
-        let restartable = is_restartable_init(init_spec(s(st, "name")));
-        if restartable {
-            restartable_init_restarts += count;
-            if st.pointer("/lastState/terminated").is_some() {
-                last_restartable_init_restart = later(last_restartable_init_restart, finished);
-            }
-        }
-        let terminated = st.pointer("/state/terminated");
-        let waiting_reason = st
-            .pointer("/state/waiting/reason")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if terminated.is_some_and(|t| int(t, "exitCode") == 0) {
-            continue;
-        }
-        if restartable && st.get("started").and_then(Value::as_bool) == Some(true) {
-            if st.get("ready").and_then(Value::as_bool) == Some(true) {
-                ready += 1;
-            }
-            continue;
-        }
-        if let Some(t) = terminated {
-            reason = if s(t, "reason").is_empty() {
-                if int(t, "signal") != 0 {
-                    format!("Init:Signal:{}", int(t, "signal"))
-                } else {
-                    format!("Init:ExitCode:{}", int(t, "exitCode"))
-                }
-            } else {
-                format!("Init:{}", s(t, "reason"))
-            };
-        } else if !waiting_reason.is_empty() && waiting_reason != "PodInitializing" {
-            reason = format!("Init:{waiting_reason}");
-        } else {
-            reason = format!("Init:{i}/{}", init_specs.len());
-        }
-        initializing = true;
-        break;
-    }
-
-    if !initializing || condition_true(conditions, "Initialized") {
-        restarts = restartable_init_restarts;
-        last_restart = last_restartable_init_restart;
-        let mut has_running = false;
-        for st in arr(obj, "status.containerStatuses").iter().rev() {
-            restarts += int(st, "restartCount");
-            if st.pointer("/lastState/terminated").is_some() {
-                last_restart = later(
-                    last_restart,
-                    timestamp(st.pointer("/lastState/terminated/finishedAt")),
-                );
-            }
-            let waiting_reason = st
-                .pointer("/state/waiting/reason")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let terminated = st.pointer("/state/terminated");
-            if !waiting_reason.is_empty() {
-                reason = waiting_reason.to_string();
-            } else if let Some(t) = terminated {
-                reason = if !s(t, "reason").is_empty() {
-                    s(t, "reason").to_string()
-                } else if int(t, "signal") != 0 {
-                    format!("Signal:{}", int(t, "signal"))
-                } else {
-                    format!("ExitCode:{}", int(t, "exitCode"))
-                };
-            } else if st.get("ready").and_then(Value::as_bool) == Some(true)
-                && st.pointer("/state/running").is_some()
-            {
-                has_running = true;
-                ready += 1;
-            }
-        }
-        if reason == "Completed" && has_running {
-            reason = if condition_true(conditions, "Ready") {
-                "Running".to_string()
-            } else {
-                "NotReady".to_string()
-            };
-        }
-    }
-
-    let terminal = phase == "Succeeded" || phase == "Failed";
-    if meta::is_deleting(obj) && s(obj, "status.reason") == "NodeLost" {
-        reason = "Unknown".to_string();
-    } else if meta::is_deleting(obj) && !terminal {
-        reason = "Terminating".to_string();
-    }
-
-    let restarts_cell = match last_restart {
-        Some(t) if restarts != 0 => format!("{restarts} ({} ago)", since(Some(t), now)),
-        _ => restarts.to_string(),
-    };
-
-    let pod_ip = obj
-        .pointer("/status/podIPs/0/ip")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let gates = arr(obj, "spec.readinessGates");
-    let readiness_gates = if gates.is_empty() {
-        "<none>".to_string()
-    } else {
-        let true_count = gates
-            .iter()
-            .filter(|g| {
-                conditions
-                    .iter()
-                    .find(|c| s(c, "type") == s(g, "conditionType"))
-                    .is_some_and(|c| s(c, "status") == "True")
-            })
-            .count();
-        format!("{true_count}/{}", gates.len())
-    };
-
-    Row {
-        cells: vec![
-            name(obj),
-            json!(format!("{ready}/{total}")),
-            json!(reason),
-            json!(restarts_cell),
-            age(obj, now),
-            json!(or_none(pod_ip)),
-            json!(or_none(s(obj, "spec.nodeName"))),
-            json!(or_none(s(obj, "status.nominatedNodeName"))),
-            json!(readiness_gates),
-        ],
-        conditions: row_conditions,
-    }
 }
 
 fn service(obj: &Value, now: Timestamp) -> Vec<Value> {
@@ -475,7 +297,10 @@ fn endpoint_slice(obj: &Value, now: Timestamp) -> Vec<Value> {
     let mut count = 0;
     for p in arr(obj, "ports") {
         if ports.len() < MAX {
-            let n = match (p.get("port").and_then(Value::as_i64), p.get("name").and_then(Value::as_str)) {
+            let n = match (
+                p.get("port").and_then(Value::as_i64),
+                p.get("name").and_then(Value::as_str),
+            ) {
                 (Some(n), _) => n.to_string(),
                 (None, Some(nm)) => nm.to_string(),
                 _ => "*".to_string(),
@@ -591,10 +416,7 @@ fn access_modes(modes: &[Value]) -> String {
 const BETA_STORAGE_CLASS: &str = "volume.beta.kubernetes.io/storage-class";
 
 fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
-    meta::metadata(obj)?
-        .get("annotations")?
-        .get(key)?
-        .as_str()
+    meta::metadata(obj)?.get("annotations")?.get(key)?.as_str()
 }
 
 /// `GetPersistentVolume(Claim)Class`: the beta annotation wins over `spec.storageClassName`.
@@ -622,10 +444,14 @@ fn persistent_volume(obj: &Value, now: Timestamp) -> Vec<Value> {
         json!(phase),
         json!(claim),
         json!(storage_class_of(obj)),
-        json!(or_unset(meta::path(obj, "spec.volumeAttributesClassName").and_then(Value::as_str))),
+        json!(or_unset(
+            meta::path(obj, "spec.volumeAttributesClassName").and_then(Value::as_str)
+        )),
         json!(s(obj, "status.reason")),
         age(obj, now),
-        json!(or_unset(meta::path(obj, "spec.volumeMode").and_then(Value::as_str))),
+        json!(or_unset(
+            meta::path(obj, "spec.volumeMode").and_then(Value::as_str)
+        )),
     ]
 }
 
@@ -651,9 +477,13 @@ fn persistent_volume_claim(obj: &Value, now: Timestamp) -> Vec<Value> {
         json!(capacity),
         json!(modes),
         json!(storage_class_of(obj)),
-        json!(or_unset(meta::path(obj, "spec.volumeAttributesClassName").and_then(Value::as_str))),
+        json!(or_unset(
+            meta::path(obj, "spec.volumeAttributesClassName").and_then(Value::as_str)
+        )),
         age(obj, now),
-        json!(or_unset(meta::path(obj, "spec.volumeMode").and_then(Value::as_str))),
+        json!(or_unset(
+            meta::path(obj, "spec.volumeMode").and_then(Value::as_str)
+        )),
     ]
 }
 
@@ -677,7 +507,10 @@ fn storage_class(obj: &Value, now: Timestamp) -> Vec<Value> {
         json!(s(obj, "provisioner")),
         json!(reclaim),
         json!(binding),
-        json!(obj.get("allowVolumeExpansion").and_then(Value::as_bool).unwrap_or(false)),
+        json!(obj
+            .get("allowVolumeExpansion")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)),
         age(obj, now),
     ]
 }
@@ -715,121 +548,5 @@ fn controller_revision(obj: &Value, now: Timestamp) -> Vec<Value> {
         json!(controller_name),
         json!(int(obj, "revision")),
         age(obj, now),
-    ]
-}
-
-/// The fields the event printer reads, from either wire form of an Event.
-struct EventView<'a> {
-    obj: &'a Value,
-    first: Option<Timestamp>,
-    last: Option<Timestamp>,
-    event_time: Option<Timestamp>,
-    count: i64,
-    series: Option<(Option<Timestamp>, i64)>,
-    kind: &'a str,
-    object_name: &'a str,
-    field_path: &'a str,
-    component: &'a str,
-    host: &'a str,
-    reporting_controller: &'a str,
-    reporting_instance: &'a str,
-    message: &'a str,
-}
-
-impl<'a> EventView<'a> {
-    fn series(obj: &'a Value) -> Option<(Option<Timestamp>, i64)> {
-        let series = obj.get("series").filter(|v| v.is_object())?;
-        Some((timestamp(series.get("lastObservedTime")), int(series, "count")))
-    }
-
-    fn core(obj: &'a Value) -> Self {
-        EventView {
-            obj,
-            first: timestamp(obj.get("firstTimestamp")),
-            last: timestamp(obj.get("lastTimestamp")),
-            event_time: timestamp(obj.get("eventTime")),
-            count: int(obj, "count"),
-            series: Self::series(obj),
-            kind: s(obj, "involvedObject.kind"),
-            object_name: s(obj, "involvedObject.name"),
-            field_path: s(obj, "involvedObject.fieldPath"),
-            component: s(obj, "source.component"),
-            host: s(obj, "source.host"),
-            reporting_controller: s(obj, "reportingComponent"),
-            reporting_instance: s(obj, "reportingInstance"),
-            message: s(obj, "message"),
-        }
-    }
-
-    fn events_v1(obj: &'a Value) -> Self {
-        EventView {
-            obj,
-            first: timestamp(obj.get("deprecatedFirstTimestamp")),
-            last: timestamp(obj.get("deprecatedLastTimestamp")),
-            event_time: timestamp(obj.get("eventTime")),
-            count: int(obj, "deprecatedCount"),
-            series: Self::series(obj),
-            kind: s(obj, "regarding.kind"),
-            object_name: s(obj, "regarding.name"),
-            field_path: s(obj, "regarding.fieldPath"),
-            component: s(obj, "deprecatedSource.component"),
-            host: s(obj, "deprecatedSource.host"),
-            reporting_controller: s(obj, "reportingController"),
-            reporting_instance: s(obj, "reportingInstance"),
-            message: s(obj, "note"),
-        }
-    }
-}
-
-fn first_non_empty<'a>(a: &'a str, b: &'a str) -> &'a str {
-    if a.is_empty() {
-        b
-    } else {
-        a
-    }
-}
-
-fn event(ev: &EventView<'_>, now: Timestamp) -> Vec<Value> {
-    let obj = ev.obj;
-    let first = if ev.first.is_some() {
-        since(ev.first, now)
-    } else {
-        since(ev.event_time, now)
-    };
-    let mut last = if ev.last.is_some() {
-        since(ev.last, now)
-    } else {
-        first.clone()
-    };
-    let mut count = ev.count;
-    if let Some((observed, series_count)) = ev.series {
-        last = since(observed, now);
-        count = series_count;
-    } else if count == 0 {
-        count = 1;
-    }
-    let target = if ev.object_name.is_empty() {
-        ev.kind.to_lowercase()
-    } else {
-        format!("{}/{}", ev.kind.to_lowercase(), ev.object_name)
-    };
-    let component = first_non_empty(ev.component, ev.reporting_controller);
-    let instance = first_non_empty(ev.host, ev.reporting_instance);
-    let source = if instance.is_empty() {
-        component.to_string()
-    } else {
-        format!("{component}, {instance}")
-    };
-    vec![
-        json!(last),
-        json!(s(obj, "type")),
-        json!(s(obj, "reason")),
-        json!(target),
-        json!(ev.field_path),
-        json!(source),
-        json!(ev.message.trim()),
-        json!(first),
-        json!(count),
-        name(obj),
     ]
 }

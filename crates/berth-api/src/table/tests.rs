@@ -131,7 +131,17 @@ fn running_pod_row() {
     });
     assert_eq!(
         cell_strings(info("", "Pod"), &pod),
-        ["web-0", "1/1", "Running", "0", "3m12s", "10.42.0.5", "node-1", "<none>", "<none>"]
+        [
+            "web-0",
+            "1/1",
+            "Running",
+            "0",
+            "3m12s",
+            "10.42.0.5",
+            "node-1",
+            "<none>",
+            "<none>"
+        ]
     );
 }
 
@@ -175,7 +185,14 @@ fn pod_status_reasons() {
         json!({}),
     );
     assert_eq!(cell_strings(pods, &completed)[2], "Completed");
-    let row = table(pods, &[completed], IncludeObject::None, json!({}), now(), true);
+    let row = table(
+        pods,
+        &[completed],
+        IncludeObject::None,
+        json!({}),
+        now(),
+        true,
+    );
     assert_eq!(row["rows"][0]["conditions"][0]["reason"], "Succeeded");
     assert_eq!(row["rows"][0]["object"], Value::Null);
 
@@ -248,7 +265,15 @@ fn service_rows_format_ports_and_external_ips() {
     });
     assert_eq!(
         cell_strings(svcs, &cluster),
-        ["nginx", "ClusterIP", "10.43.0.10", "<none>", "80/TCP,53/UDP", "60m", "app=nginx,tier=web"]
+        [
+            "nginx",
+            "ClusterIP",
+            "10.43.0.10",
+            "<none>",
+            "80/TCP,53/UDP",
+            "60m",
+            "app=nginx,tier=web"
+        ]
     );
     let headless = json!({
         "metadata": {"name": "h"},
@@ -278,12 +303,32 @@ fn pvc_and_pv_rows() {
     });
     assert_eq!(
         cell_strings(info("", "PersistentVolumeClaim"), &pvc),
-        ["data-web-0", "Bound", "pvc-123", "1Gi", "RWO,RWOP", "local-path", "<unset>", "45s", "Filesystem"]
+        [
+            "data-web-0",
+            "Bound",
+            "pvc-123",
+            "1Gi",
+            "RWO,RWOP",
+            "local-path",
+            "<unset>",
+            "45s",
+            "Filesystem"
+        ]
     );
     let pending = json!({"metadata": {"name": "p"}, "spec": {}, "status": {"phase": "Pending"}});
     assert_eq!(
         cell_strings(info("", "PersistentVolumeClaim"), &pending),
-        ["p", "Pending", "", "", "", "", "<unset>", "<unknown>", "<unset>"]
+        [
+            "p",
+            "Pending",
+            "",
+            "",
+            "",
+            "",
+            "<unset>",
+            "<unknown>",
+            "<unset>"
+        ]
     );
     let pv = json!({
         "metadata": {"name": "pvc-123", "creationTimestamp": "2025-01-10T11:59:15Z",
@@ -295,7 +340,19 @@ fn pvc_and_pv_rows() {
     });
     assert_eq!(
         cell_strings(info("", "PersistentVolume"), &pv),
-        ["pvc-123", "1Gi", "ROX,RWX", "Delete", "Bound", "default/data-web-0", "legacy", "<unset>", "", "45s", "<unset>"]
+        [
+            "pvc-123",
+            "1Gi",
+            "ROX,RWX",
+            "Delete",
+            "Bound",
+            "default/data-web-0",
+            "legacy",
+            "<unset>",
+            "",
+            "45s",
+            "<unset>"
+        ]
     );
 }
 
@@ -311,10 +368,24 @@ fn node_row() {
     });
     assert_eq!(
         cell_strings(info("", "Node"), &node),
-        ["n1", "Ready,SchedulingDisabled", "control-plane,worker", "2d3h", "v1.32.0", "192.0.2.2", "<none>", "Debian GNU/Linux 12", "<unknown>", "<unknown>"]
+        [
+            "n1",
+            "Ready,SchedulingDisabled",
+            "control-plane,worker",
+            "2d3h",
+            "v1.32.0",
+            "192.0.2.2",
+            "<none>",
+            "Debian GNU/Linux 12",
+            "<unknown>",
+            "<unknown>"
+        ]
     );
     let fresh = json!({"metadata": {"name": "n2"}});
-    assert_eq!(cell_strings(info("", "Node"), &fresh)[1..3], ["Unknown", "<none>"]);
+    assert_eq!(
+        cell_strings(info("", "Node"), &fresh)[1..3],
+        ["Unknown", "<none>"]
+    );
 }
 
 #[test]
@@ -328,7 +399,18 @@ fn event_rows_for_core_and_events_v1() {
     });
     assert_eq!(
         cell_strings(info("", "Event"), &ev),
-        ["60s", "Normal", "Pulled", "pod/web-0", "spec.containers{nginx}", "kubelet, n1", "Successfully pulled image \"nginx\"", "10m", "3", "web-0.17f"]
+        [
+            "60s",
+            "Normal",
+            "Pulled",
+            "pod/web-0",
+            "spec.containers{nginx}",
+            "kubelet, n1",
+            "Successfully pulled image \"nginx\"",
+            "10m",
+            "3",
+            "web-0.17f"
+        ]
     );
     let v1 = json!({
         "metadata": {"name": "e"},
@@ -338,29 +420,62 @@ fn event_rows_for_core_and_events_v1() {
     });
     assert_eq!(
         cell_strings(info("events.k8s.io", "Event"), &v1),
-        ["30s", "Normal", "SuccessfulCreate", "statefulset/web", "", "statefulset-controller", "create Pod web-0", "30s", "1", "e"]
+        [
+            "30s",
+            "Normal",
+            "SuccessfulCreate",
+            "statefulset/web",
+            "",
+            "statefulset-controller",
+            "create Pod web-0",
+            "30s",
+            "1",
+            "e"
+        ]
     );
 }
 
 #[test]
 fn small_kinds_rows() {
     let cm = json!({"metadata": {"name": "cfg", "creationTimestamp": "2025-01-10T11:59:00Z"}, "data": {"a": "1", "b": "2"}, "binaryData": {"c": ""}});
-    assert_eq!(cell_strings(info("", "ConfigMap"), &cm), ["cfg", "3", "60s"]);
+    assert_eq!(
+        cell_strings(info("", "ConfigMap"), &cm),
+        ["cfg", "3", "60s"]
+    );
     let sec = json!({"metadata": {"name": "s"}, "type": "Opaque", "data": {"k": "dg=="}});
-    assert_eq!(cell_strings(info("", "Secret"), &sec), ["s", "Opaque", "1", "<unknown>"]);
+    assert_eq!(
+        cell_strings(info("", "Secret"), &sec),
+        ["s", "Opaque", "1", "<unknown>"]
+    );
     let sa = json!({"metadata": {"name": "default"}});
-    assert_eq!(cell_strings(info("", "ServiceAccount"), &sa), ["default", "0", "<unknown>"]);
+    assert_eq!(
+        cell_strings(info("", "ServiceAccount"), &sa),
+        ["default", "0", "<unknown>"]
+    );
     let lease = json!({"metadata": {"name": "n1"}, "spec": {"holderIdentity": "n1"}});
-    assert_eq!(cell_strings(info("coordination.k8s.io", "Lease"), &lease), ["n1", "n1", "<unknown>"]);
+    assert_eq!(
+        cell_strings(info("coordination.k8s.io", "Lease"), &lease),
+        ["n1", "n1", "<unknown>"]
+    );
     let ns = json!({"metadata": {"name": "default"}, "status": {"phase": "Active"}});
-    assert_eq!(cell_strings(info("", "Namespace"), &ns), ["default", "Active", "<unknown>"]);
+    assert_eq!(
+        cell_strings(info("", "Namespace"), &ns),
+        ["default", "Active", "<unknown>"]
+    );
     let sc = json!({
         "metadata": {"name": "local-path", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
         "provisioner": "rancher.io/local-path", "volumeBindingMode": "WaitForFirstConsumer"
     });
     assert_eq!(
         cell_strings(info("storage.k8s.io", "StorageClass"), &sc),
-        ["local-path (default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer", "false", "<unknown>"]
+        [
+            "local-path (default)",
+            "rancher.io/local-path",
+            "Delete",
+            "WaitForFirstConsumer",
+            "false",
+            "<unknown>"
+        ]
     );
     let cr = json!({
         "metadata": {"name": "web-6d4cf56db6", "ownerReferences": [
@@ -372,7 +487,10 @@ fn small_kinds_rows() {
         ["web-6d4cf56db6", "statefulset.apps/web", "2", "<unknown>"]
     );
     let orphan = json!({"metadata": {"name": "x"}, "revision": 1});
-    assert_eq!(cell_strings(info("apps", "ControllerRevision"), &orphan)[1], "<none>");
+    assert_eq!(
+        cell_strings(info("apps", "ControllerRevision"), &orphan)[1],
+        "<none>"
+    );
 }
 
 #[test]
@@ -407,7 +525,14 @@ fn endpoints_and_slices_list_at_most_three_addresses() {
 fn tables_carry_partial_object_metadata_and_list_metadata() {
     let pods = lookup("", "v1", "pods").expect("pods");
     let pod = json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "a", "labels": {"app": "x"}}, "spec": {}});
-    let t = table(pods, std::slice::from_ref(&pod), IncludeObject::default(), json!({"resourceVersion": "7"}), now(), true);
+    let t = table(
+        pods,
+        std::slice::from_ref(&pod),
+        IncludeObject::default(),
+        json!({"resourceVersion": "7"}),
+        now(),
+        true,
+    );
     assert_eq!(t["kind"], "Table");
     assert_eq!(t["apiVersion"], "meta.k8s.io/v1");
     assert_eq!(t["metadata"]["resourceVersion"], "7");
@@ -416,7 +541,14 @@ fn tables_carry_partial_object_metadata_and_list_metadata() {
     assert_eq!(obj["kind"], "PartialObjectMetadata");
     assert_eq!(obj["apiVersion"], "meta.k8s.io/v1");
     assert_eq!(obj["metadata"]["labels"]["app"], "x");
-    let full = table(pods, std::slice::from_ref(&pod), IncludeObject::Object, json!({}), now(), false);
+    let full = table(
+        pods,
+        std::slice::from_ref(&pod),
+        IncludeObject::Object,
+        json!({}),
+        now(),
+        false,
+    );
     assert_eq!(full["rows"][0]["object"], pod);
     assert_eq!(full["columnDefinitions"], Value::Null);
     assert_eq!(IncludeObject::parse("Object"), Some(IncludeObject::Object));
