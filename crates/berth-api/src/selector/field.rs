@@ -232,7 +232,10 @@ const EVENTS_V1_FIELDS: &[(&str, &str)] = &[
     ("regarding.name", "involvedObject.name"),
     ("regarding.uid", "involvedObject.uid"),
     ("regarding.apiVersion", "involvedObject.apiVersion"),
-    ("regarding.resourceVersion", "involvedObject.resourceVersion"),
+    (
+        "regarding.resourceVersion",
+        "involvedObject.resourceVersion",
+    ),
     ("regarding.fieldPath", "involvedObject.fieldPath"),
     ("reportingController", "reportingComponent"),
     ("source", "source"),
@@ -250,8 +253,15 @@ fn own_labels(info: &ResourceInfo) -> Option<&'static [&'static str]> {
         ("", "Event") => CORE_EVENT_FIELDS,
         ("", "Namespace") => &["status.phase", "metadata.name"],
         ("", "Secret") => &["type", "metadata.namespace", "metadata.name"],
-        ("", "Service") => &["metadata.namespace", "metadata.name", "spec.clusterIP", "spec.type"],
-        ("", "ReplicationController") => &["metadata.name", "metadata.namespace", "status.replicas"],
+        ("", "Service") => &[
+            "metadata.namespace",
+            "metadata.name",
+            "spec.clusterIP",
+            "spec.type",
+        ],
+        ("", "ReplicationController") => {
+            &["metadata.name", "metadata.namespace", "status.replicas"]
+        }
         _ => return None,
     })
 }

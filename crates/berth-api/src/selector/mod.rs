@@ -3,6 +3,7 @@
 
 mod field;
 mod label;
+mod parser;
 mod quote;
 
 pub use field::FieldSelector;

@@ -1,3 +1,5 @@
+//! Tests for label and field selectors: upstream messages, matching, and Display round trips.
+
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -92,7 +94,8 @@ fn invalid_label_keys_and_values_are_rejected_with_validation_text() {
 
 #[test]
 fn display_is_sorted_by_key_with_sorted_set_values() {
-    let s = LabelSelector::parse("tier in (b,a),app=nginx,!old,env,x notin (z),n>3").expect("parse");
+    let s =
+        LabelSelector::parse("tier in (b,a),app=nginx,!old,env,x notin (z),n>3").expect("parse");
     assert_eq!(
         s.to_string(),
         "app=nginx,env,n>3,!old,tier in (a,b),x notin (z)"
@@ -127,8 +130,12 @@ fn selector_objects_convert_match_labels_and_expressions() {
         s.to_string(),
         "app=nginx,!canary,env in (dev,prod),team notin (x),tier=web,zone"
     );
-    assert!(s.matches(&labels(json!({"app": "nginx", "tier": "web", "env": "dev", "zone": "a"}))));
-    assert!(!s.matches(&labels(json!({"app": "nginx", "tier": "web", "env": "qa", "zone": "a"}))));
+    assert!(s.matches(&labels(
+        json!({"app": "nginx", "tier": "web", "env": "dev", "zone": "a"})
+    )));
+    assert!(!s.matches(&labels(
+        json!({"app": "nginx", "tier": "web", "env": "qa", "zone": "a"})
+    )));
     assert_eq!(s.requires_exact_match("app"), Some("nginx"));
 }
 
@@ -151,7 +158,10 @@ fn selector_objects_reject_unknown_operators_and_bad_values() {
         "matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]
     }))
     .expect_err("Exists with values");
-    assert!(err.contains("values set must be empty for exists and does not exist"), "{err}");
+    assert!(
+        err.contains("values set must be empty for exists and does not exist"),
+        "{err}"
+    );
 }
 
 fn label_key() -> impl Strategy<Value = String> {
@@ -163,12 +173,19 @@ fn label_key() -> impl Strategy<Value = String> {
 }
 
 fn label_value() -> impl Strategy<Value = String> {
-    prop_oneof![Just(String::new()), "[A-Za-z0-9]([A-Za-z0-9_.-]{0,6}[A-Za-z0-9])?"]
+    prop_oneof![
+        Just(String::new()),
+        "[A-Za-z0-9]([A-Za-z0-9_.-]{0,6}[A-Za-z0-9])?"
+    ]
 }
 
 fn requirement_text() -> impl Strategy<Value = String> {
-    (label_key(), 0..8usize, prop::collection::vec(label_value(), 1..4)).prop_map(|(k, op, vs)| {
-        match op {
+    (
+        label_key(),
+        0..8usize,
+        prop::collection::vec(label_value(), 1..4),
+    )
+        .prop_map(|(k, op, vs)| match op {
             0 => format!("{k}={}", vs[0]),
             1 => format!("{k}=={}", vs[0]),
             2 => format!("{k}!={}", vs[0]),
@@ -177,8 +194,7 @@ fn requirement_text() -> impl Strategy<Value = String> {
             5 => k,
             6 => format!("!{k}"),
             _ => format!("{k}>{}", vs.len()),
-        }
-    })
+        })
 }
 
 proptest! {
@@ -270,10 +286,63 @@ fn unsupported_field_labels_get_each_kinds_message() {
 #[test]
 fn every_documented_field_label_is_accepted() {
     let cases: &[(&str, &str, &[&str])] = &[
-        ("", "Pod", &["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName", "spec.host"]),
-        ("", "Event", &["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"]),
-        ("events.k8s.io", "Event", &["regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath", "reportingController", "reason", "source", "type", "metadata.name", "metadata.namespace"]),
-        ("", "Secret", &["type", "metadata.name", "metadata.namespace"]),
+        (
+            "",
+            "Pod",
+            &[
+                "spec.nodeName",
+                "spec.restartPolicy",
+                "spec.schedulerName",
+                "spec.serviceAccountName",
+                "spec.hostNetwork",
+                "status.phase",
+                "status.podIP",
+                "status.podIPs",
+                "status.nominatedNodeName",
+                "spec.host",
+            ],
+        ),
+        (
+            "",
+            "Event",
+            &[
+                "involvedObject.kind",
+                "involvedObject.namespace",
+                "involvedObject.name",
+                "involvedObject.uid",
+                "involvedObject.apiVersion",
+                "involvedObject.resourceVersion",
+                "involvedObject.fieldPath",
+                "reason",
+                "reportingComponent",
+                "source",
+                "type",
+            ],
+        ),
+        (
+            "events.k8s.io",
+            "Event",
+            &[
+                "regarding.kind",
+                "regarding.namespace",
+                "regarding.name",
+                "regarding.uid",
+                "regarding.apiVersion",
+                "regarding.resourceVersion",
+                "regarding.fieldPath",
+                "reportingController",
+                "reason",
+                "source",
+                "type",
+                "metadata.name",
+                "metadata.namespace",
+            ],
+        ),
+        (
+            "",
+            "Secret",
+            &["type", "metadata.name", "metadata.namespace"],
+        ),
         ("", "Namespace", &["status.phase", "metadata.name"]),
         ("", "Node", &["spec.unschedulable", "metadata.name"]),
         ("", "Service", &["spec.clusterIP", "spec.type"]),
@@ -309,11 +378,21 @@ fn pod_fields_match_from_the_object() {
         "spec.schedulerName=",
     ];
     for s in yes {
-        assert!(FieldSelector::parse(s).expect("parse").matches(pods, &pod), "{s}");
+        assert!(
+            FieldSelector::parse(s).expect("parse").matches(pods, &pod),
+            "{s}"
+        );
     }
-    let no = ["metadata.name=web-1", "status.phase=Pending", "status.podIPs=10.0.0.5"];
+    let no = [
+        "metadata.name=web-1",
+        "status.phase=Pending",
+        "status.podIPs=10.0.0.5",
+    ];
     for s in no {
-        assert!(!FieldSelector::parse(s).expect("parse").matches(pods, &pod), "{s}");
+        assert!(
+            !FieldSelector::parse(s).expect("parse").matches(pods, &pod),
+            "{s}"
+        );
     }
 }
 
@@ -332,7 +411,9 @@ fn describe_event_selectors_match_core_and_events_v1_forms() {
     .expect("parse");
     assert!(sel.validate_for(core).is_ok());
     assert!(sel.matches(core, &ev));
-    assert!(FieldSelector::parse("source=default-scheduler").expect("p").matches(core, &ev));
+    assert!(FieldSelector::parse("source=default-scheduler")
+        .expect("p")
+        .matches(core, &ev));
 
     let v1 = lookup_kind("events.k8s.io", "Event").expect("events v1");
     let ev1 = json!({
@@ -340,7 +421,12 @@ fn describe_event_selectors_match_core_and_events_v1_forms() {
         "regarding": {"kind": "Pod", "name": "web-0"},
         "reportingController": "kubelet", "reason": "Pulled", "type": "Normal",
     });
-    for s in ["regarding.name=web-0", "reportingController=kubelet", "source=kubelet", "regarding.kind=Pod"] {
+    for s in [
+        "regarding.name=web-0",
+        "reportingController=kubelet",
+        "source=kubelet",
+        "regarding.kind=Pod",
+    ] {
         let sel = FieldSelector::parse(s).expect("parse");
         assert!(sel.validate_for(v1).is_ok(), "{s}");
         assert!(sel.matches(v1, &ev1), "{s}");
@@ -351,13 +437,21 @@ fn describe_event_selectors_match_core_and_events_v1_forms() {
 fn node_namespace_and_secret_fields_match() {
     let nodes = lookup("", "v1", "nodes").expect("nodes");
     let node = json!({"metadata": {"name": "n1"}, "spec": {"unschedulable": true}});
-    assert!(FieldSelector::parse("spec.unschedulable=true").expect("p").matches(nodes, &node));
+    assert!(FieldSelector::parse("spec.unschedulable=true")
+        .expect("p")
+        .matches(nodes, &node));
     let plain = json!({"metadata": {"name": "n2"}});
-    assert!(FieldSelector::parse("spec.unschedulable=false").expect("p").matches(nodes, &plain));
+    assert!(FieldSelector::parse("spec.unschedulable=false")
+        .expect("p")
+        .matches(nodes, &plain));
     let namespaces = lookup("", "v1", "namespaces").expect("ns");
     let ns = json!({"metadata": {"name": "default"}, "status": {"phase": "Active"}});
-    assert!(FieldSelector::parse("status.phase=Active").expect("p").matches(namespaces, &ns));
+    assert!(FieldSelector::parse("status.phase=Active")
+        .expect("p")
+        .matches(namespaces, &ns));
     let secrets = lookup("", "v1", "secrets").expect("secrets");
     let sec = json!({"metadata": {"name": "s", "namespace": "d"}, "type": "Opaque"});
-    assert!(FieldSelector::parse("type=Opaque").expect("p").matches(secrets, &sec));
+    assert!(FieldSelector::parse("type=Opaque")
+        .expect("p")
+        .matches(secrets, &sec));
 }
