@@ -146,9 +146,9 @@ async fn dispatch_inner(api: Arc<Api>, req: Request) -> Response {
         },
         Route::OpenApiIndex => json_response(StatusCode::OK, &berth_api::openapi::index()),
         Route::OpenApiDoc { group, version } => {
-            match tokio::task::spawn_blocking(move || berth_api::openapi::document(&group, &version)).await {
+            match tokio::task::spawn_blocking(move || berth_api::openapi::document_json(&group, &version)).await {
                 Ok(Some(doc)) => {
-                    let mut resp = json_response(StatusCode::OK, &doc);
+                    let mut resp = raw_json(StatusCode::OK, Bytes::from_static(doc.as_bytes()));
                     resp.headers_mut().insert(
                         header::CACHE_CONTROL,
                         HeaderValue::from_static("public, immutable"),
