@@ -1,5 +1,7 @@
 //! Managed fields: ownership after updates and applies, conflicts, and the `fieldsV1` format.
 
+#![allow(clippy::unwrap_used)] // tests assert on the error values
+
 use serde_json::{json, Value};
 
 use super::fieldset::Set;

@@ -1,6 +1,8 @@
 //! Table tests for the patch flavours; strategic cases cite upstream's
 //! `staging/src/k8s.io/apimachinery/pkg/util/strategicpatch/patch_test.go` where they port one.
 
+#![allow(clippy::unwrap_used)] // tests assert on the error values
+
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
