@@ -141,6 +141,18 @@ pub enum ApiError {
     Timeout(String),
     #[error("Internal error occurred: {0}")]
     Internal(String),
+    /// 409 from server-side apply (upstream `NewApplyConflict`): one `FieldManagerConflict`
+    /// cause per conflicting field, no object details.
+    #[error("{message}")]
+    ApplyConflict { message: String, causes: Vec<Cause> },
+    /// 422 without a target (upstream `NewGenericServerResponse(422, ...)`, e.g. a failed JSON
+    /// patch `test`): the detail travels as one `UnexpectedServerResponse` cause.
+    #[error("the server rejected our request due to an error in our request")]
+    Unprocessable(String),
+    /// An error upstream hands back as a plain Go error: 500 with an empty reason and the
+    /// message verbatim (kubectl prints `Error from server: <message>`).
+    #[error("{0}")]
+    Unknown(String),
 }
 
 fn qualified_kind(t: &Target) -> String {
@@ -176,7 +188,9 @@ impl ApiError {
             ApiError::NotAcceptable(_) => 406,
             ApiError::RequestEntityTooLarge(_) => 413,
             ApiError::Timeout(_) => 504,
-            ApiError::Internal(_) => 500,
+            ApiError::Internal(_) | ApiError::Unknown(_) => 500,
+            ApiError::ApplyConflict { .. } => 409,
+            ApiError::Unprocessable(_) => 422,
         }
     }
 
@@ -197,6 +211,9 @@ impl ApiError {
             ApiError::RequestEntityTooLarge(_) => "RequestEntityTooLarge",
             ApiError::Timeout(_) => "Timeout",
             ApiError::Internal(_) => "InternalError",
+            ApiError::ApplyConflict { .. } => "Conflict",
+            ApiError::Unprocessable(_) => "Invalid",
+            ApiError::Unknown(_) => "",
         }
     }
 
@@ -225,8 +242,22 @@ impl ApiError {
                 );
                 Some(d)
             }
+            ApiError::ApplyConflict { causes, .. } => Some(json!({
+                "causes": causes
+                    .iter()
+                    .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
+                    .collect::<Vec<_>>(),
+            })),
+            ApiError::Unprocessable(detail) => Some(json!({
+                "causes": [{"reason": "UnexpectedServerResponse", "message": detail}],
+            })),
             _ => None,
         };
+        if self.reason().is_empty() {
+            if let Some(m) = status.as_object_mut() {
+                m.shift_remove("reason");
+            }
+        }
         if let Some(d) = details {
             status["details"] = d;
         }

@@ -1,0 +1,232 @@
+//! Managed fields: ownership after updates and applies, conflicts, and the `fieldsV1` format.
+
+#![allow(clippy::unwrap_used)] // tests assert on the error values
+
+use serde_json::{json, Value};
+
+use super::fieldset::Set;
+use super::*;
+
+const STS: (&str, &str) = ("apps", "StatefulSet");
+const T1: &str = "2025-01-01T00:00:00Z";
+const T2: &str = "2025-01-01T00:01:00Z";
+
+fn sts(replicas: i64, image: &str) -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "web", "namespace": "default", "labels": {"app": "nginx"}},
+        "spec": {"replicas": replicas, "serviceName": "nginx", "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {"metadata": {"labels": {"app": "nginx"}},
+                "spec": {"containers": [{"name": "nginx", "image": image, "ports": [{"containerPort": 80, "name": "web"}]}]}}}})
+}
+
+/// `kubectl apply` (client-side) creating the object: POST with fieldManager=kubectl-client-side-apply.
+fn created_by_client_side_apply() -> Value {
+    let mut obj = sts(1, "nginx:1.24");
+    record_update(None, &mut obj, "kubectl-client-side-apply", None, "apps/v1", T1);
+    obj
+}
+
+fn entry<'a>(obj: &'a Value, manager: &str, op: &str) -> Option<&'a Value> {
+    obj["metadata"]["managedFields"]
+        .as_array()?
+        .iter()
+        .find(|e| e["manager"] == manager && e["operation"] == op)
+}
+
+fn owns(obj: &Value, manager: &str, op: &str, pointer: &str) -> bool {
+    entry(obj, manager, op).and_then(|e| e["fieldsV1"].pointer(pointer)).is_some()
+}
+
+#[test]
+fn create_records_an_update_entry_in_upstreams_fieldsv1_format() {
+    let obj = created_by_client_side_apply();
+    let mf = obj["metadata"]["managedFields"].as_array().expect("managedFields");
+    assert_eq!(mf.len(), 1);
+    let e = &mf[0];
+    let keys: Vec<&str> = e.as_object().expect("entry").keys().map(String::as_str).collect();
+    assert_eq!(keys, ["manager", "operation", "apiVersion", "time", "fieldsType", "fieldsV1"]);
+    assert_eq!((e["manager"].as_str(), e["operation"].as_str(), e["apiVersion"].as_str(), e["time"].as_str()),
+        (Some("kubectl-client-side-apply"), Some("Update"), Some("apps/v1"), Some(T1)));
+    assert_eq!(
+        e["fieldsV1"],
+        json!({
+            "f:metadata": {"f:labels": {".": {}, "f:app": {}}},
+            "f:spec": {
+                "f:replicas": {},
+                "f:selector": {},
+                "f:serviceName": {},
+                "f:template": {
+                    "f:metadata": {"f:labels": {".": {}, "f:app": {}}},
+                    "f:spec": {"f:containers": {"k:{\"name\":\"nginx\"}": {
+                        ".": {}, "f:image": {}, "f:name": {},
+                        "f:ports": {".": {}, "k:{\"containerPort\":80,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}, "f:name": {}}}
+                    }}}
+                }
+            }
+        })
+    );
+}
+
+#[test]
+fn fieldsv1_round_trips_through_a_set() {
+    let v = json!({"f:metadata": {"f:finalizers": {".": {}, "v:\"a\"": {}}}, "f:spec": {"f:x": {}, "f:l": {"i:0": {}}}});
+    assert_eq!(Set::from_fields_v1(&v).to_fields_v1(), v);
+}
+
+#[test]
+fn apply_with_the_same_values_does_not_conflict_and_shares_ownership() {
+    let live = created_by_client_side_apply();
+    let out = apply(Some(&live), &sts(1, "nginx:1.24"), "my-applier", false, STS, "apps/v1", T2).expect("no conflict");
+    assert!(owns(&out, "my-applier", "Apply", "/f:spec/f:replicas"));
+    assert!(owns(&out, "kubectl-client-side-apply", "Update", "/f:spec/f:replicas"));
+    // Apply entries sort first.
+    assert_eq!(out["metadata"]["managedFields"][0]["operation"], "Apply");
+    assert_eq!(out["spec"], live["spec"]);
+}
+
+#[test]
+fn apply_with_a_changed_replicas_conflicts_with_the_owner() {
+    let live = created_by_client_side_apply();
+    let err = apply(Some(&live), &sts(2, "nginx:1.24"), "my-applier", false, STS, "apps/v1", T2).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"
+    );
+    let s = ApiError::from(err).to_status();
+    assert_eq!(s["code"], 409);
+    assert_eq!(s["reason"], "Conflict");
+    assert_eq!(
+        s["details"],
+        json!({"causes": [{"reason": "FieldManagerConflict", "message": "conflict with \"kubectl-client-side-apply\" using apps/v1", "field": ".spec.replicas"}]})
+    );
+}
+
+#[test]
+fn several_conflicts_are_listed_per_manager() {
+    let live = created_by_client_side_apply();
+    let err = apply(Some(&live), &sts(2, "nginx:1.25"), "my-applier", false, STS, "apps/v1", T2).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Apply failed with 2 conflicts: conflicts with \"kubectl-client-side-apply\" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name=\"nginx\"].image"
+    );
+}
+
+#[test]
+fn force_moves_ownership_to_the_applier() {
+    let live = created_by_client_side_apply();
+    let out = apply(Some(&live), &sts(2, "nginx:1.24"), "my-applier", true, STS, "apps/v1", T2).expect("forced");
+    assert_eq!(out["spec"]["replicas"], 2);
+    assert!(owns(&out, "my-applier", "Apply", "/f:spec/f:replicas"));
+    assert!(!owns(&out, "kubectl-client-side-apply", "Update", "/f:spec/f:replicas"));
+    assert!(owns(&out, "kubectl-client-side-apply", "Update", "/f:spec/f:serviceName"));
+    assert_eq!(entry(&out, "my-applier", "Apply").expect("entry")["time"], T2);
+}
+
+#[test]
+fn kubectl_server_side_apply_takes_over_fields_still_matching_last_applied() {
+    // upstream lastAppliedManager: manager "kubectl" upgrading from client-side apply.
+    let mut manifest = sts(1, "nginx:1.24");
+    let last = manifest.to_string();
+    manifest["metadata"]["annotations"] = json!({"kubectl.kubernetes.io/last-applied-configuration": last});
+    let mut live = manifest.clone();
+    record_update(None, &mut live, "kubectl-client-side-apply", None, "apps/v1", T1);
+    let out = apply(Some(&live), &sts(2, "nginx:1.24"), "kubectl", false, STS, "apps/v1", T2).expect("allowed");
+    assert_eq!(out["spec"]["replicas"], 2);
+    // A different manager gets the conflict.
+    assert!(apply(Some(&live), &sts(2, "nginx:1.24"), "other", false, STS, "apps/v1", T2).is_err());
+}
+
+#[test]
+fn apply_that_drops_a_field_it_owned_removes_it() {
+    let mut first = sts(1, "nginx:1.24");
+    first["metadata"]["labels"]["tier"] = json!("web");
+    let live = apply(None, &first, "my-applier", false, STS, "apps/v1", T1).expect("create");
+    assert_eq!(live["metadata"]["labels"]["tier"], "web");
+    let out = apply(Some(&live), &sts(1, "nginx:1.24"), "my-applier", false, STS, "apps/v1", T2).expect("apply");
+    assert_eq!(out["metadata"]["labels"], json!({"app": "nginx"}));
+    assert!(!owns(&out, "my-applier", "Apply", "/f:metadata/f:labels/f:tier"));
+}
+
+#[test]
+fn apply_keeps_a_dropped_field_that_another_manager_also_owns() {
+    let mut first = sts(1, "nginx:1.24");
+    first["metadata"]["labels"]["tier"] = json!("web");
+    let live = apply(None, &first, "a", false, STS, "apps/v1", T1).expect("create");
+    let live = apply(Some(&live), &first, "b", false, STS, "apps/v1", T1).expect("second applier");
+    let out = apply(Some(&live), &sts(1, "nginx:1.24"), "a", false, STS, "apps/v1", T2).expect("apply");
+    assert_eq!(out["metadata"]["labels"]["tier"], "web");
+}
+
+#[test]
+fn apply_merges_list_items_by_key_and_removes_only_its_own_items() {
+    let mut two = sts(1, "nginx:1.24");
+    two["spec"]["template"]["spec"]["containers"]
+        .as_array_mut()
+        .expect("containers")
+        .push(json!({"name": "side", "image": "busybox"}));
+    let live = apply(None, &two, "a", false, STS, "apps/v1", T1).expect("create");
+    let out = apply(Some(&live), &sts(1, "nginx:1.24"), "a", false, STS, "apps/v1", T2).expect("apply");
+    let names: Vec<&str> = out["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["nginx"]);
+}
+
+#[test]
+fn an_update_takes_changed_fields_from_the_applier() {
+    let live = apply(None, &sts(1, "nginx:1.24"), "a", false, STS, "apps/v1", T1).expect("create");
+    let mut new = live.clone();
+    new["spec"]["replicas"] = json!(5);
+    record_update(Some(&live), &mut new, "kubectl-scale", None, "apps/v1", T2);
+    assert!(!owns(&new, "a", "Apply", "/f:spec/f:replicas"));
+    assert!(owns(&new, "a", "Apply", "/f:spec/f:serviceName"));
+    assert_eq!(entry(&new, "kubectl-scale", "Update").expect("entry")["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}));
+}
+
+#[test]
+fn an_update_that_changes_nothing_leaves_managed_fields_alone() {
+    let live = created_by_client_side_apply();
+    let mut new = live.clone();
+    record_update(Some(&live), &mut new, "kubectl-edit", None, "apps/v1", T2);
+    assert_eq!(new["metadata"]["managedFields"], live["metadata"]["managedFields"]);
+}
+
+#[test]
+fn removed_fields_leave_every_set_and_empty_entries_are_dropped() {
+    let live = created_by_client_side_apply();
+    let mut new = live.clone();
+    new["spec"]["replicas"] = json!(3);
+    record_update(Some(&live), &mut new, "scaler", None, "apps/v1", T2);
+    let mut gone = new.clone();
+    gone["spec"].as_object_mut().expect("spec").shift_remove("replicas");
+    record_update(Some(&new), &mut gone, "kubectl-edit", None, "apps/v1", T2);
+    assert!(entry(&gone, "scaler", "Update").is_none());
+    assert!(entry(&gone, "kubectl-edit", "Update").is_none());
+    assert!(!owns(&gone, "kubectl-client-side-apply", "Update", "/f:spec/f:replicas"));
+}
+
+#[test]
+fn status_writes_are_not_owned_through_the_main_resource() {
+    let live = created_by_client_side_apply();
+    let mut new = live.clone();
+    new["status"] = json!({"replicas": 1});
+    record_update(Some(&live), &mut new, "controller", Some("status"), "apps/v1", T2);
+    let e = entry(&new, "controller", "Update").expect("entry");
+    assert_eq!(e["subresource"], "status");
+    assert_eq!(e["fieldsV1"], json!({"f:status": {"f:replicas": {}}}));
+    let mut main = live.clone();
+    main["status"] = json!({"replicas": 1});
+    record_update(Some(&live), &mut main, "someone", None, "apps/v1", T2);
+    assert!(entry(&main, "someone", "Update").is_none());
+}
+
+#[test]
+fn apply_refuses_managed_fields_in_the_request() {
+    let mut cfg = sts(1, "x");
+    cfg["metadata"]["managedFields"] = json!([{"manager": "x"}]);
+    let err = apply(None, &cfg, "a", false, STS, "apps/v1", T1).unwrap_err();
+    assert_eq!(ApiError::from(err).code(), 400);
+}
