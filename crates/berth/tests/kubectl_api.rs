@@ -194,7 +194,7 @@ fn edit_patch_and_scale_change_the_object() {
     b.kubectl(&["patch", "sts", "web", "--type=json", "-p", r#"[{"op":"replace","path":"/spec/replicas","value":4}]"#]).ok();
     assert_eq!(get("{.metadata.labels.team} {.spec.replicas}"), "a 4");
     let bad = b.kubectl(&["patch", "sts", "web", "--type=json", "-p", r#"[{"op":"test","path":"/spec/replicas","value":9}]"#]).fails();
-    assert!(bad.stderr.contains("Error from server"), "{}", bad.stderr);
+    assert!(bad.stderr.contains("test failed"), "{}", bad.stderr);
 
     assert_eq!(b.kubectl(&["scale", "sts", "web", "--replicas=5"]).ok().stdout.trim(), "statefulset.apps/web scaled");
     assert_eq!(get("{.spec.replicas}"), "5");

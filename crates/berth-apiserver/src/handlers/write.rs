@@ -74,9 +74,8 @@ fn validate_field_manager(ctx: &Ctx) -> Result<(), ApiError> {
 }
 
 fn url_name_check(info: &ResourceInfo, rr: &ResourceRoute, obj: &Value) -> Result<(), ApiError> {
-    let url = rr.name.as_deref().unwrap_or_default();
     let body = meta::name(obj);
-    if !body.is_empty() && body != url {
+    if let Some(url) = rr.name.as_deref().filter(|u| !body.is_empty() && body != *u) {
         return Err(ApiError::BadRequest(format!(
             "the name of the object ({body}) does not match the name on the URL ({url})"
         )));
