@@ -28,6 +28,9 @@ pub fn apply(obj: &mut Object) {
             spec.persistent_volume_reclaim_policy
                 .get_or_insert_with(|| "Retain".into());
             spec.volume_mode.get_or_insert_with(|| "Filesystem".into());
+            if let Some(h) = spec.host_path.as_mut() {
+                h.type_.get_or_insert_with(String::new);
+            }
             let status = pv.status.get_or_insert_with(Default::default);
             status.phase.get_or_insert_with(|| "Pending".into());
         }
