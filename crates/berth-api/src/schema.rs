@@ -18,6 +18,8 @@ use crate::status::ApiError;
 macro_rules! objects {
     ($($variant:ident($ty:ty) = $group:literal, $kind:literal;)*) => {
         /// One object of a served kind, as its k8s-openapi struct.
+        // Short-lived, one per request and never collected, so variant sizes do not matter.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug, Clone, PartialEq)]
         pub enum Object {
             $($variant($ty),)*
@@ -277,20 +279,16 @@ fn embedded_meta(m: &mut Map<String, Value>) {
         .or_insert_with(|| Value::Object(Map::new()));
     if let Some(meta) = meta.as_object_mut() {
         if !meta.contains_key("creationTimestamp") {
-            // Go prints the zero metav1.Time as null; keep it next to the other fields, sorted
-            // as Go's struct order puts it (after name/namespace/uid/resourceVersion/generation).
+            // Go prints the zero metav1.Time as null. Keys here are in k8s-openapi's alphabetical
+            // order, so the field goes before the first key that sorts after it.
             let mut out = Map::new();
-            let mut placed = false;
             for (k, x) in std::mem::take(meta) {
-                if !placed && matches!(k.as_str(), "deletionTimestamp" | "deletionGracePeriodSeconds" | "labels" | "annotations" | "ownerReferences" | "finalizers" | "managedFields") {
+                if !out.contains_key("creationTimestamp") && k.as_str() > "creationTimestamp" {
                     out.insert("creationTimestamp".into(), Value::Null);
-                    placed = true;
                 }
                 out.insert(k, x);
             }
-            if !placed {
-                out.insert("creationTimestamp".into(), Value::Null);
-            }
+            out.entry("creationTimestamp").or_insert(Value::Null);
             *meta = out;
         }
     }

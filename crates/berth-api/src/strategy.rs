@@ -242,10 +242,8 @@ fn prepare_for_create(obj: &mut Object, now: Timestamp) {
 fn warnings_on_create(obj: &Object) -> Vec<String> {
     let mut w = Vec::new();
     match obj {
-        Object::StatefulSet(s) => {
-            if s.spec.as_ref().and_then(|s| s.revision_history_limit).is_some_and(|l| l < 0) {
-                w.push("spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended".into());
-            }
+        Object::StatefulSet(s) if s.spec.as_ref().and_then(|s| s.revision_history_limit).is_some_and(|l| l < 0) => {
+            w.push("spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended".into());
         }
         Object::Pod(p) => {
             let msgs = crate::names::is_dns1123_label(p.metadata.name.as_deref().unwrap_or(""));

@@ -280,17 +280,15 @@ pub fn validate_update(new: &Object, old: &Object) -> Errors {
                 }
             }
         }
-        (Object::ConfigMap(n), Object::ConfigMap(o)) => {
-            if o.immutable == Some(true) {
-                if n.immutable != Some(true) {
-                    errs.push(Cause::forbidden("immutable", "field is immutable when `immutable` is set"));
-                }
-                if n.data != o.data {
-                    errs.push(Cause::forbidden("data", "field is immutable when `immutable` is set"));
-                }
-                if n.binary_data != o.binary_data {
-                    errs.push(Cause::forbidden("binaryData", "field is immutable when `immutable` is set"));
-                }
+        (Object::ConfigMap(n), Object::ConfigMap(o)) if o.immutable == Some(true) => {
+            if n.immutable != Some(true) {
+                errs.push(Cause::forbidden("immutable", "field is immutable when `immutable` is set"));
+            }
+            if n.data != o.data {
+                errs.push(Cause::forbidden("data", "field is immutable when `immutable` is set"));
+            }
+            if n.binary_data != o.binary_data {
+                errs.push(Cause::forbidden("binaryData", "field is immutable when `immutable` is set"));
             }
         }
         (Object::StorageClass(n), Object::StorageClass(o)) => {
