@@ -43,7 +43,11 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
     let mut mutations = Vec::with_capacity(batch.len());
     let last = {
         let current = store::read(state);
-        let mut planner = Planner { map: &current.map, overlay: HashMap::new(), last: current.revision };
+        let mut planner = Planner {
+            map: &current.map,
+            overlay: HashMap::new(),
+            last: current.revision,
+        };
         for Request { write, reply } in batch {
             replies.push(reply);
             outcomes.push(planner.plan(write, &mut mutations));
@@ -63,7 +67,11 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
         let mut current = store::write(state);
         for m in mutations {
             match m {
-                Mutation::Put { key, revision, value } => {
+                Mutation::Put {
+                    key,
+                    revision,
+                    value,
+                } => {
                     current.map.insert(key, (revision, value));
                 }
                 Mutation::Delete { key } => {
@@ -80,7 +88,11 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
     }
 
     for (reply, outcome) in replies.into_iter().zip(outcomes) {
-        let result = outcome.map(|e| WriteResult { revision: e.revision, value: e.value, prev: e.prev });
+        let result = outcome.map(|e| WriteResult {
+            revision: e.revision,
+            value: e.value,
+            prev: e.prev,
+        });
         // A caller that dropped its future still had its write applied; nobody to tell.
         let _ = reply.send(result);
     }
@@ -104,7 +116,11 @@ impl Planner<'_> {
     }
 
     fn plan(&mut self, write: Write, mutations: &mut Vec<Mutation>) -> Outcome {
-        let Write { key, precondition, op } = write;
+        let Write {
+            key,
+            precondition,
+            op,
+        } = write;
         let current = self.current(&key);
         let (kind, encoder) = match op {
             Op::Put(encoder) => (WriteKind::Put, encoder),
@@ -118,14 +134,25 @@ impl Planner<'_> {
         self.last = revision;
         match kind {
             WriteKind::Put => {
-                self.overlay.insert(key.clone(), Some((revision, value.clone())));
-                mutations.push(Mutation::Put { key: key.clone(), revision, value: value.clone() });
+                self.overlay
+                    .insert(key.clone(), Some((revision, value.clone())));
+                mutations.push(Mutation::Put {
+                    key: key.clone(),
+                    revision,
+                    value: value.clone(),
+                });
             }
             WriteKind::Delete => {
                 self.overlay.insert(key.clone(), None);
                 mutations.push(Mutation::Delete { key: key.clone() });
             }
         }
-        Ok(WatchEvent { kind: event_type, key: key.into(), revision, value, prev: current.map(|c| c.1) })
+        Ok(WatchEvent {
+            kind: event_type,
+            key: key.into(),
+            revision,
+            value,
+            prev: current.map(|c| c.1),
+        })
     }
 }
