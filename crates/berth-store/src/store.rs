@@ -165,6 +165,11 @@ impl Drop for Inner {
         // (so the same file can be reopened right away) and closes the broadcast for watchers.
         self.requests.take();
         if let Some(handle) = self.writer.take() {
+            // The last handle can be dropped on the writer thread itself (captured by an
+            // encoder); it exits on its own once the channel is closed, so it must not join itself.
+            if handle.thread().id() == std::thread::current().id() {
+                return;
+            }
             if handle.join().is_err() {
                 tracing::error!("store writer thread panicked");
             }

@@ -152,7 +152,8 @@ impl WatchStream {
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.live = None;
-                    let oldest = self.oldest.load(Ordering::Acquire).max(self.last + 1);
+                    // `oldest` is the history floor; the client must re-list either way.
+                    let oldest = self.oldest.load(Ordering::Acquire);
                     return Some(Err(StoreError::Expired {
                         requested: self.last,
                         oldest,

@@ -41,19 +41,18 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
     let mut replies = Vec::with_capacity(batch.len());
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
     let mut mutations = Vec::with_capacity(batch.len());
-    let last = {
-        let current = store::read(state);
-        let mut planner = Planner {
-            map: &current.map,
-            overlay: HashMap::new(),
-            last: current.revision,
-        };
-        for Request { write, reply } in batch {
-            replies.push(reply);
-            outcomes.push(planner.plan(write, &mut mutations));
-        }
-        planner.last
+    // Encoders are caller code, so they run without any store lock held; only this thread
+    // mutates the state, so what `current` reads stays valid until this batch is applied.
+    let mut planner = Planner {
+        state,
+        overlay: HashMap::new(),
+        last: store::read(state).revision,
     };
+    for Request { write, reply } in batch {
+        replies.push(reply);
+        outcomes.push(planner.plan(write, &mut mutations));
+    }
+    let last = planner.last;
 
     if !mutations.is_empty() {
         if let Err(err) = backend.commit(&mutations, last) {
@@ -100,7 +99,7 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
 
 /// Plans writes in order against the committed map plus the earlier writes of the same batch.
 struct Planner<'a> {
-    map: &'a std::collections::BTreeMap<String, (Revision, Bytes)>,
+    state: &'a SharedState,
     /// Keys written earlier in this batch: their new mod revision and value, or `None` if deleted.
     overlay: HashMap<String, Option<(Revision, Bytes)>>,
     /// The last revision assigned so far.
@@ -111,7 +110,7 @@ impl Planner<'_> {
     fn current(&self, key: &str) -> Option<(Revision, Bytes)> {
         match self.overlay.get(key) {
             Some(entry) => entry.clone(),
-            None => self.map.get(key).cloned(),
+            None => store::read(self.state).map.get(key).cloned(),
         }
     }
 

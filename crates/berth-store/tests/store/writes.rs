@@ -264,3 +264,18 @@ async fn concurrent_writes_get_distinct_contiguous_revisions() {
     assert!(backend.commits() <= 200);
     assert_eq!(store.list("/c/").items.len(), 200);
 }
+
+#[tokio::test]
+async fn an_encoder_may_read_the_store() {
+    let (_, store) = memory_store(StoreConfig::default());
+    store.write(put("/a", P::None, "a")).await.expect("write");
+    let inside = store.clone();
+    let result = store
+        .write(Write::put("/b", P::None, move |rev| {
+            let seen = inside.get("/a").map(|e| e.0).unwrap_or(0);
+            format!("saw /a at {seen}, stored at {rev}").into_bytes()
+        }))
+        .await
+        .expect("write");
+    assert_eq!(result.value, "saw /a at 1, stored at 2".as_bytes());
+}
