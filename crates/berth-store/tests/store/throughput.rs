@@ -1,4 +1,4 @@
-//! Write throughput over redb with 64 concurrent writers; runs only with `BERTH_SLOW_TESTS=1`.
+//! Write throughput over redb with 64 concurrent writers; runs only with `BERTH_SLOW_TESTS=1` (measure with `--release`).
 
 use std::sync::Arc;
 use std::time::Instant;
