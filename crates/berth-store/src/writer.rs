@@ -41,12 +41,22 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
     let mut replies = Vec::with_capacity(batch.len());
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
     let mut mutations = Vec::with_capacity(batch.len());
-    // Encoders are caller code, so they run without any store lock held; only this thread
-    // mutates the state, so what `current` reads stays valid until this batch is applied.
-    let mut planner = Planner {
-        state,
-        overlay: HashMap::new(),
-        last: store::read(state).revision,
+    // Encoders are caller code, so they run without any store lock held: the batch's keys are
+    // looked up under one read lock first. Only this thread mutates the state, so what it read
+    // stays valid until this batch is applied.
+    let mut planner = {
+        let current = store::read(state);
+        let mut overlay = HashMap::with_capacity(batch.len());
+        for request in &batch {
+            let key = &request.write.key;
+            if !overlay.contains_key(key) {
+                overlay.insert(key.clone(), current.map.get(key).cloned());
+            }
+        }
+        Planner {
+            overlay,
+            last: current.revision,
+        }
     };
     for Request { write, reply } in batch {
         replies.push(reply);
@@ -98,20 +108,17 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
 }
 
 /// Plans writes in order against the committed map plus the earlier writes of the same batch.
-struct Planner<'a> {
-    state: &'a SharedState,
-    /// Keys written earlier in this batch: their new mod revision and value, or `None` if deleted.
+struct Planner {
+    /// Every key of the batch: its mod revision and value as of the earlier writes of the batch
+    /// (or the committed state), `None` if absent.
     overlay: HashMap<String, Option<(Revision, Bytes)>>,
     /// The last revision assigned so far.
     last: Revision,
 }
 
-impl Planner<'_> {
+impl Planner {
     fn current(&self, key: &str) -> Option<(Revision, Bytes)> {
-        match self.overlay.get(key) {
-            Some(entry) => entry.clone(),
-            None => store::read(self.state).map.get(key).cloned(),
-        }
+        self.overlay.get(key).cloned().flatten()
     }
 
     fn plan(&mut self, write: Write, mutations: &mut Vec<Mutation>) -> Outcome {
