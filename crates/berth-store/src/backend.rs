@@ -14,7 +14,11 @@ use crate::{Revision, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mutation {
     /// Store `value` under `key`; `revision` is the key's new mod revision.
-    Put { key: String, revision: Revision, value: Bytes },
+    Put {
+        key: String,
+        revision: Revision,
+        value: Bytes,
+    },
     /// Remove `key`.
     Delete { key: String },
 }

@@ -12,10 +12,17 @@ pub enum StoreError {
     NotFound { key: String },
     /// Precondition `Revision(expected)` failed.
     #[error("key {key} has revision {actual}, expected {expected}")]
-    Conflict { key: String, expected: Revision, actual: Revision },
+    Conflict {
+        key: String,
+        expected: Revision,
+        actual: Revision,
+    },
     /// A watch asked for history older than what is kept, or fell behind the live broadcast.
     #[error("too old resource version: {requested} ({oldest})")]
-    Expired { requested: Revision, oldest: Revision },
+    Expired {
+        requested: Revision,
+        oldest: Revision,
+    },
     /// The caller's encoder panicked; the write was not applied and consumed no revision.
     #[error("encoder for key {key} panicked")]
     EncoderPanicked { key: String },
@@ -33,6 +40,9 @@ pub enum StoreError {
 impl StoreError {
     /// Wraps a backend library error, naming the step that failed.
     pub(crate) fn backend(step: &'static str, err: impl std::fmt::Display) -> Self {
-        StoreError::Backend { step, detail: err.to_string() }
+        StoreError::Backend {
+            step,
+            detail: err.to_string(),
+        }
     }
 }

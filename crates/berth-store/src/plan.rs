@@ -17,12 +17,16 @@ pub(crate) fn plan_write(
     precondition: &Precondition,
     kind: WriteKind,
 ) -> Result<EventType, StoreError> {
-    let not_found = || StoreError::NotFound { key: key.to_owned() };
+    let not_found = || StoreError::NotFound {
+        key: key.to_owned(),
+    };
     match (precondition, current) {
         (Precondition::None, _) => {}
         (Precondition::MustNotExist, None) => {}
         (Precondition::MustNotExist, Some(_)) => {
-            return Err(StoreError::AlreadyExists { key: key.to_owned() })
+            return Err(StoreError::AlreadyExists {
+                key: key.to_owned(),
+            })
         }
         (Precondition::MustExist, Some(_)) => {}
         (Precondition::MustExist, None) => return Err(not_found()),
@@ -59,8 +63,18 @@ mod tests {
         use Precondition as P;
         use WriteKind::{Delete as Del, Put};
         let exists = Err(StoreError::AlreadyExists { key: "k".into() });
-        let conflict = Err(StoreError::Conflict { key: "k".into(), expected: 4, actual: 5 });
-        let table: Vec<(Option<Revision>, Precondition, WriteKind, Result<EventType, StoreError>)> = vec![
+        let conflict = Err(StoreError::Conflict {
+            key: "k".into(),
+            expected: 4,
+            actual: 5,
+        });
+        type Case = (
+            Option<Revision>,
+            Precondition,
+            WriteKind,
+            Result<EventType, StoreError>,
+        );
+        let table: Vec<Case> = vec![
             (None, P::None, Put, Ok(Added)),
             (Some(5), P::None, Put, Ok(Modified)),
             (None, P::MustNotExist, Put, Ok(Added)),
@@ -81,7 +95,11 @@ mod tests {
             (Some(5), P::Revision(4), Del, conflict),
         ];
         for (current, pre, kind, want) in table {
-            assert_eq!(plan_write("k", current, &pre, kind), want, "{current:?} {pre:?} {kind:?}");
+            assert_eq!(
+                plan_write("k", current, &pre, kind),
+                want,
+                "{current:?} {pre:?} {kind:?}"
+            );
         }
     }
 }

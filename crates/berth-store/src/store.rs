@@ -25,7 +25,11 @@ pub struct StoreConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { history: 10_000, max_batch: 1024, watch_buffer: 4096 }
+        Self {
+            history: 10_000,
+            max_batch: 1024,
+            watch_buffer: 4096,
+        }
     }
 }
 
@@ -75,7 +79,11 @@ impl Write {
         precondition: Precondition,
         encode: impl FnOnce(Revision) -> Vec<u8> + Send + 'static,
     ) -> Self {
-        Self { key: key.into(), precondition, op: Op::Put(Box::new(encode)) }
+        Self {
+            key: key.into(),
+            precondition,
+            op: Op::Put(Box::new(encode)),
+        }
     }
 
     /// A delete whose tombstone encoder is `encode`.
@@ -84,7 +92,11 @@ impl Write {
         precondition: Precondition,
         encode: impl FnOnce(Revision) -> Vec<u8> + Send + 'static,
     ) -> Self {
-        Self { key: key.into(), precondition, op: Op::Delete(Box::new(encode)) }
+        Self {
+            key: key.into(),
+            precondition,
+            op: Op::Delete(Box::new(encode)),
+        }
     }
 }
 
@@ -121,12 +133,16 @@ pub(crate) type SharedState = Arc<RwLock<State>>;
 pub(crate) fn read(state: &RwLock<State>) -> RwLockReadGuard<'_, State> {
     // The lock is poisoned only if the writer panicked while applying a committed batch; the code
     // under the write lock runs no caller code (encoders run before it), so recovering is sound.
-    state.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub(crate) fn write(state: &RwLock<State>) -> RwLockWriteGuard<'_, State> {
     // See `read`: nothing under this lock calls caller code.
-    state.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The versioned object store. Cheap to clone; the last clone dropped stops the writer thread
@@ -149,6 +165,11 @@ impl Drop for Inner {
         // (so the same file can be reopened right away) and closes the broadcast for watchers.
         self.requests.take();
         if let Some(handle) = self.writer.take() {
+            // The last handle can be dropped on the writer thread itself (captured by an
+            // encoder); it exits on its own once the channel is closed, so it must not join itself.
+            if handle.thread().id() == std::thread::current().id() {
+                return;
+            }
             if handle.join().is_err() {
                 tracing::error!("store writer thread panicked");
             }
@@ -179,8 +200,16 @@ impl Store {
         let handle = std::thread::Builder::new()
             .name("berth-store-writer".into())
             .spawn(move || writer::run(backend, writer_state, rx, max_batch))
-            .map_err(|e| StoreError::WriterSpawn { detail: e.to_string() })?;
-        Ok(Store { inner: Arc::new(Inner { state, requests: Some(tx), writer: Some(handle) }) })
+            .map_err(|e| StoreError::WriterSpawn {
+                detail: e.to_string(),
+            })?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                state,
+                requests: Some(tx),
+                writer: Some(handle),
+            }),
+        })
     }
 
     /// Submits one write; resolves once it is durable (or failed). Dropping the future after
@@ -188,7 +217,10 @@ impl Store {
     pub async fn write(&self, w: Write) -> Result<WriteResult, StoreError> {
         let requests = self.inner.requests.as_ref().ok_or(StoreError::Closed)?;
         let (reply, answer) = oneshot::channel();
-        requests.send(Request { write: w, reply }).await.map_err(|_| StoreError::Closed)?;
+        requests
+            .send(Request { write: w, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -204,7 +236,12 @@ impl Store {
 
     /// Up to `limit` keys starting with `prefix` and sorted after `start_after` (`limit` 0 means
     /// no limit), and whether more follow. Each page reflects the store as of its own revision.
-    pub fn list_page(&self, prefix: &str, start_after: Option<&str>, limit: usize) -> (Snapshot, bool) {
+    pub fn list_page(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> (Snapshot, bool) {
         let state = read(&self.inner.state);
         let (snapshot, more) = page(&state, prefix, start_after, limit);
         (snapshot, more)
@@ -223,7 +260,13 @@ impl Store {
         // Subscribing under the same lock the writer holds while appending to history and
         // broadcasting: no event is both replayed and received live, and none is missed.
         let live = state.live.subscribe();
-        Ok(WatchStream::new(prefix, from, replay, live, state.history.oldest_handle()))
+        Ok(WatchStream::new(
+            prefix,
+            from,
+            replay,
+            live,
+            state.history.oldest_handle(),
+        ))
     }
 
     /// A snapshot of `prefix` and a stream starting exactly after its revision, taken atomically.
@@ -231,8 +274,13 @@ impl Store {
         let state = read(&self.inner.state);
         let (snapshot, _) = page(&state, prefix, None, 0);
         let live = state.live.subscribe();
-        let stream =
-            WatchStream::new(prefix, snapshot.revision, Default::default(), live, state.history.oldest_handle());
+        let stream = WatchStream::new(
+            prefix,
+            snapshot.revision,
+            Default::default(),
+            live,
+            state.history.oldest_handle(),
+        );
         (snapshot, stream)
     }
 
@@ -266,5 +314,11 @@ fn page(state: &State, prefix: &str, start_after: Option<&str>, limit: usize) ->
         .map(|(k, (rev, v))| (k.clone(), *rev, v.clone()))
         .collect();
     let more = matching.next().is_some();
-    (Snapshot { revision: state.revision, items }, more)
+    (
+        Snapshot {
+            revision: state.revision,
+            items,
+        },
+        more,
+    )
 }

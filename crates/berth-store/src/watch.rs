@@ -44,7 +44,11 @@ pub(crate) struct History {
 impl History {
     /// An empty history starting after `revision` (the revision loaded from the backend).
     pub(crate) fn new(capacity: usize, revision: Revision) -> Self {
-        Self { events: VecDeque::new(), capacity, oldest: Arc::new(AtomicU64::new(revision)) }
+        Self {
+            events: VecDeque::new(),
+            capacity,
+            oldest: Arc::new(AtomicU64::new(revision)),
+        }
     }
 
     /// The oldest revision a watch may start from: every event after it is kept.
@@ -74,13 +78,25 @@ impl History {
     }
 
     /// The events after `from` whose key starts with `prefix`, or `Expired` if some were dropped.
-    pub(crate) fn replay(&self, prefix: &str, from: Revision) -> Result<VecDeque<WatchEvent>, StoreError> {
+    pub(crate) fn replay(
+        &self,
+        prefix: &str,
+        from: Revision,
+    ) -> Result<VecDeque<WatchEvent>, StoreError> {
         let oldest = self.oldest();
         if from < oldest {
-            return Err(StoreError::Expired { requested: from, oldest });
+            return Err(StoreError::Expired {
+                requested: from,
+                oldest,
+            });
         }
         let start = self.events.partition_point(|e| e.revision <= from);
-        Ok(self.events.range(start..).filter(|e| e.key.starts_with(prefix)).cloned().collect())
+        Ok(self
+            .events
+            .range(start..)
+            .filter(|e| e.key.starts_with(prefix))
+            .cloned()
+            .collect())
     }
 
     pub(crate) fn oldest_handle(&self) -> Arc<AtomicU64> {
@@ -110,7 +126,13 @@ impl WatchStream {
         live: broadcast::Receiver<WatchEvent>,
         oldest: Arc<AtomicU64>,
     ) -> Self {
-        Self { prefix: prefix.to_owned(), last: from, replay, live: Some(live), oldest }
+        Self {
+            prefix: prefix.to_owned(),
+            last: from,
+            replay,
+            live: Some(live),
+            oldest,
+        }
     }
 
     /// The next event; `None` once the store is closed or after an `Expired` error.
@@ -130,8 +152,12 @@ impl WatchStream {
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.live = None;
-                    let oldest = self.oldest.load(Ordering::Acquire).max(self.last + 1);
-                    return Some(Err(StoreError::Expired { requested: self.last, oldest }));
+                    // `oldest` is the history floor; the client must re-list either way.
+                    let oldest = self.oldest.load(Ordering::Acquire);
+                    return Some(Err(StoreError::Expired {
+                        requested: self.last,
+                        oldest,
+                    }));
                 }
                 Err(broadcast::error::RecvError::Closed) => {
                     self.live = None;
@@ -152,7 +178,13 @@ mod tests {
     use super::*;
 
     fn event(key: &str, revision: Revision) -> WatchEvent {
-        WatchEvent { kind: EventType::Added, key: key.into(), revision, value: Bytes::new(), prev: None }
+        WatchEvent {
+            kind: EventType::Added,
+            key: key.into(),
+            revision,
+            value: Bytes::new(),
+            prev: None,
+        }
     }
 
     fn revisions(events: &VecDeque<WatchEvent>) -> Vec<Revision> {
@@ -166,8 +198,17 @@ mod tests {
             h.push(event("/a", rev));
         }
         assert_eq!(h.oldest(), 11);
-        assert_eq!(revisions(&h.replay("", 11).expect("11 is watchable")), vec![12, 13]);
-        assert_eq!(h.replay("", 10), Err(StoreError::Expired { requested: 10, oldest: 11 }));
+        assert_eq!(
+            revisions(&h.replay("", 11).expect("11 is watchable")),
+            vec![12, 13]
+        );
+        assert_eq!(
+            h.replay("", 10),
+            Err(StoreError::Expired {
+                requested: 10,
+                oldest: 11
+            })
+        );
     }
 
     #[test]
@@ -176,7 +217,10 @@ mod tests {
         h.push(event("/a/1", 1));
         h.push(event("/b/1", 2));
         h.push(event("/a/2", 3));
-        assert_eq!(revisions(&h.replay("/a/", 0).expect("watchable")), vec![1, 3]);
+        assert_eq!(
+            revisions(&h.replay("/a/", 0).expect("watchable")),
+            vec![1, 3]
+        );
         assert_eq!(revisions(&h.replay("/a/", 1).expect("watchable")), vec![3]);
         assert!(h.replay("/a/", 3).expect("watchable").is_empty());
     }
@@ -193,6 +237,9 @@ mod tests {
         assert_eq!(h.oldest(), 3);
         h.compact(99, 5);
         assert_eq!(h.oldest(), 5);
-        assert!(h.replay("", 5).expect("current revision is watchable").is_empty());
+        assert!(h
+            .replay("", 5)
+            .expect("current revision is watchable")
+            .is_empty());
     }
 }

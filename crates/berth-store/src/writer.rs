@@ -41,15 +41,28 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
     let mut replies = Vec::with_capacity(batch.len());
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
     let mut mutations = Vec::with_capacity(batch.len());
-    let last = {
+    // Encoders are caller code, so they run without any store lock held: the batch's keys are
+    // looked up under one read lock first. Only this thread mutates the state, so what it read
+    // stays valid until this batch is applied.
+    let mut planner = {
         let current = store::read(state);
-        let mut planner = Planner { map: &current.map, overlay: HashMap::new(), last: current.revision };
-        for Request { write, reply } in batch {
-            replies.push(reply);
-            outcomes.push(planner.plan(write, &mut mutations));
+        let mut overlay = HashMap::with_capacity(batch.len());
+        for request in &batch {
+            let key = &request.write.key;
+            if !overlay.contains_key(key) {
+                overlay.insert(key.clone(), current.map.get(key).cloned());
+            }
         }
-        planner.last
+        Planner {
+            overlay,
+            last: current.revision,
+        }
     };
+    for Request { write, reply } in batch {
+        replies.push(reply);
+        outcomes.push(planner.plan(write, &mut mutations));
+    }
+    let last = planner.last;
 
     if !mutations.is_empty() {
         if let Err(err) = backend.commit(&mutations, last) {
@@ -63,7 +76,11 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
         let mut current = store::write(state);
         for m in mutations {
             match m {
-                Mutation::Put { key, revision, value } => {
+                Mutation::Put {
+                    key,
+                    revision,
+                    value,
+                } => {
                     current.map.insert(key, (revision, value));
                 }
                 Mutation::Delete { key } => {
@@ -80,31 +97,36 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
     }
 
     for (reply, outcome) in replies.into_iter().zip(outcomes) {
-        let result = outcome.map(|e| WriteResult { revision: e.revision, value: e.value, prev: e.prev });
+        let result = outcome.map(|e| WriteResult {
+            revision: e.revision,
+            value: e.value,
+            prev: e.prev,
+        });
         // A caller that dropped its future still had its write applied; nobody to tell.
         let _ = reply.send(result);
     }
 }
 
 /// Plans writes in order against the committed map plus the earlier writes of the same batch.
-struct Planner<'a> {
-    map: &'a std::collections::BTreeMap<String, (Revision, Bytes)>,
-    /// Keys written earlier in this batch: their new mod revision and value, or `None` if deleted.
+struct Planner {
+    /// Every key of the batch: its mod revision and value as of the earlier writes of the batch
+    /// (or the committed state), `None` if absent.
     overlay: HashMap<String, Option<(Revision, Bytes)>>,
     /// The last revision assigned so far.
     last: Revision,
 }
 
-impl Planner<'_> {
+impl Planner {
     fn current(&self, key: &str) -> Option<(Revision, Bytes)> {
-        match self.overlay.get(key) {
-            Some(entry) => entry.clone(),
-            None => self.map.get(key).cloned(),
-        }
+        self.overlay.get(key).cloned().flatten()
     }
 
     fn plan(&mut self, write: Write, mutations: &mut Vec<Mutation>) -> Outcome {
-        let Write { key, precondition, op } = write;
+        let Write {
+            key,
+            precondition,
+            op,
+        } = write;
         let current = self.current(&key);
         let (kind, encoder) = match op {
             Op::Put(encoder) => (WriteKind::Put, encoder),
@@ -118,14 +140,25 @@ impl Planner<'_> {
         self.last = revision;
         match kind {
             WriteKind::Put => {
-                self.overlay.insert(key.clone(), Some((revision, value.clone())));
-                mutations.push(Mutation::Put { key: key.clone(), revision, value: value.clone() });
+                self.overlay
+                    .insert(key.clone(), Some((revision, value.clone())));
+                mutations.push(Mutation::Put {
+                    key: key.clone(),
+                    revision,
+                    value: value.clone(),
+                });
             }
             WriteKind::Delete => {
                 self.overlay.insert(key.clone(), None);
                 mutations.push(Mutation::Delete { key: key.clone() });
             }
         }
-        Ok(WatchEvent { kind: event_type, key: key.into(), revision, value, prev: current.map(|c| c.1) })
+        Ok(WatchEvent {
+            kind: event_type,
+            key: key.into(),
+            revision,
+            value,
+            prev: current.map(|c| c.1),
+        })
     }
 }

@@ -44,25 +44,41 @@ impl MemoryBackend {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding this lock leaves the map consistent (every mutation below is a
         // single insert/remove), so a poisoned lock is safe to keep using.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl Backend for MemoryBackend {
     fn load(&self) -> Result<Loaded, StoreError> {
         let inner = self.lock();
-        let items = inner.items.iter().map(|(k, (rev, v))| (k.clone(), *rev, v.clone())).collect();
-        Ok(Loaded { revision: inner.revision, items })
+        let items = inner
+            .items
+            .iter()
+            .map(|(k, (rev, v))| (k.clone(), *rev, v.clone()))
+            .collect();
+        Ok(Loaded {
+            revision: inner.revision,
+            items,
+        })
     }
 
     fn commit(&self, batch: &[Mutation], revision: Revision) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if std::mem::take(&mut inner.fail_next) {
-            return Err(StoreError::Backend { step: "commit", detail: "injected failure".into() });
+            return Err(StoreError::Backend {
+                step: "commit",
+                detail: "injected failure".into(),
+            });
         }
         for m in batch {
             match m {
-                Mutation::Put { key, revision, value } => {
+                Mutation::Put {
+                    key,
+                    revision,
+                    value,
+                } => {
                     inner.items.insert(key.clone(), (*revision, value.to_vec()));
                 }
                 Mutation::Delete { key } => {

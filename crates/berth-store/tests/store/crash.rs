@@ -26,9 +26,15 @@ fn open(dir: &Path) -> Store {
 /// The child half: does nothing unless the parent marked this process as its child.
 #[test]
 fn crash_child_writes_and_prints_each_acknowledged_key() {
-    let Some(dir) = std::env::var_os(CHILD_DIR_ENV) else { return };
+    let Some(dir) = std::env::var_os(CHILD_DIR_ENV) else {
+        return;
+    };
     let round = std::env::var(CHILD_ROUND_ENV).expect("the parent sets the round");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let store = open(Path::new(&dir));
         let mut writers = tokio::task::JoinSet::new();
@@ -40,7 +46,10 @@ fn crash_child_writes_and_prints_each_acknowledged_key() {
                 for i in 0..5_000 {
                     let key = format!("/crash/r{round}/w{w}/{i:05}");
                     let value = value_of(&key);
-                    store.write(Write::put(key.clone(), P::MustNotExist, move |_| value)).await.expect("write");
+                    store
+                        .write(Write::put(key.clone(), P::MustNotExist, move |_| value))
+                        .await
+                        .expect("write");
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "ACK {key}").expect("stdout");
                     out.flush().expect("stdout");
@@ -85,16 +94,28 @@ fn a_killed_store_keeps_every_acknowledged_write() {
             }
         }
         let status = child.wait().expect("child exits");
-        assert!(acked >= KILL_AFTER, "round {round}: child stopped after {acked} writes ({status})");
-        assert!(!status.success(), "round {round}: the child was killed, not finished");
+        assert!(
+            acked >= KILL_AFTER,
+            "round {round}: child stopped after {acked} writes ({status})"
+        );
+        assert!(
+            !status.success(),
+            "round {round}: the child was killed, not finished"
+        );
 
         let store = open(dir.path());
         eprintln!("round {round}: {acked} writes acknowledged before the kill landed; store at revision {}", store.revision());
         for key in &all_acked {
-            let (_, value) = store.get(key).unwrap_or_else(|| panic!("round {round}: acknowledged {key} is lost"));
+            let (_, value) = store
+                .get(key)
+                .unwrap_or_else(|| panic!("round {round}: acknowledged {key} is lost"));
             assert_eq!(value, value_of(key), "round {round}: {key}");
         }
         let max_mod = store.list("").items.iter().map(|i| i.1).max().unwrap_or(0);
-        assert!(store.revision() >= max_mod, "revision {} behind a key's {max_mod}", store.revision());
+        assert!(
+            store.revision() >= max_mod,
+            "revision {} behind a key's {max_mod}",
+            store.revision()
+        );
     }
 }

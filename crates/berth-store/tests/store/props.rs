@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use berth_store::{EventType, Precondition, Store, StoreConfig, StoreError, WatchEvent, WatchStream, Write};
+use berth_store::{
+    EventType, Precondition, Store, StoreConfig, StoreError, WatchEvent, WatchStream, Write,
+};
 use proptest::prelude::*;
 
 use crate::common::{delete, memory_store, put, stored};
@@ -39,12 +41,15 @@ fn op_spec() -> impl Strategy<Value = OpSpec> {
         .prop_map(|(key, delete, pre)| OpSpec { key, delete, pre })
 }
 
+/// `(kind, key, revision, value, prev)` of one event, comparable with `==`.
+type EventTuple = (EventType, String, u64, Vec<u8>, Option<Vec<u8>>);
+
 /// The reference: a plain map, a revision counter, and the log of every event.
 #[derive(Debug, Default)]
 struct Model {
     map: BTreeMap<String, (u64, Vec<u8>)>,
     revision: u64,
-    events: Vec<(EventType, String, u64, Vec<u8>, Option<Vec<u8>>)>,
+    events: Vec<EventTuple>,
 }
 
 impl Model {
@@ -59,13 +64,23 @@ impl Model {
             Pre::Stale => Precondition::Revision(current.as_ref().map_or(1, |c| c.0 - 1)),
         };
         let tag = format!("op{n}");
-        let write = if op.delete { delete(op.key, precondition, &tag) } else { put(op.key, precondition, &tag) };
+        let write = if op.delete {
+            delete(op.key, precondition, &tag)
+        } else {
+            put(op.key, precondition, &tag)
+        };
         let key = op.key.to_owned();
         let failure = match (precondition, &current) {
             (Precondition::MustNotExist, Some(_)) => Some(StoreError::AlreadyExists { key }),
-            (Precondition::MustExist | Precondition::Revision(_), None) => Some(StoreError::NotFound { key }),
+            (Precondition::MustExist | Precondition::Revision(_), None) => {
+                Some(StoreError::NotFound { key })
+            }
             (Precondition::Revision(expected), Some((actual, _))) if expected != *actual => {
-                Some(StoreError::Conflict { key, expected, actual: *actual })
+                Some(StoreError::Conflict {
+                    key,
+                    expected,
+                    actual: *actual,
+                })
             }
             (_, None) if op.delete => Some(StoreError::NotFound { key }),
             _ => None,
@@ -87,17 +102,25 @@ impl Model {
         } else {
             self.map.insert(op.key.to_owned(), (rev, value.clone()));
         }
-        self.events.push((kind, op.key.to_owned(), rev, value, prev));
+        self.events
+            .push((kind, op.key.to_owned(), rev, value, prev));
         (write, Ok(rev))
     }
 
     fn under(&self, prefix: &str) -> BTreeMap<String, (u64, Vec<u8>)> {
-        self.map.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.map
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a current-thread runtime builds")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime builds")
 }
 
 /// Applies `ops` one by one, checking each outcome against the model.
@@ -111,12 +134,24 @@ async fn apply(store: &Store, model: &mut Model, ops: &[OpSpec], first: usize) {
 }
 
 /// Writes a sentinel under `prefix` and collects the stream's events up to it (excluded).
-async fn drain_until_sentinel(store: &Store, prefix: &str, stream: &mut WatchStream) -> Vec<WatchEvent> {
+async fn drain_until_sentinel(
+    store: &Store,
+    prefix: &str,
+    stream: &mut WatchStream,
+) -> Vec<WatchEvent> {
     let sentinel = format!("{prefix}~sentinel");
-    let rev = store.write(put(&sentinel, Precondition::None, "sentinel")).await.expect("sentinel").revision;
+    let rev = store
+        .write(put(&sentinel, Precondition::None, "sentinel"))
+        .await
+        .expect("sentinel")
+        .revision;
     let mut events = Vec::new();
     loop {
-        let event = stream.next().await.expect("stream open").expect("no watch error");
+        let event = stream
+            .next()
+            .await
+            .expect("stream open")
+            .expect("no watch error");
         if event.revision == rev {
             assert_eq!(&*event.key, sentinel);
             return events;
@@ -125,8 +160,14 @@ async fn drain_until_sentinel(store: &Store, prefix: &str, stream: &mut WatchStr
     }
 }
 
-fn as_tuple(e: &WatchEvent) -> (EventType, String, u64, Vec<u8>, Option<Vec<u8>>) {
-    (e.kind, e.key.to_string(), e.revision, e.value.to_vec(), e.prev.as_ref().map(|p| p.to_vec()))
+fn as_tuple(e: &WatchEvent) -> EventTuple {
+    (
+        e.kind,
+        e.key.to_string(),
+        e.revision,
+        e.value.to_vec(),
+        e.prev.as_ref().map(|p| p.to_vec()),
+    )
 }
 
 proptest! {

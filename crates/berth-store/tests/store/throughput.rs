@@ -1,4 +1,4 @@
-//! Write throughput over redb with 64 concurrent writers; runs only with `BERTH_SLOW_TESTS=1`.
+//! Write throughput over redb with 64 concurrent writers; runs only with `BERTH_SLOW_TESTS=1` (measure with `--release`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,7 +16,11 @@ fn sixty_four_writers_report_writes_per_second_over_redb() {
     let dir = tempfile::tempdir().expect("temp dir");
     let backend = RedbBackend::open(&dir.path().join("store.redb")).expect("redb opens");
     let store = Store::open(Arc::new(backend), StoreConfig::default()).expect("store loads");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let value = vec![b'x'; 512];
     let started = Instant::now();
     rt.block_on(async {
@@ -28,7 +32,10 @@ fn sixty_four_writers_report_writes_per_second_over_redb() {
                 for i in 0..WRITES_PER_WRITER {
                     let value = value.clone();
                     let key = format!("/registry/pods/ns{w}/pod-{i}");
-                    store.write(Write::put(key, P::MustNotExist, move |_| value)).await.expect("write");
+                    store
+                        .write(Write::put(key, P::MustNotExist, move |_| value))
+                        .await
+                        .expect("write");
                 }
             });
         }
