@@ -276,7 +276,7 @@ async fn ensure_object(api: &Api, group: &str, plural: &str, body: Value) -> Res
     if api.registry.get_raw(info, Some(&ns), &name).is_some() {
         return Ok(());
     }
-    let mut obj = strategy::prepare_create(info, body, FieldValidation::Strict).map_err(fail)?.object;
+    let mut obj = strategy::prepare_create(info, body, FieldValidation::Strict, api.clock.now()).map_err(fail)?.object;
     {
         let m = meta::metadata_mut(&mut obj);
         m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));

@@ -109,7 +109,12 @@ fn apply_creates_then_configures_then_leaves_unchanged_and_applies_server_side()
     let web = b.file("web.yaml", &sts("nginx:1.7.9", 2));
     assert_eq!(b.kubectl(&["apply", "-f", &svc]).ok().stdout.trim(), "service/nginx created");
     assert_eq!(b.kubectl(&["apply", "-f", &web]).ok().stdout.trim(), "statefulset.apps/web created");
-    assert_eq!(b.kubectl(&["apply", "-f", &web]).ok().stdout.trim(), "statefulset.apps/web unchanged");
+    assert_eq!(b.kubectl(&["apply", "-f", &svc]).ok().stdout.trim(), "service/nginx unchanged");
+    // volumeClaimTemplates is an atomic list whose live copy carries defaults, so kubectl sends a
+    // patch (and says "configured", as against a real cluster); the server sees no spec change.
+    b.kubectl(&["apply", "-f", &web]).ok();
+    let generation = b.kubectl(&["get", "sts", "web", "-o", "jsonpath={.metadata.generation}"]).ok().stdout;
+    assert_eq!(generation, "1");
     let changed = b.file("web2.yaml", &sts("nginx:1.25", 3));
     assert_eq!(b.kubectl(&["apply", "-f", &changed]).ok().stdout.trim(), "statefulset.apps/web configured");
     let image = b
@@ -117,14 +122,34 @@ fn apply_creates_then_configures_then_leaves_unchanged_and_applies_server_side()
         .ok()
         .stdout;
     assert_eq!(image, "nginx:1.25 3 2");
-    let ssa = b.kubectl(&["apply", "--server-side", "-f", &changed]).ok().stdout;
-    assert_eq!(ssa.trim(), "statefulset.apps/web serverside-applied");
     let yaml = b.kubectl(&["get", "sts", "web", "-o", "yaml"]).ok().stdout;
     assert!(yaml.contains("kubectl.kubernetes.io/last-applied-configuration"), "{yaml}");
     // Defaults are visible, exactly as a real cluster fills them in.
     for default in ["podManagementPolicy: OrderedReady", "revisionHistoryLimit: 10", "type: RollingUpdate", "partition: 0", "terminationGracePeriodSeconds: 30", "imagePullPolicy: IfNotPresent"] {
         assert!(yaml.contains(default), "missing default {default} in:\n{yaml}");
     }
+}
+
+fn config_map(value: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: \"{value}\"\n  b: keep\n")
+}
+
+#[test]
+fn server_side_apply_creates_updates_and_detects_conflicts() {
+    let b = berth();
+    let one = b.file("cm1.yaml", &config_map("1"));
+    let two = b.file("cm2.yaml", &config_map("2"));
+    assert_eq!(b.kubectl(&["apply", "--server-side", "-f", &one]).ok().stdout.trim(), "configmap/cfg serverside-applied");
+    assert_eq!(b.kubectl(&["apply", "--server-side", "-f", &two]).ok().stdout.trim(), "configmap/cfg serverside-applied");
+    let managers = b.kubectl(&["get", "cm", "cfg", "-o", "jsonpath={.metadata.managedFields[*].manager}"]).ok().stdout;
+    assert_eq!(managers, "kubectl");
+    b.kubectl(&["patch", "cm", "cfg", "--type=merge", "-p", r#"{"data":{"a":"other"}}"#]).ok();
+    let conflict = b.kubectl(&["apply", "--server-side", "-f", &one]).fails();
+    assert!(conflict.stderr.contains("Apply failed with 1 conflict"), "{}", conflict.stderr);
+    assert!(conflict.stderr.contains(r#"conflict with "kubectl-patch""#) && conflict.stderr.contains(".data.a"), "{}", conflict.stderr);
+    b.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", &one]).ok();
+    let data = b.kubectl(&["get", "cm", "cfg", "-o", "jsonpath={.data.a} {.data.b}"]).ok().stdout;
+    assert_eq!(data, "1 keep");
 }
 
 #[test]

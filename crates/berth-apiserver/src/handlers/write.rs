@@ -41,15 +41,8 @@ pub fn parse_body(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
     Ok(v)
 }
 
-fn field_validation(ctx: &Ctx) -> Result<FieldValidation, ApiError> {
-    match ctx.query.field_validation.as_deref() {
-        None | Some("") | Some("Warn") => Ok(FieldValidation::Warn),
-        Some("Strict") => Ok(FieldValidation::Strict),
-        Some("Ignore") => Ok(FieldValidation::Ignore),
-        Some(other) => Err(ApiError::BadRequest(format!(
-            "fieldValidation parameter unsupported: {other:?}: supported values: \"Ignore\", \"Strict\", \"Warn\""
-        ))),
-    }
+fn field_validation(ctx: &Ctx, options_kind: &str) -> Result<FieldValidation, ApiError> {
+    FieldValidation::parse(ctx.query.field_validation.as_deref(), options_kind)
 }
 
 /// The field manager of a request: `fieldManager=`, else the user agent's program name.
@@ -129,7 +122,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         )));
     }
     validate_field_manager(ctx)?;
-    let fv = field_validation(ctx)?;
+    let fv = field_validation(ctx, "CreateOptions")?;
     let bytes = body_bytes(req).await?;
     let mut body = parse_body(ctx, &bytes)?;
     if !body.is_object() {
@@ -150,7 +143,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     if let Some(ns) = rr.namespace.as_deref().filter(|_| info.namespaced) {
         ctx.api.registry.check_namespace_open(ns)?;
     }
-    let Prepared { object: mut obj, warnings } = strategy::prepare_create(info, body, fv)?;
+    let Prepared { object: mut obj, warnings } = strategy::prepare_create(info, body, fv, ctx.api.clock.now())?;
     let now = ctx.api.clock.now();
     {
         let m = meta::metadata_mut(&mut obj);
@@ -184,6 +177,13 @@ fn part(rr: &ResourceRoute) -> Part {
 }
 
 /// Prepares `new` as an update of `old` through `part`, keeping the system-owned metadata.
+/// Whether the write records an `Update` entry in managedFields (server-side apply records its own).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ownership {
+    RecordUpdate,
+    AlreadyRecorded,
+}
+
 fn prepare(
     ctx: &Ctx,
     info: &ResourceInfo,
@@ -191,6 +191,7 @@ fn prepare(
     new: Value,
     old: &Value,
     fv: FieldValidation,
+    ownership: Ownership,
 ) -> Result<Prepared, ApiError> {
     let mut new = new;
     if let (Some(nm), Some(om)) = (new.get_mut("metadata").and_then(Value::as_object_mut), meta::metadata(old)) {
@@ -202,8 +203,8 @@ fn prepare(
         }
     }
     let mut prepared = match part {
-        Part::Main => strategy::prepare_update(info, new, old, fv)?,
-        Part::Status => strategy::prepare_status_update(info, new, old, fv)?,
+        Part::Main => strategy::prepare_update(info, new, old, fv, ctx.api.clock.now())?,
+        Part::Status => strategy::prepare_status_update(info, new, old, fv, ctx.api.clock.now())?,
         Part::Finalize => {
             // Only spec.finalizers may change through /finalize.
             let mut obj = old.clone();
@@ -211,6 +212,9 @@ fn prepare(
             Prepared { object: obj, warnings: Vec::new() }
         }
     };
+    if ownership == Ownership::AlreadyRecorded {
+        return Ok(prepared);
+    }
     let now = clock::format(ctx.api.clock.now());
     let sub = match part {
         Part::Main => None,
@@ -225,7 +229,7 @@ fn prepare(
 pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Response, ApiError> {
     let info = rr.info;
     validate_field_manager(ctx)?;
-    let fv = field_validation(ctx)?;
+    let fv = field_validation(ctx, "UpdateOptions")?;
     let bytes = body_bytes(req).await?;
     let mut body = parse_body(ctx, &bytes)?;
     if !body.is_object() {
@@ -240,7 +244,7 @@ pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         if !wanted_rv.is_empty() && wanted_rv != meta::resource_version(old) {
             return Err(registry::conflict(info, name));
         }
-        let p = prepare(ctx, info, part(rr), body.clone(), old, fv)?;
+        let p = prepare(ctx, info, part(rr), body.clone(), old, fv, Ownership::RecordUpdate)?;
         warnings = p.warnings;
         Ok(p.object)
     })
@@ -289,7 +293,7 @@ pub async fn patch(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respon
     let info = rr.info;
     validate_field_manager(ctx)?;
     let ty = patch_type(ctx)?;
-    let fv = field_validation(ctx)?;
+    let fv = field_validation(ctx, "PatchOptions")?;
     let bytes = body_bytes(req).await?;
     let body = parse_body(ctx, &bytes)?;
     let name = rr.name.as_deref().unwrap_or_default().to_string();
@@ -336,7 +340,12 @@ pub async fn patch(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respon
         if !rv.is_empty() && rv != meta::resource_version(cur) {
             return Err(registry::conflict(info, &name));
         }
-        let p = prepare(ctx, info, part(rr), patched, cur, fv)?;
+        let ownership = if ty == PatchType::Apply {
+            Ownership::AlreadyRecorded
+        } else {
+            Ownership::RecordUpdate
+        };
+        let p = prepare(ctx, info, part(rr), patched, cur, fv, ownership)?;
         warnings = p.warnings;
         Ok(p.object)
     })
@@ -363,7 +372,7 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
         &clock::format(now),
     )?;
     let managed = merged.pointer("/metadata/managedFields").cloned();
-    let Prepared { object: mut obj, warnings } = strategy::prepare_create(info, merged, fv)?;
+    let Prepared { object: mut obj, warnings } = strategy::prepare_create(info, merged, fv, now)?;
     {
         let m = meta::metadata_mut(&mut obj);
         m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
