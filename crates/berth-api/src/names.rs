@@ -19,14 +19,18 @@ fn max_len_error(n: usize) -> String {
 }
 
 fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
-    let mut s = format!("{msg} (regex used for validation is '{fmt}')");
-    if !examples.is_empty() {
-        let ex: Vec<String> = examples.iter().map(|e| format!("'{e}'")).collect();
-        s = format!(
-            "{msg}, (e.g. {}, regex used for validation is '{fmt}')",
-            ex.join(" or ")
-        );
+    // Upstream's RegexError, including its odd `'a',  or 'b', ` spacing.
+    if examples.is_empty() {
+        return format!("{msg} (regex used for validation is '{fmt}')");
     }
+    let mut s = format!("{msg} (e.g. ");
+    for (i, e) in examples.iter().enumerate() {
+        if i > 0 {
+            s.push_str(" or ");
+        }
+        s.push_str(&format!("'{e}', "));
+    }
+    s.push_str(&format!("regex used for validation is '{fmt}')"));
     s
 }
 
@@ -206,6 +210,15 @@ mod tests {
         assert!(is_valid_label_value("").is_empty());
         assert!(is_valid_label_value("nginx_1.25").is_empty());
         assert!(!is_valid_label_value("a b").is_empty());
+    }
+
+    #[test]
+    fn regex_errors_format_examples_like_upstream() {
+        assert_eq!(
+            regex_error("m", "f", &["a", "b"]),
+            "m (e.g. 'a',  or 'b', regex used for validation is 'f')"
+        );
+        assert_eq!(regex_error("m", "f", &[]), "m (regex used for validation is 'f')");
     }
 
     #[test]

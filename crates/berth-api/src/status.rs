@@ -237,7 +237,14 @@ impl ApiError {
                 d["causes"] = Value::Array(
                     causes
                         .iter()
-                        .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
+                        .map(|c| {
+                            // Upstream's cause message is the error body, without the field path.
+                            let body = c
+                                .message
+                                .strip_prefix(&format!("{}: ", c.field))
+                                .unwrap_or(&c.message);
+                            json!({"reason": c.reason, "message": body, "field": c.field})
+                        })
                         .collect(),
                 );
                 Some(d)
@@ -329,6 +336,10 @@ mod tests {
             "StatefulSet.apps \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"
         );
         assert_eq!(s["details"]["causes"][0]["field"], "spec.replicas");
+        assert_eq!(
+            s["details"]["causes"][0]["message"],
+            "Invalid value: -1: must be greater than or equal to 0"
+        );
     }
 
     #[test]
