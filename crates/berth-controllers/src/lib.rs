@@ -1,1 +1,33 @@
-//! berth-controllers
+//! Controllers that talk to any Kubernetes API server through kube-rs: namespace, serviceaccount and the garbage collector.
+//!
+//! Architecture invariants:
+//! - controllers reach the API server only through `kube::Client`, as they would a real cluster;
+//! - every decision is a pure `plan*` function; drivers execute its actions through a narrow trait
+//!   with a kube-rs implementation and a recording fake;
+//! - nothing here blocks the caller's startup: discovery and initial lists happen inside `run`.
+
+pub mod error;
+pub mod garbagecollector;
+pub mod namespace;
+pub mod queue;
+pub mod resources;
+pub mod retry;
+pub mod serviceaccount;
+
+use std::future::Future;
+
+use futures::FutureExt as _;
+
+pub use error::ControllerError;
+
+/// Runs the namespace, serviceaccount and garbage-collector controllers until `shutdown` resolves.
+///
+/// The controllers retry API errors themselves; an `Err` means one of them hit a condition it
+/// cannot recover from.
+pub async fn run_all(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
+    let shutdown = shutdown.shared();
+    let ns = namespace::run(client.clone(), shutdown.clone());
+    let sa = serviceaccount::run(client.clone(), shutdown.clone());
+    let gc = garbagecollector::run(client, shutdown);
+    futures::try_join!(ns, sa, gc).map(|_| ())
+}

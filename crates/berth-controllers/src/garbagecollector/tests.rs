@@ -1,0 +1,1 @@
+//! Table tests of the garbage collector plan and component tests of its driver.

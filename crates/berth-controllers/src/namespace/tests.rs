@@ -1,0 +1,1 @@
+//! Component tests of the namespace controller against a recording fake.

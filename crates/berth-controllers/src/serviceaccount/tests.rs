@@ -1,0 +1,1 @@
+//! Component tests of the serviceaccount controller against a recording fake.
