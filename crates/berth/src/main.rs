@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Start the API server, controllers and node in one process.
     Up(cmd::up::UpArgs),
+    /// Run only the controllers, against the cluster of a kubeconfig.
+    Controllers(cmd::controllers::ControllersArgs),
     /// Print the admin kubeconfig of a data dir.
     Kubeconfig(cmd::kubeconfig::KubeconfigArgs),
 }
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Up(args) => cmd::up::run(args),
         Command::Kubeconfig(args) => cmd::kubeconfig::run(args),
+        Command::Controllers(args) => cmd::controllers::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -311,10 +311,10 @@ fn delete_cascades_orphans_and_deletes_by_label() {
     b.kubectl(&["get", "cm", "dep"]).fails();
     b.kubectl(&["get", "sts", "web"]).fails();
     // By label.
-    for (n, l) in [("a", "{app: x}"), ("b", "{app: x}"), ("c", "{app: y}")] {
+    for (n, l) in [("a", "{app: xa}"), ("b", "{app: xa}"), ("c", "{app: ya}")] {
         b.kubectl(&["create", "-f", &b.file(&format!("{n}.yaml"), &pod(n, l))]).ok();
     }
-    b.kubectl(&["delete", "pod", "-l", "app=x", "--grace-period=0", "--force"]).ok();
+    b.kubectl(&["delete", "pod", "-l", "app=xa", "--grace-period=0", "--force"]).ok();
     let left = b.kubectl(&["get", "pods", "-o", "jsonpath={.items[*].metadata.name}"]).ok().stdout;
     assert_eq!(left, "c");
 }

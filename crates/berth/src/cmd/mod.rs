@@ -1,5 +1,6 @@
 //! Subcommands, and what they share: the default data dir and logging.
 
+pub mod controllers;
 pub mod kubeconfig;
 pub mod up;
 

@@ -34,13 +34,31 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             ready_ms = started.elapsed().as_millis() as u64,
             "berth is up"
         );
+        let client = super::controllers::client_from(&server.kubeconfig_path).await?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let controllers = tokio::spawn(berth_controllers::run_all(client, async move {
+            let _ = stop_rx.await;
+        }));
         // The line tests and users wait for: where to connect.
         println!("berth is up: https://{} (KUBECONFIG={})", server.addr, server.kubeconfig_path.display());
         wait_for_signal().await?;
         tracing::info!("shutting down");
+        let _ = stop_tx.send(());
+        match controllers.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "controllers stopped with an error"),
+            Err(e) => tracing::warn!(error = %e, "controllers panicked"),
+            Ok(Ok(())) => {}
+        }
         server.shutdown().await;
         Ok(())
     })
+}
+
+/// Waits for SIGTERM or SIGINT; logs (and returns) if the handlers cannot be installed.
+pub async fn wait_for_signal_or_log() {
+    if let Err(e) = wait_for_signal().await {
+        tracing::error!(error = %e, "cannot wait for signals");
+    }
 }
 
 async fn wait_for_signal() -> anyhow::Result<()> {

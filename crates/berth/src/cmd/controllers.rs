@@ -1,0 +1,32 @@
+//! `berth controllers`: the controllers alone, against any cluster reachable with a kubeconfig.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+#[derive(clap::Args)]
+pub struct ControllersArgs {
+    /// Kubeconfig of the cluster to control.
+    #[arg(long, env = "KUBECONFIG")]
+    kubeconfig: PathBuf,
+}
+
+/// A kube-rs client from a kubeconfig file.
+pub async fn client_from(path: &Path) -> anyhow::Result<kube::Client> {
+    let kc = kube::config::Kubeconfig::read_from(path).with_context(|| format!("reading {}", path.display()))?;
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+        .await
+        .with_context(|| format!("loading {}", path.display()))?;
+    kube::Client::try_from(cfg).context("building the API client")
+}
+
+pub fn run(args: ControllersArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async move {
+        let client = client_from(&args.kubeconfig).await?;
+        tracing::info!(kubeconfig = %args.kubeconfig.display(), "running controllers");
+        berth_controllers::run_all(client, super::up::wait_for_signal_or_log())
+            .await
+            .context("controllers failed")
+    })
+}
