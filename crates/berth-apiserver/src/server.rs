@@ -109,6 +109,19 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Returns a deleted Service's cluster IP to the pool.
+    pub fn release_cluster_ip(&self, svc: &Value) {
+        if let Some(ip) = svc
+            .pointer("/spec/clusterIP")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<Ipv4Addr>().ok())
+        {
+            self.cluster_ips.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip);
+        }
+    }
+}
+
 fn invalid_ip(svc: &Value, ip: &str, detail: &str) -> ApiError {
     let info = resource::lookup("", "v1", "services").expect("services are served");
     ApiError::Invalid {

@@ -466,11 +466,19 @@ pub async fn delete(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     let bytes = body_bytes(req).await?;
     let opts = delete_options(ctx, rr.info, &bytes)?;
     let name = rr.name.as_deref().unwrap_or_default();
+    if rr.info.kind == "Namespace" && matches!(name, "default" | "kube-system" | "kube-public") {
+        return Err(ApiError::Forbidden(format!(
+            "namespaces \"{name}\" is forbidden: this namespace may not be deleted"
+        )));
+    }
     let d = ctx
         .api
         .registry
         .delete(rr.info, rr.namespace.as_deref(), name, &opts)
         .await?;
+    if let (Deleted::Gone(svc), "Service") = (&d, rr.info.kind) {
+        ctx.api.release_cluster_ip(svc);
+    }
     Ok(deleted_response(rr.info, d))
 }
 
@@ -498,7 +506,13 @@ pub async fn delete_collection(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> R
             .delete(info, Some(&ns).filter(|n| !n.is_empty()).map(String::as_str), meta::name(&obj), &opts)
             .await
         {
-            Ok(Deleted::Gone(o)) | Ok(Deleted::Pending(o)) => items.push(o),
+            Ok(Deleted::Gone(o)) => {
+                if info.kind == "Service" {
+                    ctx.api.release_cluster_ip(&o);
+                }
+                items.push(o)
+            }
+            Ok(Deleted::Pending(o)) => items.push(o),
             Err(ApiError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
