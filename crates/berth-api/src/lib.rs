@@ -4,6 +4,7 @@
 //! Architecture Invariant: nothing here opens a file or socket, spawns, sleeps or reads the clock;
 //! the current time is always a parameter.
 
+pub mod convert;
 pub mod defaults;
 pub mod managedfields;
 pub mod meta;
