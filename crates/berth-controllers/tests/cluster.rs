@@ -296,3 +296,67 @@ async fn foreground_deletion_keeps_the_owner_until_its_dependents_are_gone() {
     .expect("held released");
     eventually("the owner is gone", || exists(&cms, "owner").map(|e| !e)).await;
 }
+
+/// Runs the stock kubectl (through the test kit) without stalling the in-process controllers;
+/// needs the multi-threaded runtime.
+async fn kubectl(b: &Berth, args: &[&str]) -> berth_testkit::Kubectl {
+    tokio::task::block_in_place(|| b.kubectl(args))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_delete_cascade_waits_for_the_garbage_collector() {
+    let Some((b, c, _t)) = cluster().await else {
+        return;
+    };
+    create_ns(&c, "cascade").await;
+    let cms = Api::<ConfigMap>::namespaced(c.clone(), "cascade");
+
+    // foreground: kubectl waits until the owner is gone, which needs its dependent gone first.
+    let owner = create_cm(&c, "cascade", "fg-owner", vec![]).await;
+    create_cm(&c, "cascade", "fg-child", vec![owner_ref(&owner, true)]).await;
+    kubectl(
+        &b,
+        &[
+            "delete",
+            "configmap",
+            "fg-owner",
+            "-n",
+            "cascade",
+            "--cascade=foreground",
+            "--timeout=20s",
+        ],
+    )
+    .await
+    .ok();
+    assert!(!exists(&cms, "fg-child").await, "the dependent went first");
+
+    // orphan: the owner goes, the dependent stays without the reference.
+    let owner = create_cm(&c, "cascade", "or-owner", vec![]).await;
+    create_cm(&c, "cascade", "or-child", vec![owner_ref(&owner, true)]).await;
+    kubectl(
+        &b,
+        &[
+            "delete",
+            "configmap",
+            "or-owner",
+            "-n",
+            "cascade",
+            "--cascade=orphan",
+            "--timeout=20s",
+        ],
+    )
+    .await
+    .ok();
+    let child = cms.get("or-child").await.expect("the dependent survives");
+    assert!(child
+        .metadata
+        .owner_references
+        .unwrap_or_default()
+        .is_empty());
+
+    // namespace: kubectl waits until the namespace is gone.
+    kubectl(&b, &["delete", "namespace", "cascade", "--timeout=20s"])
+        .await
+        .ok();
+    assert!(!exists(&Api::<Namespace>::all(c.clone()), "cascade").await);
+}
