@@ -10,8 +10,10 @@ use kube::api::{Api, DeleteParams, PostParams, PropagationPolicy};
 use kube::{Client, ResourceExt as _};
 use serde_json::json;
 
-/// Starts berth (through the test kit) and the controllers in this process; `None`, with a
-/// message, when `BERTH_BIN` is unset.
+/// Starts berth (through the test kit) and the controllers in this process, so the code under
+/// test is this crate's; `None`, with a message, when `BERTH_BIN` is unset. A `berth up` that
+/// runs its own controllers then has two sets working side by side, which must also converge
+/// (every write is idempotent or guarded by a uid / resourceVersion precondition).
 async fn cluster() -> Option<(Berth, Client, tokio::task::JoinHandle<()>)> {
     let Some(bin) = std::env::var_os("BERTH_BIN") else {
         eprintln!("skipping: BERTH_BIN is not set (path of a built `berth` binary)");
