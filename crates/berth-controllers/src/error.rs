@@ -5,7 +5,7 @@
 pub enum ControllerError {
     /// Listing the served resources failed.
     #[error("discovering served resources")]
-    Discovery(#[source] kube::Error),
+    Discovery(#[source] Box<kube::Error>),
     /// An ownerReference or object names a kind the server does not serve.
     #[error("kind {kind} in {api_version} is not served")]
     UnknownKind { api_version: String, kind: String },
@@ -14,7 +14,7 @@ pub enum ControllerError {
     Get {
         object: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// Listing objects failed.
     #[error("listing {resource} in {namespace}")]
@@ -22,35 +22,35 @@ pub enum ControllerError {
         resource: String,
         namespace: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// Deleting an object or a collection failed.
     #[error("deleting {object}")]
     Delete {
         object: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// Patching an object's metadata failed.
     #[error("patching {object}")]
     Patch {
         object: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// Creating an object failed.
     #[error("creating {object}")]
     Create {
         object: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// Removing the `kubernetes` finalizer of a namespace failed.
     #[error("finalizing namespace {namespace}")]
     Finalize {
         namespace: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// A read-modify-write kept conflicting with other writers.
     #[error("too many conflicts updating {object}")]

@@ -24,7 +24,10 @@ pub use error::ControllerError;
 ///
 /// The controllers retry API errors themselves; an `Err` means one of them hit a condition it
 /// cannot recover from.
-pub async fn run_all(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
+pub async fn run_all(
+    client: kube::Client,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ControllerError> {
     let shutdown = shutdown.shared();
     let ns = namespace::run(client.clone(), shutdown.clone());
     let sa = serviceaccount::run(client.clone(), shutdown.clone());

@@ -17,7 +17,12 @@ pub struct WorkQueue<T> {
 
 impl<T> Default for WorkQueue<T> {
     fn default() -> Self {
-        WorkQueue { ready: VecDeque::new(), queued: HashSet::new(), delayed: BTreeMap::new(), failures: HashMap::new() }
+        WorkQueue {
+            ready: VecDeque::new(),
+            queued: HashSet::new(),
+            delayed: BTreeMap::new(),
+            failures: HashMap::new(),
+        }
     }
 }
 

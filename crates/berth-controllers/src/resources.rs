@@ -31,12 +31,19 @@ impl ServedResource {
 }
 
 fn served(resource: ApiResource, caps: &ApiCapabilities) -> ServedResource {
-    ServedResource { resource, namespaced: caps.scope == Scope::Namespaced, verbs: caps.operations.clone() }
+    ServedResource {
+        resource,
+        namespaced: caps.scope == Scope::Namespaced,
+        verbs: caps.operations.clone(),
+    }
 }
 
 /// Reads discovery: every group's recommended version of each resource (no subresources).
 pub async fn discover(client: &kube::Client) -> Result<Vec<ServedResource>, ControllerError> {
-    let discovery = Discovery::new(client.clone()).run().await.map_err(ControllerError::Discovery)?;
+    let discovery = Discovery::new(client.clone())
+        .run()
+        .await
+        .map_err(|e| ControllerError::Discovery(Box::new(e)))?;
     let mut out = Vec::new();
     for group in discovery.groups() {
         for (ar, caps) in group.recommended_resources() {
@@ -48,7 +55,8 @@ pub async fn discover(client: &kube::Client) -> Result<Vec<ServedResource>, Cont
 
 /// Resources the garbage collector does not track, like upstream's `DefaultIgnoredResources`.
 pub fn gc_ignored(r: &ServedResource) -> bool {
-    r.resource.plural == "events" && (r.resource.group.is_empty() || r.resource.group == "events.k8s.io")
+    r.resource.plural == "events"
+        && (r.resource.group.is_empty() || r.resource.group == "events.k8s.io")
 }
 
 /// Whether a resource can be watched (list and watch verbs).
@@ -66,7 +74,12 @@ impl ResourceMap {
     pub fn new(resources: &[ServedResource]) -> Self {
         let by_kind = resources
             .iter()
-            .map(|r| ((r.resource.group.clone(), r.resource.kind.clone()), r.clone()))
+            .map(|r| {
+                (
+                    (r.resource.group.clone(), r.resource.kind.clone()),
+                    r.clone(),
+                )
+            })
             .collect();
         ResourceMap { by_kind }
     }
@@ -83,12 +96,38 @@ pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
+/// Reads discovery, retrying with backoff until it works (the server may still be starting).
+pub async fn discover_until_ok(client: &kube::Client, who: &str) -> Vec<ServedResource> {
+    let mut attempt = 0;
+    loop {
+        match discover(client).await {
+            Ok(r) => return r,
+            Err(e) => {
+                let delay = crate::retry::backoff(attempt);
+                attempt += 1;
+                tracing::warn!(controller = who, error = %e, retry_in_ms = delay.as_millis() as u64, "discovery failed");
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn res(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> ServedResource {
-        let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+    fn res(
+        group: &str,
+        version: &str,
+        kind: &str,
+        plural: &str,
+        namespaced: bool,
+    ) -> ServedResource {
+        let api_version = if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
         ServedResource {
             resource: ApiResource {
                 group: group.into(),
@@ -108,31 +147,29 @@ mod tests {
             res("", "v1", "ConfigMap", "configmaps", true),
             res("apps", "v1", "StatefulSet", "statefulsets", true),
         ]);
-        assert_eq!(map.lookup("v1", "ConfigMap").map(|r| r.resource.plural.as_str()), Some("configmaps"));
-        assert_eq!(map.lookup("apps/v1", "StatefulSet").map(|r| r.resource.plural.as_str()), Some("statefulsets"));
+        assert_eq!(
+            map.lookup("v1", "ConfigMap")
+                .map(|r| r.resource.plural.as_str()),
+            Some("configmaps")
+        );
+        assert_eq!(
+            map.lookup("apps/v1", "StatefulSet")
+                .map(|r| r.resource.plural.as_str()),
+            Some("statefulsets")
+        );
         assert!(map.lookup("apps/v1", "ConfigMap").is_none());
     }
 
     #[test]
     fn both_event_resources_are_ignored_by_the_garbage_collector() {
         assert!(gc_ignored(&res("", "v1", "Event", "events", true)));
-        assert!(gc_ignored(&res("events.k8s.io", "v1", "Event", "events", true)));
+        assert!(gc_ignored(&res(
+            "events.k8s.io",
+            "v1",
+            "Event",
+            "events",
+            true
+        )));
         assert!(!gc_ignored(&res("", "v1", "Pod", "pods", true)));
-    }
-}
-
-/// Reads discovery, retrying with backoff until it works (the server may still be starting).
-pub async fn discover_until_ok(client: &kube::Client, who: &str) -> Vec<ServedResource> {
-    let mut attempt = 0;
-    loop {
-        match discover(client).await {
-            Ok(r) => return r,
-            Err(e) => {
-                let delay = crate::retry::backoff(attempt);
-                attempt += 1;
-                tracing::warn!(controller = who, error = %e, retry_in_ms = delay.as_millis() as u64, "discovery failed");
-                tokio::time::sleep(delay).await;
-            }
-        }
     }
 }

@@ -123,7 +123,11 @@ impl Graph {
 
     /// The observed dependents of `owner`.
     pub fn dependents(&self, owner: &Uid) -> impl Iterator<Item = &Node> {
-        self.dependents.get(owner).into_iter().flatten().filter_map(|d| self.nodes.get(d))
+        self.dependents
+            .get(owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|d| self.nodes.get(d))
     }
 
     /// Uids of the observed objects of one kind (to drop the ones a relist no longer shows).
@@ -131,7 +135,9 @@ impl Graph {
         let group = crate::resources::group_of(api_version);
         self.nodes
             .values()
-            .filter(|n| n.object.kind == kind && crate::resources::group_of(&n.object.api_version) == group)
+            .filter(|n| {
+                n.object.kind == kind && crate::resources::group_of(&n.object.api_version) == group
+            })
             .map(|n| n.uid.clone())
             .collect()
     }
@@ -146,13 +152,18 @@ impl Graph {
                     self.unlink(old);
                     // Owners this object no longer references may have been waiting for it.
                     for o in &old.owners {
-                        if node.owner(&o.uid).is_none() && self.nodes.get(&o.uid).is_some_and(|n| n.deleting) {
+                        if node.owner(&o.uid).is_none()
+                            && self.nodes.get(&o.uid).is_some_and(|n| n.deleting)
+                        {
                             out.insert(o.uid.clone());
                         }
                     }
                 }
                 for o in &node.owners {
-                    self.dependents.entry(o.uid.clone()).or_default().insert(node.uid.clone());
+                    self.dependents
+                        .entry(o.uid.clone())
+                        .or_default()
+                        .insert(node.uid.clone());
                     match self.nodes.get(&o.uid) {
                         // A virtual owner: check that it exists.
                         None => {
@@ -172,7 +183,11 @@ impl Graph {
                 // into foreground deletion changes whether it blocks.
                 if old.as_ref().is_some_and(|o| o.deleting != node.deleting) {
                     for o in &node.owners {
-                        if self.nodes.get(&o.uid).is_some_and(Node::deleting_dependents) {
+                        if self
+                            .nodes
+                            .get(&o.uid)
+                            .is_some_and(Node::deleting_dependents)
+                        {
                             out.insert(o.uid.clone());
                         }
                     }
@@ -204,7 +219,9 @@ impl Graph {
             .nodes
             .values()
             .filter(|n| {
-                n.orphaning() || n.deleting_dependents() || n.owners.iter().any(|o| !self.nodes.contains_key(&o.uid))
+                n.orphaning()
+                    || n.deleting_dependents()
+                    || n.owners.iter().any(|o| !self.nodes.contains_key(&o.uid))
             })
             .map(|n| n.uid.clone())
             .collect();

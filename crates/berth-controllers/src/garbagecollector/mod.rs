@@ -32,14 +32,20 @@ use crate::queue::{sleep_until, WorkQueue};
 use crate::resources::{self, ResourceMap};
 
 /// Runs the garbage collector until `shutdown` resolves.
-pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
+pub async fn run(
+    client: kube::Client,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ControllerError> {
     tokio::select! {
         () = shutdown => Ok(()),
         r = run_forever(client) => r,
     }
 }
 
-type MetaEvent = (usize, Result<Event<PartialObjectMeta<DynamicObject>>, watcher::Error>);
+type MetaEvent = (
+    usize,
+    Result<Event<PartialObjectMeta<DynamicObject>>, watcher::Error>,
+);
 
 async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
     let served = resources::discover_until_ok(&client, "garbage collector").await;
@@ -49,15 +55,20 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
         .map(|r| r.resource.clone())
         .collect();
     let api = KubeGc::new(client.clone(), ResourceMap::new(&served));
-    let mut streams: SelectAll<BoxStream<'static, MetaEvent>> = futures::stream::select_all(
-        watched.iter().enumerate().map(|(i, ar)| {
+    let mut streams: SelectAll<BoxStream<'static, MetaEvent>> =
+        futures::stream::select_all(watched.iter().enumerate().map(|(i, ar)| {
             // `Api<PartialObjectMeta<_>>` lists and watches metadata only (`as=PartialObjectMetadata`).
             let api = Api::<PartialObjectMeta<DynamicObject>>::all_with(client.clone(), ar);
-            watcher::watcher(api, watcher::Config::default()).default_backoff().map(move |e| (i, e)).boxed()
-        }),
-    );
+            watcher::watcher(api, watcher::Config::default())
+                .default_backoff()
+                .map(move |e| (i, e))
+                .boxed()
+        }));
     let mut driver = Driver::new(api, watched);
-    tracing::info!(resources = driver.resources.len(), "garbage collector started");
+    tracing::info!(
+        resources = driver.resources.len(),
+        "garbage collector started"
+    );
     loop {
         // Take in every event already there before working, so decisions see a fresh graph.
         while let Some(Some((i, ev))) = streams.next().now_or_never() {
@@ -112,7 +123,11 @@ impl<A: GcApi> Driver<A> {
     }
 
     /// Takes one watch event of resource `i` into the graph and queues what it makes interesting.
-    pub fn observe(&mut self, i: usize, ev: Result<Event<PartialObjectMeta<DynamicObject>>, watcher::Error>) {
+    pub fn observe(
+        &mut self,
+        i: usize,
+        ev: Result<Event<PartialObjectMeta<DynamicObject>>, watcher::Error>,
+    ) {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => {
@@ -175,7 +190,9 @@ impl<A: GcApi> Driver<A> {
         if !self.all_synced() {
             return false;
         }
-        let Some(uid) = self.queue.pop() else { return false };
+        let Some(uid) = self.queue.pop() else {
+            return false;
+        };
         match self.examine(&uid).await {
             Ok(next) => {
                 self.queue.forget(&uid);
@@ -198,7 +215,9 @@ impl<A: GcApi> Driver<A> {
 
     /// Reads the live object and its owners, plans, and executes; returns uids to examine next.
     async fn examine(&mut self, uid: &Uid) -> Result<Vec<Uid>, ControllerError> {
-        let Some(node) = self.graph.get(uid) else { return Ok(Vec::new()) };
+        let Some(node) = self.graph.get(uid) else {
+            return Ok(Vec::new());
+        };
         let object = node.object.clone();
         // Gone or replaced: the watch will tell the graph.
         let live = match self.api.get(&object).await? {
@@ -209,7 +228,9 @@ impl<A: GcApi> Driver<A> {
         if needs_owner_lookups(&live) {
             for o in &live.owners {
                 let status = match self.api.get(&live.owner_ref(o)).await {
-                    Ok(Some(n)) if n.uid == o.uid && n.deleting_dependents() => OwnerStatus::WaitingForDependents,
+                    Ok(Some(n)) if n.uid == o.uid && n.deleting_dependents() => {
+                        OwnerStatus::WaitingForDependents
+                    }
                     Ok(Some(n)) if n.uid == o.uid => OwnerStatus::Present,
                     Ok(_) => OwnerStatus::Absent,
                     Err(ControllerError::UnknownKind { .. }) => {
@@ -225,17 +246,33 @@ impl<A: GcApi> Driver<A> {
         for action in plan(&self.graph, &live, &owners) {
             tracing::debug!(?action, "garbage collector action");
             match action {
-                Action::Delete { object, uid, propagation } => {
+                Action::Delete {
+                    object,
+                    uid,
+                    propagation,
+                } => {
                     tracing::info!(object = %object, ?propagation, "deleting dependent");
                     self.api.delete(&object, &uid, propagation).await?;
                 }
-                Action::RemoveOwnerRefs { object, uid, owners } => {
+                Action::RemoveOwnerRefs {
+                    object,
+                    uid,
+                    owners,
+                } => {
                     self.api.remove_owner_refs(&object, &uid, &owners).await?;
                 }
-                Action::UnblockOwnerRefs { object, uid, owners } => {
+                Action::UnblockOwnerRefs {
+                    object,
+                    uid,
+                    owners,
+                } => {
                     self.api.unblock_owner_refs(&object, &uid, &owners).await?;
                 }
-                Action::RemoveFinalizer { object, uid, finalizer } => {
+                Action::RemoveFinalizer {
+                    object,
+                    uid,
+                    finalizer,
+                } => {
                     self.api.remove_finalizer(&object, &uid, finalizer).await?;
                 }
                 Action::Examine(uid) => next.push(uid),

@@ -17,13 +17,29 @@ pub enum Propagation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Delete the object, with a uid precondition.
-    Delete { object: ObjectRef, uid: Uid, propagation: Propagation },
+    Delete {
+        object: ObjectRef,
+        uid: Uid,
+        propagation: Propagation,
+    },
     /// Remove the ownerReferences to these owners from the object.
-    RemoveOwnerRefs { object: ObjectRef, uid: Uid, owners: Vec<Uid> },
+    RemoveOwnerRefs {
+        object: ObjectRef,
+        uid: Uid,
+        owners: Vec<Uid>,
+    },
     /// Set `blockOwnerDeletion: false` on the ownerReferences to these owners (breaks foreground cycles).
-    UnblockOwnerRefs { object: ObjectRef, uid: Uid, owners: Vec<Uid> },
+    UnblockOwnerRefs {
+        object: ObjectRef,
+        uid: Uid,
+        owners: Vec<Uid>,
+    },
     /// Remove one finalizer from the object.
-    RemoveFinalizer { object: ObjectRef, uid: Uid, finalizer: &'static str },
+    RemoveFinalizer {
+        object: ObjectRef,
+        uid: Uid,
+        finalizer: &'static str,
+    },
     /// Look at another object next (a dependent of an owner deleted in the foreground).
     Examine(Uid),
 }
@@ -71,9 +87,17 @@ fn plan_orphan(graph: &Graph, owner: &Node) -> Vec<Action> {
     // `dependents` iterates in uid order, so the plan is deterministic.
     let mut actions: Vec<Action> = graph
         .dependents(&owner.uid)
-        .map(|d| Action::RemoveOwnerRefs { object: d.object.clone(), uid: d.uid.clone(), owners: vec![owner.uid.clone()] })
+        .map(|d| Action::RemoveOwnerRefs {
+            object: d.object.clone(),
+            uid: d.uid.clone(),
+            owners: vec![owner.uid.clone()],
+        })
         .collect();
-    actions.push(Action::RemoveFinalizer { object: owner.object.clone(), uid: owner.uid.clone(), finalizer: ORPHAN });
+    actions.push(Action::RemoveFinalizer {
+        object: owner.object.clone(),
+        uid: owner.uid.clone(),
+        finalizer: ORPHAN,
+    });
     actions
 }
 
@@ -90,7 +114,11 @@ fn plan_foreground(graph: &Graph, owner: &Node) -> Vec<Action> {
             finalizer: FOREGROUND,
         }];
     }
-    graph.dependents(&owner.uid).filter(|d| !d.deleting).map(|d| Action::Examine(d.uid.clone())).collect()
+    graph
+        .dependents(&owner.uid)
+        .filter(|d| !d.deleting)
+        .map(|d| Action::Examine(d.uid.clone()))
+        .collect()
 }
 
 /// A dependent: delete it once no owner is solid; with some solid owner, drop only the references
@@ -99,11 +127,23 @@ fn plan_dependent(graph: &Graph, item: &Node, owners: &OwnerLookups) -> Vec<Acti
     if item.owners.is_empty() {
         return Vec::new();
     }
-    let status = |o: &Owner| owners.get(&o.uid).copied().unwrap_or(OwnerStatus::Unresolvable);
-    let uids_with = |want: OwnerStatus| -> Vec<Uid> {
-        item.owners.iter().filter(|o| status(o) == want).map(|o| o.uid.clone()).collect()
+    let status = |o: &Owner| {
+        owners
+            .get(&o.uid)
+            .copied()
+            .unwrap_or(OwnerStatus::Unresolvable)
     };
-    let solid = item.owners.iter().any(|o| matches!(status(o), OwnerStatus::Present | OwnerStatus::Unresolvable));
+    let uids_with = |want: OwnerStatus| -> Vec<Uid> {
+        item.owners
+            .iter()
+            .filter(|o| status(o) == want)
+            .map(|o| o.uid.clone())
+            .collect()
+    };
+    let solid = item
+        .owners
+        .iter()
+        .any(|o| matches!(status(o), OwnerStatus::Present | OwnerStatus::Unresolvable));
     let dangling = uids_with(OwnerStatus::Absent);
     let waiting = uids_with(OwnerStatus::WaitingForDependents);
 
@@ -113,14 +153,22 @@ fn plan_dependent(graph: &Graph, item: &Node, owners: &OwnerLookups) -> Vec<Acti
         }
         let mut gone = dangling;
         gone.extend(waiting);
-        return vec![Action::RemoveOwnerRefs { object: item.object.clone(), uid: item.uid.clone(), owners: gone }];
+        return vec![Action::RemoveOwnerRefs {
+            object: item.object.clone(),
+            uid: item.uid.clone(),
+            owners: gone,
+        }];
     }
     let has_dependents = graph.dependents(&item.uid).next().is_some();
     if !waiting.is_empty() && has_dependents {
         let mut actions = Vec::new();
         // A dependent of ours already waiting for its own dependents may be waiting for us: a cycle.
         if graph.dependents(&item.uid).any(Node::deleting_dependents) {
-            actions.push(Action::UnblockOwnerRefs { object: item.object.clone(), uid: item.uid.clone(), owners: waiting });
+            actions.push(Action::UnblockOwnerRefs {
+                object: item.object.clone(),
+                uid: item.uid.clone(),
+                owners: waiting,
+            });
         }
         actions.push(Action::Delete {
             object: item.object.clone(),
@@ -137,5 +185,9 @@ fn plan_dependent(graph: &Graph, item: &Node, owners: &OwnerLookups) -> Vec<Acti
     } else {
         Propagation::Background
     };
-    vec![Action::Delete { object: item.object.clone(), uid: item.uid.clone(), propagation }]
+    vec![Action::Delete {
+        object: item.object.clone(),
+        uid: item.uid.clone(),
+        propagation,
+    }]
 }

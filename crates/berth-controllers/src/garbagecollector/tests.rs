@@ -23,12 +23,23 @@ fn uid(s: &str) -> Uid {
 }
 
 fn cm_ref(name: &str) -> ObjectRef {
-    ObjectRef { api_version: "v1".into(), kind: "ConfigMap".into(), namespace: Some("demo".into()), name: name.into() }
+    ObjectRef {
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        namespace: Some("demo".into()),
+        name: name.into(),
+    }
 }
 
 /// A ConfigMap in `demo` whose uid is its name with a `-uid` suffix.
 fn cm(name: &str) -> Node {
-    Node { uid: uid(&format!("{name}-uid")), object: cm_ref(name), owners: vec![], deleting: false, finalizers: vec![] }
+    Node {
+        uid: uid(&format!("{name}-uid")),
+        object: cm_ref(name),
+        owners: vec![],
+        deleting: false,
+        finalizers: vec![],
+    }
 }
 
 fn owned_by(mut n: Node, owner: &Node, block: bool) -> Node {
@@ -61,15 +72,27 @@ fn lookups(v: &[(&Node, OwnerStatus)]) -> OwnerLookups {
 }
 
 fn delete(n: &Node, propagation: Propagation) -> Action {
-    Action::Delete { object: n.object.clone(), uid: n.uid.clone(), propagation }
+    Action::Delete {
+        object: n.object.clone(),
+        uid: n.uid.clone(),
+        propagation,
+    }
 }
 
 fn remove_refs(n: &Node, owners: &[&Node]) -> Action {
-    Action::RemoveOwnerRefs { object: n.object.clone(), uid: n.uid.clone(), owners: owners.iter().map(|o| o.uid.clone()).collect() }
+    Action::RemoveOwnerRefs {
+        object: n.object.clone(),
+        uid: n.uid.clone(),
+        owners: owners.iter().map(|o| o.uid.clone()).collect(),
+    }
 }
 
 fn remove_finalizer(n: &Node, finalizer: &'static str) -> Action {
-    Action::RemoveFinalizer { object: n.object.clone(), uid: n.uid.clone(), finalizer }
+    Action::RemoveFinalizer {
+        object: n.object.clone(),
+        uid: n.uid.clone(),
+        finalizer,
+    }
 }
 
 // ---- plan: dependents ----
@@ -79,7 +102,10 @@ fn a_dependent_whose_only_owner_is_absent_is_deleted_in_the_background() {
     let owner = cm("parent");
     let child = owned_by(cm("child"), &owner, false);
     let g = graph(&[&child]);
-    assert_eq!(plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Absent)])), vec![delete(&child, Propagation::Background)]);
+    assert_eq!(
+        plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Absent)])),
+        vec![delete(&child, Propagation::Background)]
+    );
 }
 
 #[test]
@@ -89,9 +115,15 @@ fn a_dependent_of_an_absent_owner_is_deleted_with_the_policy_of_its_own_finalize
     child.finalizers = vec![ORPHAN.into()];
     let g = graph(&[&child]);
     let absent = lookups(&[(&owner, OwnerStatus::Absent)]);
-    assert_eq!(plan(&g, &child, &absent), vec![delete(&child, Propagation::Orphan)]);
+    assert_eq!(
+        plan(&g, &child, &absent),
+        vec![delete(&child, Propagation::Orphan)]
+    );
     child.finalizers = vec![FOREGROUND.into()];
-    assert_eq!(plan(&g, &child, &absent), vec![delete(&child, Propagation::Foreground)]);
+    assert_eq!(
+        plan(&g, &child, &absent),
+        vec![delete(&child, Propagation::Foreground)]
+    );
 }
 
 #[test]
@@ -109,7 +141,10 @@ fn a_dependent_whose_owners_all_exist_is_left_alone() {
     let owner = cm("parent");
     let child = owned_by(cm("child"), &owner, true);
     let g = graph(&[&owner, &child]);
-    assert_eq!(plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Present)])), vec![]);
+    assert_eq!(
+        plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Present)])),
+        vec![]
+    );
 }
 
 #[test]
@@ -117,7 +152,10 @@ fn an_owner_of_an_unserved_kind_keeps_its_dependent() {
     let owner = cm("parent");
     let child = owned_by(cm("child"), &owner, false);
     let g = graph(&[&child]);
-    assert_eq!(plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Unresolvable)])), vec![]);
+    assert_eq!(
+        plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Unresolvable)])),
+        vec![]
+    );
     // A missing lookup counts as unresolvable too: never delete on doubt.
     assert_eq!(plan(&g, &child, &OwnerLookups::new()), vec![]);
 }
@@ -128,7 +166,10 @@ fn a_dependent_of_a_waiting_owner_without_dependents_is_deleted_in_the_backgroun
     let child = owned_by(cm("child"), &owner, true);
     let g = graph(&[&owner, &child]);
     let l = lookups(&[(&owner, OwnerStatus::WaitingForDependents)]);
-    assert_eq!(plan(&g, &child, &l), vec![delete(&child, Propagation::Background)]);
+    assert_eq!(
+        plan(&g, &child, &l),
+        vec![delete(&child, Propagation::Background)]
+    );
 }
 
 #[test]
@@ -138,7 +179,10 @@ fn a_dependent_of_a_waiting_owner_with_dependents_of_its_own_is_deleted_in_the_f
     let grandchild = owned_by(cm("grandchild"), &child, true);
     let g = graph(&[&owner, &child, &grandchild]);
     let l = lookups(&[(&owner, OwnerStatus::WaitingForDependents)]);
-    assert_eq!(plan(&g, &child, &l), vec![delete(&child, Propagation::Foreground)]);
+    assert_eq!(
+        plan(&g, &child, &l),
+        vec![delete(&child, Propagation::Foreground)]
+    );
 }
 
 #[test]
@@ -151,7 +195,11 @@ fn a_dependent_in_a_foreground_cycle_unblocks_its_references_before_deleting() {
     assert_eq!(
         plan(&g, &child, &l),
         vec![
-            Action::UnblockOwnerRefs { object: child.object.clone(), uid: child.uid.clone(), owners: vec![owner.uid.clone()] },
+            Action::UnblockOwnerRefs {
+                object: child.object.clone(),
+                uid: child.uid.clone(),
+                owners: vec![owner.uid.clone()]
+            },
             delete(&child, Propagation::Foreground),
         ]
     );
@@ -163,7 +211,10 @@ fn a_dependent_with_a_solid_owner_and_a_waiting_owner_only_loses_the_waiting_ref
     let solid = cm("solid");
     let child = owned_by(owned_by(cm("child"), &waiting, true), &solid, false);
     let g = graph(&[&waiting, &solid, &child]);
-    let l = lookups(&[(&waiting, OwnerStatus::WaitingForDependents), (&solid, OwnerStatus::Present)]);
+    let l = lookups(&[
+        (&waiting, OwnerStatus::WaitingForDependents),
+        (&solid, OwnerStatus::Present),
+    ]);
     assert_eq!(plan(&g, &child, &l), vec![remove_refs(&child, &[&waiting])]);
 }
 
@@ -172,7 +223,10 @@ fn an_object_already_being_deleted_without_gc_finalizers_is_left_alone() {
     let owner = cm("parent");
     let child = deleting(owned_by(cm("child"), &owner, false), &["example.com/hold"]);
     let g = graph(&[&child]);
-    assert_eq!(plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Absent)])), vec![]);
+    assert_eq!(
+        plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Absent)])),
+        vec![]
+    );
 }
 
 // ---- plan: owners ----
@@ -185,7 +239,11 @@ fn an_orphaning_owner_strips_itself_from_every_dependent_then_drops_its_finalize
     let g = graph(&[&owner, &a, &b]);
     assert_eq!(
         plan(&g, &owner, &OwnerLookups::new()),
-        vec![remove_refs(&a, &[&owner]), remove_refs(&b, &[&owner]), remove_finalizer(&owner, ORPHAN)]
+        vec![
+            remove_refs(&a, &[&owner]),
+            remove_refs(&b, &[&owner]),
+            remove_finalizer(&owner, ORPHAN)
+        ]
     );
 }
 
@@ -193,7 +251,10 @@ fn an_orphaning_owner_strips_itself_from_every_dependent_then_drops_its_finalize
 fn an_orphaning_owner_without_dependents_just_drops_its_finalizer() {
     let owner = deleting(cm("parent"), &[ORPHAN]);
     let g = graph(&[&owner]);
-    assert_eq!(plan(&g, &owner, &OwnerLookups::new()), vec![remove_finalizer(&owner, ORPHAN)]);
+    assert_eq!(
+        plan(&g, &owner, &OwnerLookups::new()),
+        vec![remove_finalizer(&owner, ORPHAN)]
+    );
 }
 
 #[test]
@@ -205,7 +266,10 @@ fn a_foreground_owner_with_blocking_dependents_examines_the_ones_not_yet_deletin
     let g = graph(&[&owner, &live, &going, &loose]);
     assert_eq!(
         plan(&g, &owner, &OwnerLookups::new()),
-        vec![Action::Examine(live.uid.clone()), Action::Examine(loose.uid.clone())]
+        vec![
+            Action::Examine(live.uid.clone()),
+            Action::Examine(loose.uid.clone())
+        ]
     );
 }
 
@@ -214,7 +278,10 @@ fn a_foreground_owner_without_blocking_dependents_drops_its_finalizer() {
     let owner = deleting(cm("parent"), &[FOREGROUND]);
     let loose = owned_by(cm("c"), &owner, false);
     let g = graph(&[&owner, &loose]);
-    assert_eq!(plan(&g, &owner, &OwnerLookups::new()), vec![remove_finalizer(&owner, FOREGROUND)]);
+    assert_eq!(
+        plan(&g, &owner, &OwnerLookups::new()),
+        vec![remove_finalizer(&owner, FOREGROUND)]
+    );
 }
 
 // ---- graph ----
@@ -224,7 +291,10 @@ fn removing_an_owner_queues_its_dependents() {
     let owner = cm("parent");
     let a = owned_by(cm("a"), &owner, false);
     let mut g = graph(&[&owner, &a]);
-    assert_eq!(g.apply(Change::Remove(owner.uid.clone())), vec![a.uid.clone()]);
+    assert_eq!(
+        g.apply(Change::Remove(owner.uid.clone())),
+        vec![a.uid.clone()]
+    );
 }
 
 #[test]
@@ -242,9 +312,18 @@ fn a_dependent_of_an_unseen_owner_is_queued_but_one_of_a_seen_owner_is_not() {
 fn an_owner_entering_orphan_or_foreground_deletion_is_queued() {
     let owner = cm("parent");
     let mut g = graph(&[&owner]);
-    assert_eq!(g.apply(Change::Upsert(deleting(owner.clone(), &[ORPHAN]))), vec![owner.uid.clone()]);
-    assert_eq!(g.apply(Change::Upsert(deleting(owner.clone(), &[FOREGROUND]))), vec![owner.uid.clone()]);
-    assert_eq!(g.apply(Change::Upsert(deleting(owner.clone(), &[]))), vec![]);
+    assert_eq!(
+        g.apply(Change::Upsert(deleting(owner.clone(), &[ORPHAN]))),
+        vec![owner.uid.clone()]
+    );
+    assert_eq!(
+        g.apply(Change::Upsert(deleting(owner.clone(), &[FOREGROUND]))),
+        vec![owner.uid.clone()]
+    );
+    assert_eq!(
+        g.apply(Change::Upsert(deleting(owner.clone(), &[]))),
+        vec![]
+    );
 }
 
 #[test]
@@ -253,7 +332,10 @@ fn a_dependent_going_away_or_dropping_its_reference_queues_its_deleting_owner() 
     let a = owned_by(cm("a"), &owner, true);
     let b = owned_by(cm("b"), &owner, true);
     let mut g = graph(&[&owner, &a, &b]);
-    assert_eq!(g.apply(Change::Remove(a.uid.clone())), vec![owner.uid.clone()]);
+    assert_eq!(
+        g.apply(Change::Remove(a.uid.clone())),
+        vec![owner.uid.clone()]
+    );
     assert_eq!(g.apply(Change::Upsert(cm("b"))), vec![owner.uid.clone()]);
     assert_eq!(g.dependents(&owner.uid).count(), 0);
 }
@@ -265,7 +347,10 @@ fn needs_attention_lists_dependents_of_unseen_owners_and_finalizing_owners() {
     let a = owned_by(cm("a"), &ghost, false);
     let fine = owned_by(cm("fine"), &orphaning, false);
     let g = graph(&[&a, &orphaning, &fine]);
-    assert_eq!(g.needs_attention(), vec![a.uid.clone(), orphaning.uid.clone()]);
+    assert_eq!(
+        g.needs_attention(),
+        vec![a.uid.clone(), orphaning.uid.clone()]
+    );
 }
 
 // ---- driver against a recording fake ----
@@ -295,7 +380,10 @@ impl FakeGc {
         f
     }
     fn put(&self, n: &Node) {
-        self.live.lock().expect("lock").insert(n.object.clone(), n.clone());
+        self.live
+            .lock()
+            .expect("lock")
+            .insert(n.object.clone(), n.clone());
     }
     fn remove(&self, n: &Node) {
         self.live.lock().expect("lock").remove(&n.object);
@@ -311,30 +399,61 @@ impl FakeGc {
 impl GcApi for FakeGc {
     async fn get(&self, object: &ObjectRef) -> Result<Option<Node>, ControllerError> {
         if object.kind == "Unserved" {
-            return Err(ControllerError::UnknownKind { api_version: object.api_version.clone(), kind: object.kind.clone() });
+            return Err(ControllerError::UnknownKind {
+                api_version: object.api_version.clone(),
+                kind: object.kind.clone(),
+            });
         }
         Ok(self.live.lock().expect("lock").get(object).cloned())
     }
-    async fn delete(&self, object: &ObjectRef, _uid: &Uid, p: Propagation) -> Result<(), ControllerError> {
+    async fn delete(
+        &self,
+        object: &ObjectRef,
+        _uid: &Uid,
+        p: Propagation,
+    ) -> Result<(), ControllerError> {
         {
             let mut fails = self.fail_deletes.lock().expect("lock");
             if *fails > 0 {
                 *fails -= 1;
-                return Err(ControllerError::Conflicts { object: object.to_string() });
+                return Err(ControllerError::Conflicts {
+                    object: object.to_string(),
+                });
             }
         }
         self.record(Call::Delete(object.name.clone(), p));
         Ok(())
     }
-    async fn remove_owner_refs(&self, object: &ObjectRef, _uid: &Uid, owners: &[Uid]) -> Result<(), ControllerError> {
-        self.record(Call::RemoveOwnerRefs(object.name.clone(), owners.iter().map(|u| u.0.clone()).collect()));
+    async fn remove_owner_refs(
+        &self,
+        object: &ObjectRef,
+        _uid: &Uid,
+        owners: &[Uid],
+    ) -> Result<(), ControllerError> {
+        self.record(Call::RemoveOwnerRefs(
+            object.name.clone(),
+            owners.iter().map(|u| u.0.clone()).collect(),
+        ));
         Ok(())
     }
-    async fn unblock_owner_refs(&self, object: &ObjectRef, _uid: &Uid, owners: &[Uid]) -> Result<(), ControllerError> {
-        self.record(Call::UnblockOwnerRefs(object.name.clone(), owners.iter().map(|u| u.0.clone()).collect()));
+    async fn unblock_owner_refs(
+        &self,
+        object: &ObjectRef,
+        _uid: &Uid,
+        owners: &[Uid],
+    ) -> Result<(), ControllerError> {
+        self.record(Call::UnblockOwnerRefs(
+            object.name.clone(),
+            owners.iter().map(|u| u.0.clone()).collect(),
+        ));
         Ok(())
     }
-    async fn remove_finalizer(&self, object: &ObjectRef, _uid: &Uid, finalizer: &str) -> Result<(), ControllerError> {
+    async fn remove_finalizer(
+        &self,
+        object: &ObjectRef,
+        _uid: &Uid,
+        finalizer: &str,
+    ) -> Result<(), ControllerError> {
         self.record(Call::RemoveFinalizer(object.name.clone(), finalizer.into()));
         Ok(())
     }
@@ -356,7 +475,10 @@ fn meta(n: &Node) -> PartialObjectMeta<DynamicObject> {
         name: Some(n.object.name.clone()),
         namespace: n.object.namespace.clone(),
         uid: Some(n.uid.0.clone()),
-        deletion_timestamp: n.deleting.then(|| serde_json::from_value::<Time>(serde_json::json!("2025-01-01T00:00:00Z")).expect("a valid time")),
+        deletion_timestamp: n.deleting.then(|| {
+            serde_json::from_value::<Time>(serde_json::json!("2025-01-01T00:00:00Z"))
+                .expect("a valid time")
+        }),
         finalizers: (!n.finalizers.is_empty()).then(|| n.finalizers.clone()),
         owner_references: (!n.owners.is_empty()).then(|| {
             n.owners
@@ -373,7 +495,11 @@ fn meta(n: &Node) -> PartialObjectMeta<DynamicObject> {
         }),
         ..ObjectMeta::default()
     };
-    PartialObjectMeta { types: None, metadata, _phantom: PhantomData }
+    PartialObjectMeta {
+        types: None,
+        metadata,
+        _phantom: PhantomData,
+    }
 }
 
 /// A driver over one resource (configmaps) whose initial list held `nodes`.
@@ -402,7 +528,10 @@ async fn background_deleting_an_owner_deletes_its_dependent() {
     d.api.remove(&owner);
     d.observe(0, Ok(Event::Delete(meta(&owner))));
     drain(&mut d).await;
-    assert_eq!(d.api.take_calls(), vec![Call::Delete("child".into(), Propagation::Background)]);
+    assert_eq!(
+        d.api.take_calls(),
+        vec![Call::Delete("child".into(), Propagation::Background)]
+    );
 }
 
 #[tokio::test]
@@ -411,7 +540,10 @@ async fn at_startup_a_dependent_of_a_vanished_owner_is_collected() {
     let child = owned_by(cm("child"), &owner, false);
     let mut d = synced_driver(FakeGc::with(&[&child]), &[&child]);
     drain(&mut d).await;
-    assert_eq!(d.api.take_calls(), vec![Call::Delete("child".into(), Propagation::Background)]);
+    assert_eq!(
+        d.api.take_calls(),
+        vec![Call::Delete("child".into(), Propagation::Background)]
+    );
 }
 
 #[tokio::test]
@@ -422,7 +554,10 @@ async fn an_owner_recreated_with_another_uid_counts_as_absent() {
     impostor.uid = uid("other-uid");
     let mut d = synced_driver(FakeGc::with(&[&impostor, &child]), &[&impostor, &child]);
     drain(&mut d).await;
-    assert_eq!(d.api.take_calls(), vec![Call::Delete("child".into(), Propagation::Background)]);
+    assert_eq!(
+        d.api.take_calls(),
+        vec![Call::Delete("child".into(), Propagation::Background)]
+    );
 }
 
 #[tokio::test]
@@ -440,7 +575,11 @@ async fn an_owner_created_after_its_dependent_was_seen_keeps_it() {
 async fn nothing_is_collected_before_every_resource_finished_its_initial_list() {
     let owner = cm("parent");
     let child = owned_by(cm("child"), &owner, false);
-    let secrets = ApiResource { kind: "Secret".into(), plural: "secrets".into(), ..configmaps() };
+    let secrets = ApiResource {
+        kind: "Secret".into(),
+        plural: "secrets".into(),
+        ..configmaps()
+    };
     let mut d = Driver::new(FakeGc::with(&[&child]), vec![configmaps(), secrets]);
     d.observe(0, Ok(Event::Init));
     d.observe(0, Ok(Event::InitApply(meta(&child))));
@@ -450,7 +589,10 @@ async fn nothing_is_collected_before_every_resource_finished_its_initial_list() 
     d.observe(1, Ok(Event::Init));
     d.observe(1, Ok(Event::InitDone));
     drain(&mut d).await;
-    assert_eq!(d.api.take_calls(), vec![Call::Delete("child".into(), Propagation::Background)]);
+    assert_eq!(
+        d.api.take_calls(),
+        vec![Call::Delete("child".into(), Propagation::Background)]
+    );
 }
 
 #[tokio::test]
@@ -480,12 +622,18 @@ async fn foreground_deleting_an_owner_deletes_dependents_first_then_drops_the_fi
     d.api.put(&terminating);
     d.observe(0, Ok(Event::Apply(meta(&terminating))));
     drain(&mut d).await;
-    assert_eq!(d.api.take_calls(), vec![Call::Delete("child".into(), Propagation::Background)]);
+    assert_eq!(
+        d.api.take_calls(),
+        vec![Call::Delete("child".into(), Propagation::Background)]
+    );
 
     d.api.remove(&child);
     d.observe(0, Ok(Event::Delete(meta(&child))));
     drain(&mut d).await;
-    assert_eq!(d.api.take_calls(), vec![Call::RemoveFinalizer("parent".into(), FOREGROUND.into())]);
+    assert_eq!(
+        d.api.take_calls(),
+        vec![Call::RemoveFinalizer("parent".into(), FOREGROUND.into())]
+    );
 }
 
 #[tokio::test]
@@ -498,7 +646,10 @@ async fn a_relist_that_no_longer_shows_an_owner_collects_its_dependents() {
     d.observe(0, Ok(Event::InitApply(meta(&child))));
     d.observe(0, Ok(Event::InitDone));
     drain(&mut d).await;
-    assert_eq!(d.api.take_calls(), vec![Call::Delete("child".into(), Propagation::Background)]);
+    assert_eq!(
+        d.api.take_calls(),
+        vec![Call::Delete("child".into(), Propagation::Background)]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -514,7 +665,10 @@ async fn a_failed_delete_is_retried_after_a_backoff() {
     tokio::time::sleep_until(due).await;
     d.queue_mut().promote(tokio::time::Instant::now());
     drain(&mut d).await;
-    assert_eq!(d.api.take_calls(), vec![Call::Delete("child".into(), Propagation::Background)]);
+    assert_eq!(
+        d.api.take_calls(),
+        vec![Call::Delete("child".into(), Propagation::Background)]
+    );
 }
 
 #[tokio::test]

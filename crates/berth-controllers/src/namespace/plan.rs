@@ -83,7 +83,12 @@ pub fn plan_outcome(ns: &NamespaceView, after: &[Remaining]) -> Outcome {
     let remaining: Vec<Remaining> = after.iter().filter(|r| r.count > 0).cloned().collect();
     if remaining.is_empty() {
         Outcome::Finalize {
-            keep: ns.spec_finalizers.iter().filter(|f| *f != KUBERNETES_FINALIZER).cloned().collect(),
+            keep: ns
+                .spec_finalizers
+                .iter()
+                .filter(|f| *f != KUBERNETES_FINALIZER)
+                .cloned()
+                .collect(),
         }
     } else {
         Outcome::Wait { remaining }
@@ -93,7 +98,10 @@ pub fn plan_outcome(ns: &NamespaceView, after: &[Remaining]) -> Outcome {
 /// Upstream-style `status.conditions` message for remaining content, e.g. `Some resources are
 /// remaining: configmaps. has 2 resource instances`.
 pub fn remaining_message(remaining: &[Remaining]) -> String {
-    let parts: Vec<String> = remaining.iter().map(|r| format!("{} has {} resource instances", r.resource, r.count)).collect();
+    let parts: Vec<String> = remaining
+        .iter()
+        .map(|r| format!("{} has {} resource instances", r.resource, r.count))
+        .collect();
     format!("Some resources are remaining: {}", parts.join(", "))
 }
 
@@ -103,7 +111,11 @@ mod tests {
     use kube::discovery::ApiResource;
 
     fn ns(deleting: bool, fins: &[&str]) -> NamespaceView {
-        NamespaceView { name: "demo".into(), deleting, spec_finalizers: fins.iter().map(|s| s.to_string()).collect() }
+        NamespaceView {
+            name: "demo".into(),
+            deleting,
+            spec_finalizers: fins.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     fn res(plural: &str, namespaced: bool, verbs: &[&str]) -> ServedResource {
@@ -122,7 +134,10 @@ mod tests {
 
     #[test]
     fn a_live_namespace_is_ignored() {
-        assert_eq!(plan_namespace(&ns(false, &["kubernetes"])), Decision::Ignore);
+        assert_eq!(
+            plan_namespace(&ns(false, &["kubernetes"])),
+            Decision::Ignore
+        );
     }
 
     #[test]
@@ -132,7 +147,10 @@ mod tests {
 
     #[test]
     fn a_terminating_namespace_already_finalized_is_ignored() {
-        assert_eq!(plan_namespace(&ns(true, &["example.com/other"])), Decision::Ignore);
+        assert_eq!(
+            plan_namespace(&ns(true, &["example.com/other"])),
+            Decision::Ignore
+        );
         assert_eq!(plan_namespace(&ns(true, &[])), Decision::Ignore);
     }
 
@@ -144,25 +162,59 @@ mod tests {
             res("leases", true, &["list", "delete"]),
             res("nodes", false, &["list", "delete", "deletecollection"]),
         ]);
-        let got: Vec<(&str, Sweep)> = sweeps.iter().map(|(r, s)| (r.resource.plural.as_str(), *s)).collect();
-        assert_eq!(got, vec![("configmaps", Sweep::Collection), ("leases", Sweep::EachObject)]);
+        let got: Vec<(&str, Sweep)> = sweeps
+            .iter()
+            .map(|(r, s)| (r.resource.plural.as_str(), *s))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("configmaps", Sweep::Collection),
+                ("leases", Sweep::EachObject)
+            ]
+        );
     }
 
     #[test]
     fn nothing_remaining_finalizes_keeping_other_spec_finalizers() {
-        let after = vec![Remaining { resource: "pods".into(), count: 0, finalizers: BTreeSet::new() }];
+        let after = vec![Remaining {
+            resource: "pods".into(),
+            count: 0,
+            finalizers: BTreeSet::new(),
+        }];
         assert_eq!(
             plan_outcome(&ns(true, &["kubernetes", "example.com/x"]), &after),
-            Outcome::Finalize { keep: vec!["example.com/x".into()] }
+            Outcome::Finalize {
+                keep: vec!["example.com/x".into()]
+            }
         );
     }
 
     #[test]
     fn remaining_content_waits_and_names_what_is_left() {
-        let left = Remaining { resource: "pods".into(), count: 2, finalizers: BTreeSet::new() };
-        let after = vec![Remaining { resource: "configmaps".into(), count: 0, finalizers: BTreeSet::new() }, left.clone()];
+        let left = Remaining {
+            resource: "pods".into(),
+            count: 2,
+            finalizers: BTreeSet::new(),
+        };
+        let after = vec![
+            Remaining {
+                resource: "configmaps".into(),
+                count: 0,
+                finalizers: BTreeSet::new(),
+            },
+            left.clone(),
+        ];
         let out = plan_outcome(&ns(true, &["kubernetes"]), &after);
-        assert_eq!(out, Outcome::Wait { remaining: vec![left.clone()] });
-        assert_eq!(remaining_message(&[left]), "Some resources are remaining: pods has 2 resource instances");
+        assert_eq!(
+            out,
+            Outcome::Wait {
+                remaining: vec![left.clone()]
+            }
+        );
+        assert_eq!(
+            remaining_message(&[left]),
+            "Some resources are remaining: pods has 2 resource instances"
+        );
     }
 }

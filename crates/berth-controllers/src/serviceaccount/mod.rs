@@ -25,7 +25,10 @@ use crate::queue::{sleep_until, WorkQueue};
 pub trait ServiceAccountApi: Send + Sync {
     /// Creates `default` in the namespace; already existing, or a namespace gone or terminating,
     /// is not an error.
-    fn create_default(&self, namespace: &str) -> impl Future<Output = Result<(), ControllerError>> + Send;
+    fn create_default(
+        &self,
+        namespace: &str,
+    ) -> impl Future<Output = Result<(), ControllerError>> + Send;
 }
 
 /// What the controller has observed.
@@ -50,7 +53,9 @@ fn phase(ns: &Namespace) -> Phase {
 }
 
 fn default_sa_namespace(m: &PartialObjectMeta<ServiceAccount>) -> Option<String> {
-    (m.metadata.name.as_deref() == Some(DEFAULT_SERVICE_ACCOUNT)).then(|| m.metadata.namespace.clone()).flatten()
+    (m.metadata.name.as_deref() == Some(DEFAULT_SERVICE_ACCOUNT))
+        .then(|| m.metadata.namespace.clone())
+        .flatten()
 }
 
 impl State {
@@ -63,7 +68,9 @@ impl State {
         match ev {
             Event::Init => self.relist_ns = Some(BTreeMap::new()),
             Event::InitApply(ns) => {
-                if let (Some(name), Some(seen)) = (ns.metadata.name.clone(), self.relist_ns.as_mut()) {
+                if let (Some(name), Some(seen)) =
+                    (ns.metadata.name.clone(), self.relist_ns.as_mut())
+                {
                     seen.insert(name, phase(&ns));
                 }
             }
@@ -88,7 +95,8 @@ impl State {
         match ev {
             Event::Init => self.relist_sa = Some(BTreeSet::new()),
             Event::InitApply(sa) => {
-                if let (Some(ns), Some(seen)) = (default_sa_namespace(&sa), self.relist_sa.as_mut()) {
+                if let (Some(ns), Some(seen)) = (default_sa_namespace(&sa), self.relist_sa.as_mut())
+                {
                     seen.insert(ns);
                 }
             }
@@ -111,7 +119,10 @@ impl State {
 }
 
 /// Runs the serviceaccount controller until `shutdown` resolves.
-pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
+pub async fn run(
+    client: kube::Client,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ControllerError> {
     tokio::select! {
         () = shutdown => Ok(()),
         r = run_forever(client) => r,
@@ -124,13 +135,21 @@ enum Input {
 }
 
 async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
-    let api = KubeServiceAccounts { client: client.clone() };
-    let namespaces = watcher::watcher(Api::<Namespace>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .map(Input::Namespace);
-    let accounts = watcher::watcher(Api::<PartialObjectMeta<ServiceAccount>>::all(client), watcher::Config::default())
-        .default_backoff()
-        .map(Input::ServiceAccount);
+    let api = KubeServiceAccounts {
+        client: client.clone(),
+    };
+    let namespaces = watcher::watcher(
+        Api::<Namespace>::all(client.clone()),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .map(Input::Namespace);
+    let accounts = watcher::watcher(
+        Api::<PartialObjectMeta<ServiceAccount>>::all(client),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .map(Input::ServiceAccount);
     let mut inputs = futures::stream::select(namespaces.boxed(), accounts.boxed());
     let mut state = State::default();
     let mut retries = WorkQueue::<String>::default();
@@ -167,7 +186,11 @@ fn observe(state: &mut State, input: Input) {
 }
 
 /// Creates every missing `default`; a failed namespace is retried after a backoff.
-pub async fn sync<A: ServiceAccountApi>(api: &A, state: &mut State, retries: &mut WorkQueue<String>) {
+pub async fn sync<A: ServiceAccountApi>(
+    api: &A,
+    state: &mut State,
+    retries: &mut WorkQueue<String>,
+) {
     let waiting: BTreeSet<String> = retries.delayed_items().cloned().collect();
     for ns in plan(&state.namespaces, &state.have_default) {
         if waiting.contains(&ns) {
@@ -201,15 +224,26 @@ impl KubeServiceAccounts {
 impl ServiceAccountApi for KubeServiceAccounts {
     async fn create_default(&self, namespace: &str) -> Result<(), ControllerError> {
         let sa = ServiceAccount {
-            metadata: ObjectMeta { name: Some(DEFAULT_SERVICE_ACCOUNT.into()), ..ObjectMeta::default() },
+            metadata: ObjectMeta {
+                name: Some(DEFAULT_SERVICE_ACCOUNT.into()),
+                ..ObjectMeta::default()
+            },
             ..ServiceAccount::default()
         };
-        match Api::<ServiceAccount>::namespaced(self.client.clone(), namespace).create(&PostParams::default(), &sa).await {
+        match Api::<ServiceAccount>::namespaced(self.client.clone(), namespace)
+            .create(&PostParams::default(), &sa)
+            .await
+        {
             Ok(_) => Ok(()),
             // Already there, namespace gone, or namespace terminating (403): nothing to do.
             Err(e) if is_conflict(&e) || is_not_found(&e) => Ok(()),
-            Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("being terminated") => Ok(()),
-            Err(source) => Err(ControllerError::Create { object: format!("serviceaccount default in {namespace}"), source }),
+            Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("being terminated") => {
+                Ok(())
+            }
+            Err(source) => Err(ControllerError::Create {
+                object: format!("serviceaccount default in {namespace}"),
+                source: Box::new(source),
+            }),
         }
     }
 }

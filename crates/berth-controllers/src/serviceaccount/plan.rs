@@ -35,7 +35,10 @@ mod tests {
 
     #[test]
     fn an_active_namespace_without_default_gets_one() {
-        assert_eq!(plan(&nss(&[("demo", Phase::Active)]), &set(&[])), vec!["demo".to_string()]);
+        assert_eq!(
+            plan(&nss(&[("demo", Phase::Active)]), &set(&[])),
+            vec!["demo".to_string()]
+        );
     }
 
     #[test]
@@ -51,7 +54,10 @@ mod tests {
     #[test]
     fn a_default_in_a_vanished_namespace_is_ignored() {
         assert_eq!(
-            plan(&nss(&[("a", Phase::Active), ("b", Phase::Active)]), &set(&["b", "gone"])),
+            plan(
+                &nss(&[("a", Phase::Active), ("b", Phase::Active)]),
+                &set(&["b", "gone"])
+            ),
             vec!["a".to_string()]
         );
     }
