@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use berth_api::convert;
 use berth_api::resource::{self, ResourceInfo};
 use berth_api::status::Target;
 use berth_api::{meta, ApiError};
@@ -19,7 +20,8 @@ use crate::clock::Clock;
 const MAX_RETRIES: usize = 16;
 
 /// The store key of one object.
-pub fn key(info: &ResourceInfo, namespace: Option<&str>, name: &str) -> String {
+pub fn key(info: &'static ResourceInfo, namespace: Option<&str>, name: &str) -> String {
+    let info = convert::storage_of(info);
     match namespace.filter(|_| info.namespaced) {
         Some(ns) => format!("/{}/{}/{}", info.group_resource(), ns, name),
         None => format!("/{}/{}", info.group_resource(), name),
@@ -27,7 +29,8 @@ pub fn key(info: &ResourceInfo, namespace: Option<&str>, name: &str) -> String {
 }
 
 /// The store prefix of a list (one namespace, or all).
-pub fn prefix(info: &ResourceInfo, namespace: Option<&str>) -> String {
+pub fn prefix(info: &'static ResourceInfo, namespace: Option<&str>) -> String {
+    let info = convert::storage_of(info);
     match namespace.filter(|_| info.namespaced) {
         Some(ns) => format!("/{}/{}/", info.group_resource(), ns),
         None => format!("/{}/", info.group_resource()),
@@ -56,6 +59,25 @@ pub fn encoder(mut obj: Value) -> Encoder {
 /// Parses stored bytes; the store only ever holds what `encoder` produced.
 pub fn decode(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::Internal(format!("stored object is corrupt: {e}")))
+}
+
+/// A stored object in the form `info` serves.
+pub fn served(info: &ResourceInfo, bytes: &[u8]) -> Result<Value, ApiError> {
+    let stored = decode(bytes)?;
+    Ok(if convert::needs_conversion(info) {
+        convert::from_storage(info, &stored)
+    } else {
+        stored
+    })
+}
+
+/// Stored bytes in the form `info` serves (the same bytes when no conversion is needed).
+pub fn served_bytes(info: &ResourceInfo, bytes: Bytes) -> Result<Bytes, ApiError> {
+    if !convert::needs_conversion(info) {
+        return Ok(bytes);
+    }
+    let v = served(info, &bytes)?;
+    Ok(Bytes::from(serde_json::to_vec(&v).unwrap_or_default()))
 }
 
 /// Maps a store error for `name` of `info` onto an API error.
@@ -119,20 +141,28 @@ impl Registry {
     }
 
     /// The current object and its revision.
-    pub fn get(&self, info: &ResourceInfo, ns: Option<&str>, name: &str) -> Result<(Revision, Value), ApiError> {
+    pub fn get(&self, info: &'static ResourceInfo, ns: Option<&str>, name: &str) -> Result<(Revision, Value), ApiError> {
         match self.store.get(&key(info, ns, name)) {
-            Some((rev, bytes)) => Ok((rev, decode(&bytes)?)),
+            Some((rev, bytes)) => Ok((rev, served(info, &bytes)?)),
             None => Err(ApiError::NotFound(target(info, name))),
         }
     }
 
     /// Raw bytes of the current object.
-    pub fn get_raw(&self, info: &ResourceInfo, ns: Option<&str>, name: &str) -> Option<(Revision, Bytes)> {
-        self.store.get(&key(info, ns, name))
+    pub fn get_raw(&self, info: &'static ResourceInfo, ns: Option<&str>, name: &str) -> Result<Option<(Revision, Bytes)>, ApiError> {
+        match self.store.get(&key(info, ns, name)) {
+            Some((rev, b)) => Ok(Some((rev, served_bytes(info, b)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the object exists.
+    pub fn exists(&self, info: &'static ResourceInfo, ns: Option<&str>, name: &str) -> bool {
+        self.store.get(&key(info, ns, name)).is_some()
     }
 
     /// Stores a new object; fails if the name is taken.
-    pub async fn create(&self, info: &ResourceInfo, obj: Value, dry_run: bool) -> Result<Value, ApiError> {
+    pub async fn create(&self, info: &'static ResourceInfo, obj: Value, dry_run: bool) -> Result<Value, ApiError> {
         let name = meta::name(&obj).to_string();
         let ns = meta::namespace(&obj).to_string();
         let k = key(info, Some(&ns), &name);
@@ -147,11 +177,11 @@ impl Registry {
             .write(Write {
                 key: k,
                 precondition: Precondition::MustNotExist,
-                op: Op::Put(encoder(obj)),
+                op: Op::Put(encoder(convert::to_storage(info, &obj))),
             })
             .await
             .map_err(|e| store_error(info, &name, e))?;
-        decode(&res.value)
+        served(info, &res.value)
     }
 
     /// Replaces the object stored at revision `expected` with `obj`. An object that is
@@ -159,7 +189,7 @@ impl Registry {
     /// as upstream's `ShouldDeleteDuringUpdate` does.
     pub async fn replace(
         &self,
-        info: &ResourceInfo,
+        info: &'static ResourceInfo,
         old: &Value,
         expected: Revision,
         obj: Value,
@@ -176,10 +206,11 @@ impl Registry {
         if dry_run {
             return Ok(obj);
         }
+        let stored = convert::to_storage(info, &obj);
         let op = if finalized && grace_zero {
-            Op::Delete(encoder(obj))
+            Op::Delete(encoder(stored))
         } else {
-            Op::Put(encoder(obj))
+            Op::Put(encoder(stored))
         };
         let res = self
             .store
@@ -190,13 +221,13 @@ impl Registry {
             })
             .await
             .map_err(|e| store_error(info, &name, e))?;
-        decode(&res.value)
+        served(info, &res.value)
     }
 
     /// Read-modify-write with retries on conflict: `f` gets the current object and returns the new one.
     pub async fn update_with<F>(
         &self,
-        info: &ResourceInfo,
+        info: &'static ResourceInfo,
         ns: Option<&str>,
         name: &str,
         dry_run: bool,
@@ -223,11 +254,17 @@ impl Registry {
     /// garbage-collection finalizers `orphan` / `foregroundDeletion`.
     pub async fn delete(
         &self,
-        info: &ResourceInfo,
+        served_info: &'static ResourceInfo,
         ns: Option<&str>,
         name: &str,
         opts: &DeleteOptions,
     ) -> Result<Deleted, ApiError> {
+        // Deletion works on the stored form; the answer is converted back.
+        let info = convert::storage_of(served_info);
+        let back = |d: Deleted| match d {
+            Deleted::Gone(v) => Deleted::Gone(convert::from_storage(served_info, &v)),
+            Deleted::Pending(v) => Deleted::Pending(convert::from_storage(served_info, &v)),
+        };
         for _ in 0..MAX_RETRIES {
             let (rev, cur) = self.get(info, ns, name)?;
             check_preconditions(info, name, &cur, opts)?;
@@ -235,7 +272,7 @@ impl Registry {
             let result = match plan {
                 DeletePlan::Remove => {
                     if opts.dry_run {
-                        return Ok(Deleted::Gone(cur));
+                        return Ok(back(Deleted::Gone(cur)));
                     }
                     self.store
                         .write(Write {
@@ -246,10 +283,10 @@ impl Registry {
                         .await
                         .map(|r| decode(&r.value).map(Deleted::Gone))
                 }
-                DeletePlan::Unchanged => return Ok(Deleted::Pending(cur)),
+                DeletePlan::Unchanged => return Ok(back(Deleted::Pending(cur))),
                 DeletePlan::Update(new) => {
                     if opts.dry_run {
-                        return Ok(Deleted::Pending(new));
+                        return Ok(back(Deleted::Pending(new)));
                     }
                     self.store
                         .write(Write {
@@ -262,7 +299,7 @@ impl Registry {
                 }
             };
             match result {
-                Ok(done) => return done,
+                Ok(done) => return done.map(back),
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(store_error(info, name, e)),
             }

@@ -286,7 +286,7 @@ async fn ensure_object(api: &Api, group: &str, plural: &str, body: Value) -> Res
     let name = meta::name(&body).to_string();
     let ns = meta::namespace(&body).to_string();
     let fail = |source| StartError::Bootstrap { what: format!("{plural}/{name}"), source };
-    if api.registry.get_raw(info, Some(&ns), &name).is_some() {
+    if api.registry.exists(info, Some(&ns), &name) {
         return Ok(());
     }
     let mut obj = strategy::prepare_create(info, body, FieldValidation::Strict, api.clock.now()).map_err(fail)?.object;

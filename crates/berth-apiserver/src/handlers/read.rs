@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::{json_response, raw_json, Ctx};
 use crate::query::Output;
 use crate::registry::{self, decode};
+
 use crate::route::ResourceRoute;
 
 /// Label and field selectors of a list or watch.
@@ -69,7 +70,7 @@ pub fn partial_metadata(obj: &Value) -> Value {
 /// GET of one object (or its status).
 pub fn get(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> {
     let name = rr.name.as_deref().unwrap_or_default();
-    let Some((_, bytes)) = ctx.api.registry.get_raw(rr.info, rr.namespace.as_deref(), name) else {
+    let Some((_, bytes)) = ctx.api.registry.get_raw(rr.info, rr.namespace.as_deref(), name)? else {
         return Err(ApiError::NotFound(registry::target(rr.info, name)));
     };
     match ctx.output {
@@ -128,20 +129,22 @@ pub fn list(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> {
         None => None,
     };
     let limit = ctx.query.limit.unwrap_or(usize::MAX);
-    let mut picked: Vec<(&str, &Bytes, Option<Value>)> = Vec::new();
+    let convert = berth_api::convert::needs_conversion(info);
+    let mut picked: Vec<(&str, Bytes, Option<Value>)> = Vec::new();
     let mut more = false;
     for (key, _, bytes) in &snap.items {
         if start.as_deref().is_some_and(|s| key.as_str() <= s) {
             continue;
         }
-        let decoded = if filter.is_empty() && ctx.output == Output::Json {
-            None
+        let (bytes, decoded) = if filter.is_empty() && ctx.output == Output::Json && !convert {
+            (bytes.clone(), None)
         } else {
-            let obj = decode(bytes)?;
+            let obj = registry::served(info, bytes)?;
             if !filter.matches(info, &obj) {
                 continue;
             }
-            Some(obj)
+            let b = if convert { Bytes::from(serde_json::to_vec(&obj).unwrap_or_default()) } else { bytes.clone() };
+            (b, Some(obj))
         };
         if picked.len() == limit {
             more = true;

@@ -112,9 +112,9 @@ pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> 
             let (snap, stream) = store.list_and_watch(&prefix);
             let mut items = Vec::new();
             for (_, _, bytes) in snap.items {
-                let obj = decode(&bytes)?;
+                let obj = registry::served(info, &bytes)?;
                 if filter.matches(info, &obj) {
-                    items.push((bytes, obj));
+                    items.push((registry::served_bytes(info, bytes)?, obj));
                 }
             }
             (items, Ok(stream), snap.revision)
@@ -209,16 +209,17 @@ pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> 
 
 fn render(enc: &mut Encoder, filter: &Filter, ev: &WatchEvent, now: jiff::Timestamp) -> Option<Bytes> {
     let info = enc.info;
+    let value = registry::served_bytes(info, ev.value.clone()).ok()?;
     if filter.is_empty() {
-        return Some(enc.line(kind_name(ev.kind), &ev.value, None, now));
+        return Some(enc.line(kind_name(ev.kind), &value, None, now));
     }
-    let obj = decode(&ev.value).ok()?;
+    let obj = registry::served(info, &ev.value).ok()?;
     let cur = filter.matches(info, &obj);
     let prev = ev
         .prev
         .as_ref()
-        .and_then(|p| decode(p).ok())
+        .and_then(|p| registry::served(info, p).ok())
         .is_some_and(|p| filter.matches(info, &p));
     let kind = filtered_kind(ev, cur, prev)?;
-    Some(enc.line(kind, &ev.value, Some(&obj), now))
+    Some(enc.line(kind, &value, Some(&obj), now))
 }

@@ -307,7 +307,7 @@ pub async fn patch(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respon
             return Err(ApiError::BadRequest("the body of the request must be a YAML or JSON object".into()));
         }
         url_name_check(info, rr, &body)?;
-        let exists = ctx.api.registry.get_raw(info, rr.namespace.as_deref(), &name).is_some();
+        let exists = ctx.api.registry.exists(info, rr.namespace.as_deref(), &name);
         if !exists && part(rr) == Part::Main {
             return apply_create(ctx, rr, body, fv).await;
         }
@@ -495,7 +495,7 @@ pub async fn delete_collection(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> R
         .list(&registry::prefix(info, rr.namespace.as_deref()));
     let mut items = Vec::new();
     for (_, _, b) in snap.items {
-        let obj = registry::decode(&b)?;
+        let obj = registry::served(info, &b)?;
         if !filter.matches(info, &obj) {
             continue;
         }
