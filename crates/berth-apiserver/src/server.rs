@@ -53,6 +53,8 @@ pub struct Peer {
 pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
+    /// Watch events kept for replay; older resourceVersions get 410 Gone. `None`: the store's default.
+    pub watch_history: Option<usize>,
 }
 
 /// Shared state of the API server.
@@ -177,7 +179,11 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
     let pki = pki::ensure(&cfg.data_dir, cfg.listen)?;
     let tls = TlsAcceptor::from(Arc::new(tls_config(&pki)?));
     let backend = RedbBackend::open(&cfg.data_dir.join("store.redb"))?;
-    let store = Store::open(Arc::new(backend), StoreConfig::default())?;
+    let mut store_cfg = StoreConfig::default();
+    if let Some(n) = cfg.watch_history {
+        store_cfg.history = n;
+    }
+    let store = Store::open(Arc::new(backend), store_cfg)?;
     let listener = TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| StartError::Listen { addr: cfg.listen, source })?;
