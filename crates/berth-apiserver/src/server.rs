@@ -109,6 +109,18 @@ impl Api {
         svc["spec"]["clusterIPs"] = json!([ip.to_string()]);
         Ok(())
     }
+
+    /// Returns a Service's cluster IP to the pool (nothing to do for headless or ExternalName).
+    pub fn release_cluster_ip(&self, svc: &Value) {
+        let Some(ip) = svc
+            .pointer("/spec/clusterIP")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<Ipv4Addr>().ok())
+        else {
+            return;
+        };
+        self.cluster_ips.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip);
+    }
 }
 
 fn invalid_ip(svc: &Value, ip: &str, detail: &str) -> ApiError {

@@ -300,7 +300,7 @@ async fn watcher_recovers_from_410_by_relisting() {
     }
     let seen = wait_for(&mut rx, 30, |m| m == "INIT").await;
     assert!(
-        seen.iter().any(|m| m.starts_with("ERR") && m.contains("410")),
+        seen.iter().any(|m| m.starts_with("ERR") && m.contains("too old resource version") && m.contains("Expired")),
         "the re-list follows a 410: {seen:?}"
     );
     let seen = wait_for(&mut rx, 20, |m| m == "INITDONE").await;
@@ -533,4 +533,26 @@ async fn status_writes_ignore_spec_main_writes_ignore_status_and_generation_foll
         .await
         .expect("patch pod status");
     assert_eq!(p.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Running"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_services_cluster_ip_can_be_given_to_a_new_service() {
+    let b = berth();
+    let svcs: Api<Service> = Api::namespaced(client(&b).await, "default");
+    let svc = |name: &str| -> Service {
+        typed(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"clusterIP": "10.96.8.8", "ports": [{"port": 80}]}}))
+    };
+    svcs.create(&PostParams::default(), &svc("one")).await.expect("create");
+    let (code, reason) = api_error(svcs.create(&PostParams::default(), &svc("two")).await);
+    assert_eq!((code, reason.as_str()), (422, "Invalid"), "the IP is taken");
+    // A failed create (the name exists) must not keep the IP it was about to get either.
+    let dup: Service = typed(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "one"},
+        "spec": {"clusterIP": "10.96.9.9", "ports": [{"port": 80}]}}));
+    assert_eq!(api_error(svcs.create(&PostParams::default(), &dup).await), (409, "AlreadyExists".into()));
+    svcs.delete("one", &DeleteParams::default()).await.expect("delete");
+    svcs.create(&PostParams::default(), &svc("two")).await.expect("the IP was released by the delete");
+    let nine: Service = typed(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nine"},
+        "spec": {"clusterIP": "10.96.9.9", "ports": [{"port": 80}]}}));
+    svcs.create(&PostParams::default(), &nine).await.expect("the IP was released by the failed create");
 }

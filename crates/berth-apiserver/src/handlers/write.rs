@@ -156,8 +156,21 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         ctx.api.allocate_cluster_ip(&mut obj)?;
     }
     managedfields::record_update(None, &mut obj, &manager(ctx), None, &info.api_version(), &clock::format(now));
-    let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await?;
+    let stored = store_created(ctx, info, obj).await?;
     Ok(with_warnings(json_response(StatusCode::CREATED, &stored), &warnings))
+}
+
+/// Stores a new object. A Service's cluster IP, reserved before this, goes back to the pool
+/// when nothing gets stored (a dry run, or a create that failed).
+async fn store_created(ctx: &Ctx, info: &ResourceInfo, obj: Value) -> Result<Value, ApiError> {
+    let service = (info.kind == "Service").then(|| obj.clone());
+    let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await;
+    if ctx.query.dry_run || stored.is_err() {
+        if let Some(svc) = &service {
+            ctx.api.release_cluster_ip(svc);
+        }
+    }
+    stored
 }
 
 /// Which strategy an update goes through.
@@ -384,7 +397,7 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
     if info.kind == "Service" {
         ctx.api.allocate_cluster_ip(&mut obj)?;
     }
-    let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await?;
+    let stored = store_created(ctx, info, obj).await?;
     Ok(with_warnings(json_response(StatusCode::CREATED, &stored), &warnings))
 }
 
