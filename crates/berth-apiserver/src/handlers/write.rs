@@ -484,7 +484,15 @@ pub async fn delete(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         .registry
         .delete(rr.info, rr.namespace.as_deref(), name, &opts)
         .await?;
+    release_deleted_ip(ctx, rr.info, &opts, &d);
     Ok(deleted_response(rr.info, d))
+}
+
+/// A Service removed from the store gives its cluster IP back.
+fn release_deleted_ip(ctx: &Ctx, info: &ResourceInfo, opts: &DeleteOptions, d: &Deleted) {
+    if let (Deleted::Gone(svc), "Service", false) = (d, info.kind, opts.dry_run) {
+        ctx.api.release_cluster_ip(svc);
+    }
 }
 
 /// DELETE of a collection (with selectors).
@@ -511,7 +519,11 @@ pub async fn delete_collection(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> R
             .delete(info, Some(&ns).filter(|n| !n.is_empty()).map(String::as_str), meta::name(&obj), &opts)
             .await
         {
-            Ok(Deleted::Gone(o)) | Ok(Deleted::Pending(o)) => items.push(o),
+            Ok(d) => {
+                release_deleted_ip(ctx, info, &opts, &d);
+                let (Deleted::Gone(o) | Deleted::Pending(o)) = d;
+                items.push(o);
+            }
             Err(ApiError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
