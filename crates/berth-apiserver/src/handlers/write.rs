@@ -23,20 +23,29 @@ pub async fn body_bytes(req: Request) -> Result<bytes::Bytes, ApiError> {
         .map_err(|_| ApiError::RequestEntityTooLarge(format!("Request entity too large: limit is {MAX_BODY}")))
 }
 
-/// Parses a JSON or YAML body into an object.
+/// Parses a request body into an object: JSON or YAML for POST and PUT, one of the patch media
+/// types (already checked by [`patch_type`]) for PATCH; anything else is 415, as upstream.
 pub fn parse_body(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
     let ct = ctx.content_type.as_deref().unwrap_or("application/json");
-    let media = ct.split(';').next().unwrap_or_default().trim();
-    let v: Value = match media {
-        "application/yaml" | "application/apply-patch+yaml" | "application/x-yaml" | "text/yaml" => {
-            serde_norway::from_slice(bytes)
-                .map_err(|e| ApiError::BadRequest(format!("error decoding YAML: {e}")))?
+    let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let patch = if ctx.method == http::Method::PATCH { PatchType::from_content_type(ct) } else { None };
+    let yaml = match (media.as_str(), patch) {
+        (_, Some(PatchType::Apply)) | ("application/yaml", None) => true,
+        (_, Some(_)) | ("application/json" | "", None) => false,
+        _ => {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {ct:?})"
+            )))
         }
-        _ => serde_json::from_slice(bytes).map_err(|e| {
+    };
+    let v: Value = if yaml {
+        serde_norway::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("error decoding YAML: {e}")))?
+    } else {
+        serde_json::from_slice(bytes).map_err(|e| {
             ApiError::BadRequest(format!(
                 "the body of the request could not be decoded as JSON: {e}"
             ))
-        })?,
+        })?
     };
     Ok(v)
 }
