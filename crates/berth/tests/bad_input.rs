@@ -105,12 +105,14 @@ async fn unknown_fields_under_strict_validation_are_400_naming_the_field() {
     .to_string();
     let got = post(&c, &format!("{PODS}?fieldValidation=Strict"), "application/json", &pod).await;
     assert_status(&got, 400, "BadRequest", r#"strict decoding error: unknown field "spec.foo""#);
-    // Warn keeps the object and says so in a header; the default (Warn for kubectl) accepts it.
+    // Ignore accepts the object and drops the unknown field.
     let got = post(&c, &format!("{PODS}?fieldValidation=Ignore"), "application/json", &pod).await;
     assert_eq!(got.0, 201, "{}", got.1);
     assert!(got.1["spec"].get("foo").is_none(), "unknown fields are dropped: {}", got.1);
     let got = post(&c, &format!("{PODS}?fieldValidation=Bogus"), "application/json", &pod).await;
-    assert_status(&got, 400, "BadRequest", "fieldValidation");
+    // An unknown fieldValidation value is an invalid CreateOptions, as upstream.
+    assert_status(&got, 422, "Invalid", "fieldValidation");
+    assert_eq!(cause_fields(&got.1), ["fieldValidation"]);
     still_serving(&c).await;
 }
 
@@ -226,6 +228,23 @@ async fn a_patch_with_an_unsupported_content_type_is_415() {
         assert_status(&got, 415, "UnsupportedMediaType", "");
     }
     let got = raw(&c, "PATCH", "/apis/apps/v1/namespaces/default/statefulsets/none/scale", Some("text/plain"), b"{}".to_vec()).await;
+    assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1);
+    still_serving(&c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_or_update_body_in_an_unsupported_media_type_is_415() {
+    let b = berth();
+    let c = client(&b).await;
+    for ct in ["text/plain", "application/xml", "application/merge-patch+json"] {
+        let got = post(&c, CMS, ct, &cm("t")).await;
+        assert_status(&got, 415, "UnsupportedMediaType", "application/json");
+    }
+    assert_eq!(post(&c, CMS, "application/json; charset=utf-8", &cm("t")).await.0, 201);
+    let got = raw(&c, "PUT", &format!("{CMS}/t"), Some("text/plain"), cm("t").into_bytes()).await;
+    assert_status(&got, 415, "UnsupportedMediaType", "");
+    // JSON bytes labelled protobuf cannot be decoded either way.
+    let got = post(&c, CMS, "application/vnd.kubernetes.protobuf", &cm("u")).await;
     assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1);
     still_serving(&c).await;
 }

@@ -98,7 +98,8 @@ async fn kill_9_during_concurrent_creates_loses_no_acknowledged_object_three_tim
 #[test]
 fn sigterm_makes_berth_exit_0_promptly_even_with_an_open_watch() {
     let mut b = Berth::start(env!("CARGO_BIN_EXE_berth")).expect("berth starts");
-    b.kubectl(&["create", "configmap", "c", "--from-literal=a=1"]).ok();
+    let manifest = b.file("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: '1'\n");
+    b.kubectl(&["apply", "-f", &manifest]).ok();
     let mut watch = b.kubectl_spawn(&["get", "configmaps", "-w"]);
     std::thread::sleep(Duration::from_millis(500));
     let started = Instant::now();
