@@ -253,6 +253,36 @@ async fn a_create_or_update_body_in_an_unsupported_media_type_is_415() {
     still_serving(&c).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_bodies_alias_bombs_and_binary_garbage_are_4xx_and_do_not_crash() {
+    let b = berth();
+    let c = client(&b).await;
+    let deep = 100_000;
+    let json_deep = format!(r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"d"}},"x":{}{}}}"#, "[".repeat(deep), "]".repeat(deep));
+    let got = post(&c, CMS, "application/json", &json_deep).await;
+    assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1);
+    let yaml_deep = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: d}}\nx: {}{}\n", "[".repeat(deep), "]".repeat(deep));
+    let started = std::time::Instant::now();
+    let got = post(&c, CMS, "application/yaml", &yaml_deep).await;
+    assert_status(&got, 400, "BadRequest", "max depth");
+    // The YAML scanner is quadratic in nesting depth: this took 95 s before depth was bounded.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+    // "Billion laughs": nine levels of nine aliases.
+    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\na0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        bomb.push_str(&format!("a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"));
+    }
+    let got = post(&c, CMS, "application/yaml", &bomb).await;
+    assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1.to_string().chars().take(500).collect::<String>());
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let got = raw(&c, "POST", CMS, Some("application/json"), garbage.clone()).await;
+    assert_status(&got, 400, "BadRequest", "");
+    let got = raw(&c, "POST", CMS, Some("application/yaml"), garbage).await;
+    assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1);
+    still_serving(&c).await;
+}
+
 /// A TLS client that trusts berth's CA and presents no client certificate.
 fn anonymous_tls(b: &Berth) -> tokio_rustls::TlsConnector {
     let pem = std::fs::read(b.data_dir().join("pki/ca.crt")).expect("berth's CA");
