@@ -53,6 +53,8 @@ pub struct Peer {
 pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
+    /// Watch events kept for replay; older resourceVersions get 410 Gone. `None`: the store's default.
+    pub watch_history: Option<usize>,
 }
 
 /// Shared state of the API server.
@@ -107,18 +109,17 @@ impl Api {
         svc["spec"]["clusterIPs"] = json!([ip.to_string()]);
         Ok(())
     }
-}
 
-impl Api {
-    /// Returns a deleted Service's cluster IP to the pool.
+    /// Returns a Service's cluster IP to the pool (nothing to do for headless or ExternalName).
     pub fn release_cluster_ip(&self, svc: &Value) {
-        if let Some(ip) = svc
+        let Some(ip) = svc
             .pointer("/spec/clusterIP")
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<Ipv4Addr>().ok())
-        {
-            self.cluster_ips.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip);
-        }
+        else {
+            return;
+        };
+        self.cluster_ips.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip);
     }
 }
 
@@ -190,7 +191,11 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
     let pki = pki::ensure(&cfg.data_dir, cfg.listen)?;
     let tls = TlsAcceptor::from(Arc::new(tls_config(&pki)?));
     let backend = RedbBackend::open(&cfg.data_dir.join("store.redb"))?;
-    let store = Store::open(Arc::new(backend), StoreConfig::default())?;
+    let mut store_cfg = StoreConfig::default();
+    if let Some(n) = cfg.watch_history {
+        store_cfg.history = n;
+    }
+    let store = Store::open(Arc::new(backend), store_cfg)?;
     let listener = TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| StartError::Listen { addr: cfg.listen, source })?;

@@ -21,6 +21,7 @@ pub struct Berth {
     pub kubeconfig: PathBuf,
     cache_dir: PathBuf,
     listen: String,
+    extra_args: Vec<String>,
 }
 
 /// The result of one kubectl run.
@@ -56,6 +57,12 @@ fn from_output(o: Output) -> Kubectl {
 impl Berth {
     /// Starts `bin up` on 127.0.0.1:0 in a fresh temp dir and waits until it is ready.
     pub fn start(bin: impl AsRef<Path>) -> anyhow::Result<Berth> {
+        Self::start_with_args(bin, &[])
+    }
+
+    /// Like [`Berth::start`], with extra arguments after `up` (kept for restarts), e.g.
+    /// `["--watch-history", "5"]`.
+    pub fn start_with_args(bin: impl AsRef<Path>, args: &[&str]) -> anyhow::Result<Berth> {
         let bin = std::env::var_os("BERTH_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| bin.as_ref().to_path_buf());
@@ -69,6 +76,7 @@ impl Berth {
             url: String::new(),
             cache_dir,
             listen: "127.0.0.1:0".into(),
+            extra_args: args.iter().map(|a| a.to_string()).collect(),
         };
         b.spawn()?;
         Ok(b)
@@ -84,6 +92,7 @@ impl Berth {
             .args(["up", "--data-dir"])
             .arg(self.data_dir())
             .args(["--listen", &self.listen])
+            .args(&self.extra_args)
             .env("RUST_LOG", std::env::var("BERTH_TEST_LOG").unwrap_or_else(|_| "warn".into()))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

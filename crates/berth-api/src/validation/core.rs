@@ -140,6 +140,12 @@ pub fn validate(obj: &Object) -> Errors {
                     errs.push(Cause::invalid(&format!("data[{k}]"), &Value::String(k.clone()), "duplicate of key present in binaryData"));
                 }
             }
+            let size: usize = cm.data.iter().flatten().map(|(_, v)| v.len()).sum::<usize>()
+                + cm.binary_data.iter().flatten().map(|(_, v)| v.0.len()).sum::<usize>();
+            if size > MAX_DATA_SIZE {
+                // Upstream names no field: the limit is on the whole object.
+                errs.push(Cause::too_long("", MAX_DATA_SIZE));
+            }
         }
         Object::Secret(s) => {
             validate_keys(s.data.iter().flat_map(|d| d.keys()), "data", &mut errs);

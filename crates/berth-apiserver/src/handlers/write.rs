@@ -23,22 +23,58 @@ pub async fn body_bytes(req: Request) -> Result<bytes::Bytes, ApiError> {
         .map_err(|_| ApiError::RequestEntityTooLarge(format!("Request entity too large: limit is {MAX_BODY}")))
 }
 
-/// Parses a JSON or YAML body into an object.
+/// Parses a request body into an object: JSON or YAML for POST and PUT, one of the patch media
+/// types (already checked by [`patch_type`]) for PATCH; anything else is 415, as upstream.
 pub fn parse_body(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
     let ct = ctx.content_type.as_deref().unwrap_or("application/json");
-    let media = ct.split(';').next().unwrap_or_default().trim();
-    let v: Value = match media {
-        "application/yaml" | "application/apply-patch+yaml" | "application/x-yaml" | "text/yaml" => {
-            serde_norway::from_slice(bytes)
-                .map_err(|e| ApiError::BadRequest(format!("error decoding YAML: {e}")))?
+    let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let patch = if ctx.method == http::Method::PATCH { PatchType::from_content_type(ct) } else { None };
+    let yaml = match (media.as_str(), patch) {
+        (_, Some(PatchType::Apply)) | ("application/yaml", None) => true,
+        (_, Some(_)) | ("application/json" | "", None) => false,
+        _ => {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {ct:?})"
+            )))
         }
-        _ => serde_json::from_slice(bytes).map_err(|e| {
+    };
+    let v: Value = if yaml {
+        if yaml_flow_depth(bytes) > MAX_YAML_FLOW_DEPTH {
+            return Err(ApiError::BadRequest(format!(
+                "error decoding YAML: exceeded max depth of {MAX_YAML_FLOW_DEPTH}"
+            )));
+        }
+        serde_norway::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("error decoding YAML: {e}")))?
+    } else {
+        serde_json::from_slice(bytes).map_err(|e| {
             ApiError::BadRequest(format!(
                 "the body of the request could not be decoded as JSON: {e}"
             ))
-        })?,
+        })?
     };
     Ok(v)
+}
+
+/// Deepest `[`/`{` nesting a YAML body may have. libyaml's scanner is quadratic in flow depth
+/// (100,000 levels took 95 s of CPU), and decoding stops at 128 levels anyway, so deeper
+/// documents are refused before they are parsed.
+const MAX_YAML_FLOW_DEPTH: usize = 1000;
+
+/// An upper bound of the flow nesting depth of a YAML text: brackets inside scalars count too,
+/// so a document is never under-estimated (quotes could otherwise hide the real nesting).
+fn yaml_flow_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in bytes {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 fn field_validation(ctx: &Ctx, options_kind: &str) -> Result<FieldValidation, ApiError> {
@@ -156,8 +192,21 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         ctx.api.allocate_cluster_ip(&mut obj)?;
     }
     managedfields::record_update(None, &mut obj, &manager(ctx), None, &info.api_version(), &clock::format(now));
-    let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await?;
+    let stored = store_created(ctx, info, obj).await?;
     Ok(with_warnings(json_response(StatusCode::CREATED, &stored), &warnings))
+}
+
+/// Stores a new object. A Service's cluster IP, reserved before this, goes back to the pool
+/// when nothing gets stored (a dry run, or a create that failed).
+async fn store_created(ctx: &Ctx, info: &ResourceInfo, obj: Value) -> Result<Value, ApiError> {
+    let service = (info.kind == "Service").then(|| obj.clone());
+    let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await;
+    if ctx.query.dry_run || stored.is_err() {
+        if let Some(svc) = &service {
+            ctx.api.release_cluster_ip(svc);
+        }
+    }
+    stored
 }
 
 /// Which strategy an update goes through.
@@ -384,7 +433,7 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
     if info.kind == "Service" {
         ctx.api.allocate_cluster_ip(&mut obj)?;
     }
-    let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await?;
+    let stored = store_created(ctx, info, obj).await?;
     Ok(with_warnings(json_response(StatusCode::CREATED, &stored), &warnings))
 }
 
@@ -476,10 +525,15 @@ pub async fn delete(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         .registry
         .delete(rr.info, rr.namespace.as_deref(), name, &opts)
         .await?;
-    if let (Deleted::Gone(svc), "Service") = (&d, rr.info.kind) {
+    release_deleted_ip(ctx, rr.info, &opts, &d);
+    Ok(deleted_response(rr.info, d))
+}
+
+/// A Service removed from the store gives its cluster IP back.
+fn release_deleted_ip(ctx: &Ctx, info: &ResourceInfo, opts: &DeleteOptions, d: &Deleted) {
+    if let (Deleted::Gone(svc), "Service", false) = (d, info.kind, opts.dry_run) {
         ctx.api.release_cluster_ip(svc);
     }
-    Ok(deleted_response(rr.info, d))
 }
 
 /// DELETE of a collection (with selectors).
@@ -506,13 +560,11 @@ pub async fn delete_collection(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> R
             .delete(info, Some(&ns).filter(|n| !n.is_empty()).map(String::as_str), meta::name(&obj), &opts)
             .await
         {
-            Ok(Deleted::Gone(o)) => {
-                if info.kind == "Service" {
-                    ctx.api.release_cluster_ip(&o);
-                }
-                items.push(o)
+            Ok(d) => {
+                release_deleted_ip(ctx, info, &opts, &d);
+                let (Deleted::Gone(o) | Deleted::Pending(o)) = d;
+                items.push(o);
             }
-            Ok(Deleted::Pending(o)) => items.push(o),
             Err(ApiError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }

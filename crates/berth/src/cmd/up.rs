@@ -15,6 +15,9 @@ pub struct UpArgs {
     /// Address of the HTTPS API server (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:6443", env = "BERTH_LISTEN")]
     listen: SocketAddr,
+    /// Watch events kept in memory for replay; a watch from an older resourceVersion gets 410 Gone.
+    #[arg(long, env = "BERTH_WATCH_HISTORY")]
+    watch_history: Option<usize>,
 }
 
 pub fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -25,7 +28,11 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async move {
-        let server = berth_apiserver::start(ServerConfig { data_dir: data_dir.clone(), listen: args.listen })
+        let server = berth_apiserver::start(ServerConfig {
+            data_dir: data_dir.clone(),
+            listen: args.listen,
+            watch_history: args.watch_history,
+        })
             .await
             .with_context(|| format!("starting the API server with data dir {}", data_dir.display()))?;
         tracing::info!(
