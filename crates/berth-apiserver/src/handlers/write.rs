@@ -198,7 +198,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
 
 /// Stores a new object. A Service's cluster IP, reserved before this, goes back to the pool
 /// when nothing gets stored (a dry run, or a create that failed).
-async fn store_created(ctx: &Ctx, info: &ResourceInfo, obj: Value) -> Result<Value, ApiError> {
+async fn store_created(ctx: &Ctx, info: &'static ResourceInfo, obj: Value) -> Result<Value, ApiError> {
     let service = (info.kind == "Service").then(|| obj.clone());
     let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await;
     if ctx.query.dry_run || stored.is_err() {
