@@ -4,6 +4,7 @@ use axum::extract::Request;
 use axum::response::Response;
 use berth_api::managedfields;
 use berth_api::patch::{self, PatchType};
+use berth_api::protobuf;
 use berth_api::resource::ResourceInfo;
 use berth_api::strategy::{self, FieldValidation, Prepared};
 use berth_api::{meta, ApiError, Cause};
@@ -23,8 +24,18 @@ pub async fn body_bytes(req: Request) -> Result<bytes::Bytes, ApiError> {
         .map_err(|_| ApiError::RequestEntityTooLarge(format!("Request entity too large: limit is {MAX_BODY}")))
 }
 
-/// Parses a JSON or YAML body into an object.
+/// Parses a JSON, YAML or protobuf body into an object; warnings about protobuf fields berth
+/// does not know are logged.
 pub fn parse_body(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
+    let (v, warnings) = parse_body_warned(ctx, bytes)?;
+    for w in &warnings {
+        tracing::warn!(user_agent = %ctx.user_agent, "{w}");
+    }
+    Ok(v)
+}
+
+/// Parses a JSON, YAML or protobuf body into an object, with warnings for the response.
+fn parse_body_warned(ctx: &Ctx, bytes: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
     let ct = ctx.content_type.as_deref().unwrap_or("application/json");
     let media = ct.split(';').next().unwrap_or_default().trim();
     let v: Value = match media {
@@ -32,13 +43,25 @@ pub fn parse_body(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
             serde_norway::from_slice(bytes)
                 .map_err(|e| ApiError::BadRequest(format!("error decoding YAML: {e}")))?
         }
+        protobuf::MEDIA_TYPE => return decode_protobuf(bytes),
         _ => serde_json::from_slice(bytes).map_err(|e| {
             ApiError::BadRequest(format!(
                 "the body of the request could not be decoded as JSON: {e}"
             ))
         })?,
     };
-    Ok(v)
+    Ok((v, Vec::new()))
+}
+
+/// Decodes a protobuf body; fields missing from berth's tables become warnings.
+fn decode_protobuf(bytes: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
+    let protobuf::Decoded { object, unknown_tags } = protobuf::decode(bytes)?;
+    let warnings = if unknown_tags.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!("unknown protobuf fields were ignored: {}", unknown_tags.join(", "))]
+    };
+    Ok((object, warnings))
 }
 
 fn field_validation(ctx: &Ctx, options_kind: &str) -> Result<FieldValidation, ApiError> {
@@ -124,7 +147,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     validate_field_manager(ctx)?;
     let fv = field_validation(ctx, "CreateOptions")?;
     let bytes = body_bytes(req).await?;
-    let mut body = parse_body(ctx, &bytes)?;
+    let (mut body, body_warnings) = parse_body_warned(ctx, &bytes)?;
     if !body.is_object() {
         return Err(ApiError::BadRequest("the body of the request must be a JSON object".into()));
     }
@@ -144,6 +167,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         ctx.api.registry.check_namespace_open(ns)?;
     }
     let Prepared { object: mut obj, warnings } = strategy::prepare_create(info, body, fv, ctx.api.clock.now())?;
+    let warnings = [body_warnings, warnings].concat();
     let now = ctx.api.clock.now();
     {
         let m = meta::metadata_mut(&mut obj);
@@ -231,7 +255,7 @@ pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     validate_field_manager(ctx)?;
     let fv = field_validation(ctx, "UpdateOptions")?;
     let bytes = body_bytes(req).await?;
-    let mut body = parse_body(ctx, &bytes)?;
+    let (mut body, body_warnings) = parse_body_warned(ctx, &bytes)?;
     if !body.is_object() {
         return Err(ApiError::BadRequest("the body of the request must be a JSON object".into()));
     }
@@ -249,6 +273,7 @@ pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         Ok(p.object)
     })
     .await?;
+    let warnings = [body_warnings, warnings].concat();
     Ok(with_warnings(json_response(StatusCode::OK, &stored), &warnings))
 }
 
@@ -392,6 +417,13 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
 fn delete_options(ctx: &Ctx, info: &ResourceInfo, body: &[u8]) -> Result<DeleteOptions, ApiError> {
     let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
+    } else if body.starts_with(protobuf::MAGIC) {
+        // kubectl's typed clients send DeleteOptions in protobuf.
+        let (v, warnings) = decode_protobuf(body)?;
+        for w in &warnings {
+            tracing::warn!(user_agent = %ctx.user_agent, "{w}");
+        }
+        v
     } else {
         serde_json::from_slice(body)
             .map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))?
