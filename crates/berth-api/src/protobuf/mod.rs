@@ -5,11 +5,14 @@
 //! not retry in JSON on a 415, while berth stores and serves JSON only. A body is the magic
 //! `k8s\0` and a `runtime.Unknown { 1: TypeMeta { 1: apiVersion, 2: kind }, 2: raw,
 //! 3: contentEncoding, 4: contentType }`; `raw` is the object's own encoding, which static
-//! per-message tables (`core`, `meta`) turn into JSON. Fields missing from the tables are skipped
+//! per-message tables (`core_v1`, `meta_v1`) turn into JSON. Fields missing from the tables are skipped
 //! and reported in [`Decoded::unknown_tags`] so the caller can warn.
 
-mod core;
-mod meta;
+// The tables stay one field a line.
+#[rustfmt::skip]
+mod core_v1;
+#[rustfmt::skip]
+mod meta_v1;
 mod schema;
 pub mod wire;
 
@@ -35,14 +38,18 @@ const MAX_DEPTH: usize = 64;
 /// The kinds with a table: `(apiVersion, kind)`; an empty apiVersion matches any group version
 /// (`DeleteOptions` travels with the resource's group version).
 const KINDS: &[(&str, &str, &Message)] = &[
-    ("v1", "Namespace", &core::NAMESPACE),
-    ("v1", "ConfigMap", &core::CONFIG_MAP),
-    ("v1", "Secret", &core::SECRET),
-    ("v1", "ServiceAccount", &core::SERVICE_ACCOUNT),
-    ("v1", "Service", &core::SERVICE),
-    ("v1", "Pod", &core::POD),
-    ("v1", "PersistentVolumeClaim", &core::PERSISTENT_VOLUME_CLAIM),
-    ("", "DeleteOptions", &meta::META_DELETE_OPTIONS),
+    ("v1", "Namespace", &core_v1::NAMESPACE),
+    ("v1", "ConfigMap", &core_v1::CONFIG_MAP),
+    ("v1", "Secret", &core_v1::SECRET),
+    ("v1", "ServiceAccount", &core_v1::SERVICE_ACCOUNT),
+    ("v1", "Service", &core_v1::SERVICE),
+    ("v1", "Pod", &core_v1::POD),
+    (
+        "v1",
+        "PersistentVolumeClaim",
+        &core_v1::PERSISTENT_VOLUME_CLAIM,
+    ),
+    ("", "DeleteOptions", &meta_v1::META_DELETE_OPTIONS),
 ];
 
 /// A decoded body.
@@ -68,15 +75,34 @@ pub enum ProtobufError {
     #[error("protobuf is not supported for {kind} ({api_version}); send it as application/json")]
     UnsupportedKind { api_version: String, kind: String },
     #[error("malformed {message}: {source}")]
-    Wire { message: &'static str, source: WireError },
+    Wire {
+        message: &'static str,
+        source: WireError,
+    },
     #[error("{message}.{field}: {found} value where {expected} was expected")]
-    WireType { message: &'static str, field: &'static str, found: &'static str, expected: &'static str },
+    WireType {
+        message: &'static str,
+        field: &'static str,
+        found: &'static str,
+        expected: &'static str,
+    },
     #[error("{message}.{field}: invalid UTF-8")]
-    Utf8 { message: &'static str, field: &'static str },
+    Utf8 {
+        message: &'static str,
+        field: &'static str,
+    },
     #[error("{message}.{field}: time {seconds}s is out of range")]
-    Time { message: &'static str, field: &'static str, seconds: i64 },
+    Time {
+        message: &'static str,
+        field: &'static str,
+        seconds: i64,
+    },
     #[error("{message}.{field}: raw bytes are not JSON: {detail}")]
-    RawJson { message: &'static str, field: &'static str, detail: String },
+    RawJson {
+        message: &'static str,
+        field: &'static str,
+        detail: String,
+    },
     #[error("messages nested more than {MAX_DEPTH} deep")]
     TooDeep,
 }
@@ -85,14 +111,18 @@ impl From<ProtobufError> for ApiError {
     fn from(e: ProtobufError) -> Self {
         match e {
             ProtobufError::UnsupportedKind { .. } => ApiError::UnsupportedMediaType(e.to_string()),
-            _ => ApiError::BadRequest(format!("the body of the request could not be decoded as protobuf: {e}")),
+            _ => ApiError::BadRequest(format!(
+                "the body of the request could not be decoded as protobuf: {e}"
+            )),
         }
     }
 }
 
 /// Decodes a whole body: magic, envelope, object.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, ProtobufError> {
-    let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or(ProtobufError::MissingMagic)?;
+    let rest = bytes
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or(ProtobufError::MissingMagic)?;
     let env = envelope(rest)?;
     if env.kind.is_empty() {
         return Err(ProtobufError::MissingKind);
@@ -104,13 +134,19 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, ProtobufError> {
         .iter()
         .find(|(v, k, _)| *k == env.kind && (v.is_empty() || *v == env.api_version))
         .map(|(_, _, m)| *m)
-        .ok_or_else(|| ProtobufError::UnsupportedKind { api_version: env.api_version.clone(), kind: env.kind.clone() })?;
+        .ok_or_else(|| ProtobufError::UnsupportedKind {
+            api_version: env.api_version.clone(),
+            kind: env.kind.clone(),
+        })?;
     let mut unknown = Vec::new();
     let mut object = Map::new();
     object.insert("kind".into(), Value::String(env.kind));
     object.insert("apiVersion".into(), Value::String(env.api_version));
     decode_into(table, env.raw, &mut object, 0, &mut unknown)?;
-    Ok(Decoded { object: Value::Object(object), unknown_tags: unknown })
+    Ok(Decoded {
+        object: Value::Object(object),
+        unknown_tags: unknown,
+    })
 }
 
 /// The parts of `runtime.Unknown` that matter.
@@ -122,21 +158,30 @@ struct Envelope<'a> {
 }
 
 fn envelope(bytes: &[u8]) -> Result<Envelope<'_>, ProtobufError> {
-    let mut env = Envelope { api_version: String::new(), kind: String::new(), raw: &[], content_encoding: String::new() };
+    let mut env = Envelope {
+        api_version: String::new(),
+        kind: String::new(),
+        raw: &[],
+        content_encoding: String::new(),
+    };
     for item in Reader::new(bytes) {
         let (tag, value) = item.map_err(ProtobufError::Envelope)?;
         match (tag, value) {
             (1, wire::Value::Bytes(b)) => {
                 for item in Reader::new(b) {
                     match item.map_err(ProtobufError::Envelope)? {
-                        (1, wire::Value::Bytes(s)) => env.api_version = envelope_str(s, "apiVersion")?,
+                        (1, wire::Value::Bytes(s)) => {
+                            env.api_version = envelope_str(s, "apiVersion")?
+                        }
                         (2, wire::Value::Bytes(s)) => env.kind = envelope_str(s, "kind")?,
                         _ => {}
                     }
                 }
             }
             (2, wire::Value::Bytes(b)) => env.raw = b,
-            (3, wire::Value::Bytes(s)) => env.content_encoding = envelope_str(s, "contentEncoding")?,
+            (3, wire::Value::Bytes(s)) => {
+                env.content_encoding = envelope_str(s, "contentEncoding")?
+            }
             _ => {}
         }
     }
@@ -144,7 +189,10 @@ fn envelope(bytes: &[u8]) -> Result<Envelope<'_>, ProtobufError> {
 }
 
 fn envelope_str(b: &[u8], field: &'static str) -> Result<String, ProtobufError> {
-    String::from_utf8(b.to_vec()).map_err(|_| ProtobufError::Utf8 { message: "Unknown", field })
+    String::from_utf8(b.to_vec()).map_err(|_| ProtobufError::Utf8 {
+        message: "Unknown",
+        field,
+    })
 }
 
 /// Decodes one message's fields into `out` (a fresh object, or the parent for inline structs).
@@ -159,7 +207,10 @@ fn decode_into(
         return Err(ProtobufError::TooDeep);
     }
     for item in Reader::new(bytes) {
-        let (tag, value) = item.map_err(|source| ProtobufError::Wire { message: m.name, source })?;
+        let (tag, value) = item.map_err(|source| ProtobufError::Wire {
+            message: m.name,
+            source,
+        })?;
         let Some(field) = m.field(tag) else {
             let name = format!("{}.{tag}", m.name);
             if !unknown.contains(&name) {
@@ -167,7 +218,12 @@ fn decode_into(
             }
             continue;
         };
-        let at = At { message: m, field, depth, value };
+        let at = At {
+            message: m,
+            field,
+            depth,
+            value,
+        };
         match &field.kind {
             Kind::One(elem) => match at.elem(elem, unknown)? {
                 Some(v) if field.keep_zero || !is_zero(&v) => {
@@ -179,14 +235,18 @@ fn decode_into(
                 }
             },
             Kind::Repeated(elem) => {
-                let list = out.entry(field.name).or_insert_with(|| Value::Array(Vec::new()));
+                let list = out
+                    .entry(field.name)
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(items) = list {
                     at.repeated(elem, items, unknown)?;
                 }
             }
             Kind::Map(elem) => {
                 let (k, v) = at.map_entry(elem, unknown)?;
-                let map = out.entry(field.name).or_insert_with(|| Value::Object(Map::new()));
+                let map = out
+                    .entry(field.name)
+                    .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(entries) = map {
                     entries.insert(k, v);
                 }
@@ -240,18 +300,26 @@ impl<'a> At<'a> {
     }
 
     fn wire_err(&self, source: WireError) -> ProtobufError {
-        ProtobufError::Wire { message: self.message.name, source }
+        ProtobufError::Wire {
+            message: self.message.name,
+            source,
+        }
     }
 
     fn utf8(&self, b: &[u8]) -> Result<String, ProtobufError> {
-        String::from_utf8(b.to_vec()).map_err(|_| ProtobufError::Utf8 { message: self.message.name, field: self.field.name })
+        String::from_utf8(b.to_vec()).map_err(|_| ProtobufError::Utf8 {
+            message: self.message.name,
+            field: self.field.name,
+        })
     }
 
     /// One value; `None` when it stands for an absent field (a zero `Time`, an empty `Quantity`).
     fn elem(&self, elem: &Elem, unknown: &mut Vec<String>) -> Result<Option<Value>, ProtobufError> {
         Ok(Some(match elem {
             Elem::Str => Value::String(self.utf8(self.bytes()?)?),
-            Elem::Bytes => Value::String(base64::engine::general_purpose::STANDARD.encode(self.bytes()?)),
+            Elem::Bytes => {
+                Value::String(base64::engine::general_purpose::STANDARD.encode(self.bytes()?))
+            }
             // Truncating casts are protobuf's own rule for int32 and int64 varints.
             Elem::Int32 => Value::from(self.varint()? as i32),
             Elem::Int64 => Value::from(self.varint()? as i64),
@@ -311,7 +379,9 @@ impl<'a> At<'a> {
             field: self.field.name,
             seconds,
         })?;
-        Ok(Some(Value::String(ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())))
+        Ok(Some(Value::String(
+            ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        )))
     }
 
     /// `IntOrString { type 1, intVal 2, strVal 3 }`.
@@ -323,7 +393,11 @@ impl<'a> At<'a> {
             (3, wire::Value::Bytes(b)) => str_val = b,
             _ => {}
         })?;
-        Ok(if ty == 1 { Value::String(self.utf8(str_val)?) } else { Value::from(int_val as i32) })
+        Ok(if ty == 1 {
+            Value::String(self.utf8(str_val)?)
+        } else {
+            Value::from(int_val as i32)
+        })
     }
 
     /// `FieldsV1 {raw 1}` holding JSON.
@@ -337,15 +411,22 @@ impl<'a> At<'a> {
         if raw.is_empty() {
             return Ok(None);
         }
-        serde_json::from_slice(raw).map(Some).map_err(|e| ProtobufError::RawJson {
-            message: self.message.name,
-            field: self.field.name,
-            detail: e.to_string(),
-        })
+        serde_json::from_slice(raw)
+            .map(Some)
+            .map_err(|e| ProtobufError::RawJson {
+                message: self.message.name,
+                field: self.field.name,
+                detail: e.to_string(),
+            })
     }
 
     /// Appends one occurrence of a repeated field: one element, or a packed run of numbers.
-    fn repeated(&self, elem: &Elem, items: &mut Vec<Value>, unknown: &mut Vec<String>) -> Result<(), ProtobufError> {
+    fn repeated(
+        &self,
+        elem: &Elem,
+        items: &mut Vec<Value>,
+        unknown: &mut Vec<String>,
+    ) -> Result<(), ProtobufError> {
         let numeric = matches!(elem, Elem::Int32 | Elem::Int64 | Elem::Bool);
         if let (true, wire::Value::Bytes(packed)) = (numeric, self.value) {
             let mut r = Reader::new(packed);
@@ -365,7 +446,11 @@ impl<'a> At<'a> {
     }
 
     /// One `map<string, V>` entry `{1: key, 2: value}`; missing parts take their zero values.
-    fn map_entry(&self, elem: &Elem, unknown: &mut Vec<String>) -> Result<(String, Value), ProtobufError> {
+    fn map_entry(
+        &self,
+        elem: &Elem,
+        unknown: &mut Vec<String>,
+    ) -> Result<(String, Value), ProtobufError> {
         let (mut key, mut value) = (String::new(), None);
         for item in Reader::new(self.bytes()?) {
             let (tag, v) = item.map_err(|e| self.wire_err(e))?;

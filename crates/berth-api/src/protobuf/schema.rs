@@ -60,12 +60,22 @@ pub(crate) const fn msg(name: &'static str, fields: &'static [Field]) -> Message
 
 /// A field whose zero value is omitted.
 pub(crate) const fn f(tag: u32, name: &'static str, kind: Kind) -> Field {
-    Field { tag, name, kind, keep_zero: false }
+    Field {
+        tag,
+        name,
+        kind,
+        keep_zero: false,
+    }
 }
 
 /// A field whose zero value is kept.
 pub(crate) const fn keep(tag: u32, name: &'static str, kind: Kind) -> Field {
-    Field { tag, name, kind, keep_zero: true }
+    Field {
+        tag,
+        name,
+        kind,
+        keep_zero: true,
+    }
 }
 
 impl Message {

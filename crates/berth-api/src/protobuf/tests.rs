@@ -29,7 +29,12 @@ mod enc {
 
     /// A length-delimited field holding raw bytes.
     pub fn b(tag: u32, bytes: &[u8]) -> Vec<u8> {
-        [varint((u64::from(tag) << 3) | 2), varint(bytes.len() as u64), bytes.to_vec()].concat()
+        [
+            varint((u64::from(tag) << 3) | 2),
+            varint(bytes.len() as u64),
+            bytes.to_vec(),
+        ]
+        .concat()
     }
 
     /// A string field.
@@ -49,13 +54,27 @@ mod enc {
 
     /// A whole body: magic, then `runtime.Unknown` around the object's fields.
     pub fn body(api_version: &str, kind: &str, fields: &[Vec<u8>]) -> Vec<u8> {
-        let unknown = [m(1, &[s(1, api_version), s(2, kind)]), m(2, fields), s(3, ""), s(4, "application/vnd.kubernetes.protobuf")];
+        let unknown = [
+            m(1, &[s(1, api_version), s(2, kind)]),
+            m(2, fields),
+            s(3, ""),
+            s(4, "application/vnd.kubernetes.protobuf"),
+        ];
         [b"k8s\0".to_vec(), unknown.concat()].concat()
     }
 
     /// `ObjectMeta` with a name and the zero values Go always writes.
     pub fn meta(name: &str, more: &[Vec<u8>]) -> Vec<u8> {
-        let base = [s(1, name), s(2, ""), s(3, ""), s(4, ""), s(5, ""), s(6, ""), v(7, 0), m(8, &[])];
+        let base = [
+            s(1, name),
+            s(2, ""),
+            s(3, ""),
+            s(4, ""),
+            s(5, ""),
+            s(6, ""),
+            v(7, 0),
+            m(8, &[]),
+        ];
         m(1, &[base.concat(), more.concat()])
     }
 }
@@ -64,7 +83,11 @@ use enc::*;
 fn decoded(bytes: &[u8]) -> Value {
     match decode(bytes) {
         Ok(d) => {
-            assert!(d.unknown_tags.is_empty(), "unexpected unknown tags {:?}", d.unknown_tags);
+            assert!(
+                d.unknown_tags.is_empty(),
+                "unexpected unknown tags {:?}",
+                d.unknown_tags
+            );
             d.object
         }
         Err(e) => panic!("decode failed: {e}"),
@@ -73,7 +96,15 @@ fn decoded(bytes: &[u8]) -> Value {
 
 #[test]
 fn namespace_takes_kind_and_api_version_from_the_envelope() {
-    let body = body("v1", "Namespace", &[meta("team-a", &[kv(11, "env", "dev")]), m(2, &[]), m(3, &[])]);
+    let body = body(
+        "v1",
+        "Namespace",
+        &[
+            meta("team-a", &[kv(11, "env", "dev")]),
+            m(2, &[]),
+            m(3, &[]),
+        ],
+    );
     assert_eq!(
         decoded(&body),
         json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "team-a", "labels": {"env": "dev"}}, "spec": {}, "status": {}})
@@ -83,7 +114,10 @@ fn namespace_takes_kind_and_api_version_from_the_envelope() {
 #[test]
 fn go_zero_values_are_left_out_as_the_json_encoder_would() {
     let body = body("v1", "ConfigMap", &[meta("c", &[])]);
-    assert_eq!(decoded(&body), json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "c"}}));
+    assert_eq!(
+        decoded(&body),
+        json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "c"}})
+    );
 }
 
 #[test]
@@ -107,10 +141,31 @@ fn object_meta_decodes_every_field() {
                 v(10, 0),
                 kv(11, "app", "web"),
                 kv(12, "note", ""),
-                m(13, &[s(5, "apps/v1"), s(1, "StatefulSet"), s(3, "web"), s(4, "u1"), v(6, 1), v(7, 0)]),
+                m(
+                    13,
+                    &[
+                        s(5, "apps/v1"),
+                        s(1, "StatefulSet"),
+                        s(3, "web"),
+                        s(4, "u1"),
+                        v(6, 1),
+                        v(7, 0),
+                    ],
+                ),
                 s(14, "example.com/a"),
                 s(14, "example.com/b"),
-                m(17, &[s(1, "kubectl"), s(2, "Update"), s(3, "v1"), m(4, &[v(1, 1_767_225_600)]), s(6, "FieldsV1"), m(7, &[b(1, fields_v1)]), s(8, "")]),
+                m(
+                    17,
+                    &[
+                        s(1, "kubectl"),
+                        s(2, "Update"),
+                        s(3, "v1"),
+                        m(4, &[v(1, 1_767_225_600)]),
+                        s(6, "FieldsV1"),
+                        m(7, &[b(1, fields_v1)]),
+                        s(8, ""),
+                    ],
+                ),
             ],
         )],
     );
@@ -132,7 +187,16 @@ fn object_meta_decodes_every_field() {
 
 #[test]
 fn configmap_data_is_text_and_binary_data_is_base64() {
-    let body = body("v1", "ConfigMap", &[meta("c", &[]), kv(2, "k", "v"), m(3, &[s(1, "bin"), b(2, &[0, 1, 2])]), v(4, 0)]);
+    let body = body(
+        "v1",
+        "ConfigMap",
+        &[
+            meta("c", &[]),
+            kv(2, "k", "v"),
+            m(3, &[s(1, "bin"), b(2, &[0, 1, 2])]),
+            v(4, 0),
+        ],
+    );
     assert_eq!(
         decoded(&body),
         json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "c"},
@@ -142,7 +206,16 @@ fn configmap_data_is_text_and_binary_data_is_base64() {
 
 #[test]
 fn secret_data_is_base64_and_string_data_stays_text() {
-    let body = body("v1", "Secret", &[meta("s", &[]), m(2, &[s(1, "password"), s(2, "hunter2")]), s(3, "Opaque"), kv(4, "plain", "x")]);
+    let body = body(
+        "v1",
+        "Secret",
+        &[
+            meta("s", &[]),
+            m(2, &[s(1, "password"), s(2, "hunter2")]),
+            s(3, "Opaque"),
+            kv(4, "plain", "x"),
+        ],
+    );
     assert_eq!(
         decoded(&body),
         json!({"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "s"},
@@ -152,7 +225,16 @@ fn secret_data_is_base64_and_string_data_stays_text() {
 
 #[test]
 fn serviceaccount_keeps_an_explicit_false_automount() {
-    let body = body("v1", "ServiceAccount", &[meta("sa", &[]), m(2, &[s(3, "tok")]), m(3, &[s(1, "regcred")]), v(4, 0)]);
+    let body = body(
+        "v1",
+        "ServiceAccount",
+        &[
+            meta("sa", &[]),
+            m(2, &[s(3, "tok")]),
+            m(3, &[s(1, "regcred")]),
+            v(4, 0),
+        ],
+    );
     assert_eq!(
         decoded(&body),
         json!({"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "sa"},
@@ -163,13 +245,27 @@ fn serviceaccount_keeps_an_explicit_false_automount() {
 #[test]
 fn service_spec_and_status_decode_fully() {
     let port = |name: &str, port: u64, target: Vec<u8>, node_port: u64| {
-        m(1, &[s(1, name), s(2, "TCP"), v(3, port), b(4, &target), v(5, node_port)])
+        m(
+            1,
+            &[
+                s(1, name),
+                s(2, "TCP"),
+                v(3, port),
+                b(4, &target),
+                v(5, node_port),
+            ],
+        )
     };
     let spec = m(
         2,
         &[
-            port("80-8080", 80, vec![v(1, 0), v(2, 8080), s(3, "")].concat(), 30080),
-            port("dns", 53, vec![v(1, 1), v(2, 0), s(3, "dns-tcp")].concat(), 0),
+            port(
+                "80-8080",
+                80,
+                [v(1, 0), v(2, 8080), s(3, "")].concat(),
+                30080,
+            ),
+            port("dns", 53, [v(1, 1), v(2, 0), s(3, "dns-tcp")].concat(), 0),
             kv(2, "app", "web"),
             s(3, "10.0.0.10"),
             s(18, "10.0.0.10"),
@@ -184,7 +280,16 @@ fn service_spec_and_status_decode_fully() {
             s(22, "Cluster"),
         ],
     );
-    let status = m(3, &[m(1, &[m(1, &[s(1, "192.0.2.1"), s(2, ""), m(4, &[v(1, 80), s(2, "TCP")])])])]);
+    let status = m(
+        3,
+        &[m(
+            1,
+            &[m(
+                1,
+                &[s(1, "192.0.2.1"), s(2, ""), m(4, &[v(1, 80), s(2, "TCP")])],
+            )],
+        )],
+    );
     let body = body("v1", "Service", &[meta("web", &[]), spec, status]);
     assert_eq!(
         decoded(&body),
@@ -206,7 +311,15 @@ fn service_spec_and_status_decode_fully() {
 
 #[test]
 fn externalname_service_decodes() {
-    let body = body("v1", "Service", &[meta("ext", &[]), m(2, &[s(4, "ExternalName"), s(10, "example.com")]), m(3, &[m(1, &[])])]);
+    let body = body(
+        "v1",
+        "Service",
+        &[
+            meta("ext", &[]),
+            m(2, &[s(4, "ExternalName"), s(10, "example.com")]),
+            m(3, &[m(1, &[])]),
+        ],
+    );
     assert_eq!(
         decoded(&body),
         json!({"kind": "Service", "apiVersion": "v1", "metadata": {"name": "ext"},
@@ -225,11 +338,36 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
             s(4, "-g"),
             m(6, &[s(1, "http"), v(2, 0), v(3, 80), s(4, "TCP")]),
             m(7, &[s(1, "MODE"), s(2, "prod")]),
-            m(7, &[s(1, "LEVEL"), m(3, &[m(3, &[m(1, &[s(1, "cfg")]), s(2, "level"), v(3, 1)])])]),
+            m(
+                7,
+                &[
+                    s(1, "LEVEL"),
+                    m(3, &[m(3, &[m(1, &[s(1, "cfg")]), s(2, "level"), v(3, 1)])]),
+                ],
+            ),
             m(19, &[s(1, "P_"), m(2, &[m(1, &[s(1, "cfg")])])]),
-            m(8, &[m(1, &[s(1, "cpu"), m(2, &[s(1, "500m")])]), m(2, &[s(1, "memory"), m(2, &[s(1, "64Mi")])])]),
+            m(
+                8,
+                &[
+                    m(1, &[s(1, "cpu"), m(2, &[s(1, "500m")])]),
+                    m(2, &[s(1, "memory"), m(2, &[s(1, "64Mi")])]),
+                ],
+            ),
             m(9, &[s(1, "data"), v(2, 1), s(3, "/data")]),
-            m(11, &[m(1, &[m(2, &[s(1, "/healthz"), m(2, &[v(1, 0), v(2, 80)]), s(4, "HTTP")])]), v(2, 5), v(5, 0)]),
+            m(
+                11,
+                &[
+                    m(
+                        1,
+                        &[m(
+                            2,
+                            &[s(1, "/healthz"), m(2, &[v(1, 0), v(2, 80)]), s(4, "HTTP")],
+                        )],
+                    ),
+                    v(2, 5),
+                    v(5, 0),
+                ],
+            ),
             m(10, &[m(1, &[m(1, &[s(1, "cat"), s(1, "/ok")])])]),
             m(15, &[v(4, 0), v(5, 1), v(6, 0)]),
             s(14, "IfNotPresent"),
@@ -237,13 +375,80 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
         ],
     );
     let volumes = [
-        m(1, &[s(1, "data"), m(2, &[m(1, &[s(1, "/srv"), s(2, "DirectoryOrCreate")])])]),
-        m(1, &[s(1, "scratch"), m(2, &[m(2, &[s(1, "Memory"), m(2, &[s(1, "1Gi")])])])]),
-        m(1, &[s(1, "cfg"), m(2, &[m(19, &[m(1, &[s(1, "cfg")]), m(2, &[s(1, "a"), s(2, "a.txt"), v(3, 0o400)]), v(3, 0o644)])])]),
-        m(1, &[s(1, "sec"), m(2, &[m(6, &[s(1, "tls"), v(3, 0o600), v(4, 0)])])]),
-        m(1, &[s(1, "claim"), m(2, &[m(10, &[s(1, "pvc-1"), v(2, 1)])])]),
-        m(1, &[s(1, "info"), m(2, &[m(16, &[m(1, &[s(1, "labels"), m(2, &[s(1, "v1"), s(2, "metadata.labels")])])])])]),
-        m(1, &[s(1, "all"), m(2, &[m(26, &[m(1, &[m(4, &[s(1, "vault"), v(2, 3600), s(3, "token")])]), m(1, &[m(1, &[m(1, &[s(1, "s2")])])])])])]),
+        m(
+            1,
+            &[
+                s(1, "data"),
+                m(2, &[m(1, &[s(1, "/srv"), s(2, "DirectoryOrCreate")])]),
+            ],
+        ),
+        m(
+            1,
+            &[
+                s(1, "scratch"),
+                m(2, &[m(2, &[s(1, "Memory"), m(2, &[s(1, "1Gi")])])]),
+            ],
+        ),
+        m(
+            1,
+            &[
+                s(1, "cfg"),
+                m(
+                    2,
+                    &[m(
+                        19,
+                        &[
+                            m(1, &[s(1, "cfg")]),
+                            m(2, &[s(1, "a"), s(2, "a.txt"), v(3, 0o400)]),
+                            v(3, 0o644),
+                        ],
+                    )],
+                ),
+            ],
+        ),
+        m(
+            1,
+            &[
+                s(1, "sec"),
+                m(2, &[m(6, &[s(1, "tls"), v(3, 0o600), v(4, 0)])]),
+            ],
+        ),
+        m(
+            1,
+            &[s(1, "claim"), m(2, &[m(10, &[s(1, "pvc-1"), v(2, 1)])])],
+        ),
+        m(
+            1,
+            &[
+                s(1, "info"),
+                m(
+                    2,
+                    &[m(
+                        16,
+                        &[m(
+                            1,
+                            &[s(1, "labels"), m(2, &[s(1, "v1"), s(2, "metadata.labels")])],
+                        )],
+                    )],
+                ),
+            ],
+        ),
+        m(
+            1,
+            &[
+                s(1, "all"),
+                m(
+                    2,
+                    &[m(
+                        26,
+                        &[
+                            m(1, &[m(4, &[s(1, "vault"), v(2, 3600), s(3, "token")])]),
+                            m(1, &[m(1, &[m(1, &[s(1, "s2")])])]),
+                        ],
+                    )],
+                ),
+            ],
+        ),
     ];
     let spec = m(
         2,
@@ -258,7 +463,15 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
             s(8, "default"),
             v(11, 0),
             m(14, &[v(2, 0), v(5, 1000), m(10, &[s(1, "RuntimeDefault")])]),
-            m(22, &[s(1, "node-role"), s(2, "Exists"), s(4, "NoSchedule"), v(5, 300)]),
+            m(
+                22,
+                &[
+                    s(1, "node-role"),
+                    s(2, "Exists"),
+                    s(4, "NoSchedule"),
+                    v(5, 300),
+                ],
+            ),
             s(19, "default-scheduler"),
         ],
     );
@@ -312,7 +525,12 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
 fn pvc_decodes_access_modes_and_requests() {
     let spec = m(
         2,
-        &[s(1, "ReadWriteOnce"), m(2, &[m(2, &[s(1, "storage"), m(2, &[s(1, "1Gi")])])]), s(5, "standard"), s(6, "Filesystem")],
+        &[
+            s(1, "ReadWriteOnce"),
+            m(2, &[m(2, &[s(1, "storage"), m(2, &[s(1, "1Gi")])])]),
+            s(5, "standard"),
+            s(6, "Filesystem"),
+        ],
     );
     let body = body("v1", "PersistentVolumeClaim", &[meta("data", &[]), spec]);
     assert_eq!(
@@ -325,7 +543,12 @@ fn pvc_decodes_access_modes_and_requests() {
 
 #[test]
 fn delete_options_decode_under_any_group_version() {
-    let fields = [v(1, 0), m(2, &[s(1, "u1"), s(2, "7")]), s(4, "Foreground"), s(5, "All")];
+    let fields = [
+        v(1, 0),
+        m(2, &[s(1, "u1"), s(2, "7")]),
+        s(4, "Foreground"),
+        s(5, "All"),
+    ];
     for gv in ["v1", "apps/v1", "meta.k8s.io/v1"] {
         assert_eq!(
             decoded(&body(gv, "DeleteOptions", &fields)),
@@ -341,34 +564,60 @@ fn repeated_numbers_decode_packed_and_unpacked() {
     let packed = m(2, &[m(14, &[b(4, &[1, 2])])]);
     for spec in [unpacked, packed] {
         let got = decoded(&body("v1", "Pod", &[spec]));
-        assert_eq!(got["spec"]["securityContext"]["supplementalGroups"], json!([1, 2]));
+        assert_eq!(
+            got["spec"]["securityContext"]["supplementalGroups"],
+            json!([1, 2])
+        );
     }
 }
 
 #[test]
 fn negative_int32_decodes_from_a_ten_byte_varint() {
-    let got = decoded(&body("v1", "Pod", &[m(2, &[m(14, &[v(5, (-1i64) as u64)])])]));
+    let got = decoded(&body(
+        "v1",
+        "Pod",
+        &[m(2, &[m(14, &[v(5, (-1i64) as u64)])])],
+    ));
     assert_eq!(got["spec"]["securityContext"]["fsGroup"], json!(-1));
 }
 
 #[test]
 fn unknown_tags_are_skipped_and_reported_once() {
-    let raw = [meta("c", &[]), v(99, 5), s(98, "x"), v(99, 6), kv(2, "k", "v"), m(1, &[v(50, 1)])];
+    let raw = [
+        meta("c", &[]),
+        v(99, 5),
+        s(98, "x"),
+        v(99, 6),
+        kv(2, "k", "v"),
+        m(1, &[v(50, 1)]),
+    ];
     let d = decode(&body("v1", "ConfigMap", &raw)).expect("decodes");
     assert_eq!(d.object["data"], json!({"k": "v"}));
-    assert_eq!(d.unknown_tags, vec!["ConfigMap.99", "ConfigMap.98", "ObjectMeta.50"]);
+    assert_eq!(
+        d.unknown_tags,
+        vec!["ConfigMap.99", "ConfigMap.98", "ObjectMeta.50"]
+    );
 }
 
 #[test]
 fn body_without_the_magic_is_rejected() {
-    assert_eq!(decode(b"{\"kind\":\"Namespace\"}"), Err(ProtobufError::MissingMagic));
+    assert_eq!(
+        decode(b"{\"kind\":\"Namespace\"}"),
+        Err(ProtobufError::MissingMagic)
+    );
     assert_eq!(decode(b""), Err(ProtobufError::MissingMagic));
 }
 
 #[test]
 fn kind_without_a_table_is_unsupported_media_type() {
     let e = decode(&body("apps/v1", "Deployment", &[meta("d", &[])])).expect_err("no table");
-    assert_eq!(e, ProtobufError::UnsupportedKind { api_version: "apps/v1".into(), kind: "Deployment".into() });
+    assert_eq!(
+        e,
+        ProtobufError::UnsupportedKind {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into()
+        }
+    );
     let api = ApiError::from(e);
     assert_eq!(api.code(), 415);
     assert!(api.to_string().contains("Deployment"), "{api}");
@@ -384,13 +633,28 @@ fn namespace_in_another_group_version_is_unsupported() {
 fn malformed_bodies_are_bad_requests() {
     let wrong_wire_type = body("v1", "ConfigMap", &[v(1, 3)]);
     let bad_utf8 = body("v1", "ConfigMap", &[m(1, &[b(1, &[0xff, 0xfe])])]);
-    let bad_fields_v1 = body("v1", "ConfigMap", &[m(1, &[m(17, &[m(7, &[s(1, "{not json")])])])]);
+    let bad_fields_v1 = body(
+        "v1",
+        "ConfigMap",
+        &[m(1, &[m(17, &[m(7, &[s(1, "{not json")])])])],
+    );
     let no_kind = [b"k8s\0".to_vec(), m(1, &[s(1, "v1")])].concat();
-    let encoded = [b"k8s\0".to_vec(), m(1, &[s(1, "v1"), s(2, "Namespace")]), s(3, "gzip")].concat();
+    let encoded = [
+        b"k8s\0".to_vec(),
+        m(1, &[s(1, "v1"), s(2, "Namespace")]),
+        s(3, "gzip"),
+    ]
+    .concat();
     for (bytes, want) in [
-        (wrong_wire_type, "ConfigMap.metadata: varint value where length-delimited was expected"),
+        (
+            wrong_wire_type,
+            "ConfigMap.metadata: varint value where length-delimited was expected",
+        ),
         (bad_utf8, "ObjectMeta.name: invalid UTF-8"),
-        (bad_fields_v1, "ManagedFieldsEntry.fieldsV1: raw bytes are not JSON"),
+        (
+            bad_fields_v1,
+            "ManagedFieldsEntry.fieldsV1: raw bytes are not JSON",
+        ),
         (no_kind, "the envelope names no kind"),
         (encoded, "content encoding \"gzip\" is not supported"),
     ] {
@@ -402,7 +666,11 @@ fn malformed_bodies_are_bad_requests() {
 
 #[test]
 fn every_truncation_inside_the_object_fails_cleanly() {
-    let raw = [meta("web", &[kv(11, "a", "b")]), m(2, &[m(1, &[s(1, "p"), v(3, 80)])])].concat();
+    let raw = [
+        meta("web", &[kv(11, "a", "b")]),
+        m(2, &[m(1, &[s(1, "p"), v(3, 80)])]),
+    ]
+    .concat();
     let type_meta = m(1, &[s(1, "v1"), s(2, "Service")]);
     let full = [b"k8s\0".to_vec(), type_meta.clone(), b(2, &raw)].concat();
     assert!(decode(&full).is_ok());
@@ -411,18 +679,34 @@ fn every_truncation_inside_the_object_fails_cleanly() {
         let got = decode(&full[..n]);
         // A cut on the envelope's field boundary is a valid (empty) message; any other leaves a
         // length prefix pointing past the end.
-        assert_eq!(got.is_ok(), n == object_starts, "prefix of {n} bytes: {got:?}");
+        assert_eq!(
+            got.is_ok(),
+            n == object_starts,
+            "prefix of {n} bytes: {got:?}"
+        );
     }
 }
 
 #[test]
 fn overlong_varints_and_bad_wire_types_are_errors() {
     let overlong = [b"k8s\0".to_vec(), vec![0x08], vec![0xff; 11]].concat();
-    assert!(matches!(decode(&overlong), Err(ProtobufError::Envelope(WireError::VarintTooLong { .. }))));
+    assert!(matches!(
+        decode(&overlong),
+        Err(ProtobufError::Envelope(WireError::VarintTooLong { .. }))
+    ));
     let group = [b"k8s\0".to_vec(), vec![0x0b]].concat();
-    assert!(matches!(decode(&group), Err(ProtobufError::Envelope(WireError::UnsupportedWireType { wire_type: 3, .. }))));
+    assert!(matches!(
+        decode(&group),
+        Err(ProtobufError::Envelope(WireError::UnsupportedWireType {
+            wire_type: 3,
+            ..
+        }))
+    ));
     let huge_len = [b"k8s\0".to_vec(), vec![0x12], enc::varint(u64::MAX)].concat();
-    assert!(matches!(decode(&huge_len), Err(ProtobufError::Envelope(WireError::TruncatedField { .. }))));
+    assert!(matches!(
+        decode(&huge_len),
+        Err(ProtobufError::Envelope(WireError::TruncatedField { .. }))
+    ));
 }
 
 /// Every message reachable from the kinds, each once.
@@ -434,7 +718,10 @@ fn all_messages() -> Vec<&'static Message> {
         seen.push(m);
         for f in m.fields {
             match &f.kind {
-                Kind::One(Elem::Msg(n)) | Kind::Repeated(Elem::Msg(n)) | Kind::Map(Elem::Msg(n)) | Kind::Inline(n) => walk(n, seen),
+                Kind::One(Elem::Msg(n))
+                | Kind::Repeated(Elem::Msg(n))
+                | Kind::Map(Elem::Msg(n))
+                | Kind::Inline(n) => walk(n, seen),
                 _ => {}
             }
         }
@@ -453,10 +740,21 @@ fn tables_have_unique_tags_and_json_names() {
     for m in all {
         for (i, f) in m.fields.iter().enumerate() {
             assert!((1..(1 << 29)).contains(&f.tag), "{}.{}", m.name, f.tag);
-            assert_eq!(f.name.is_empty(), matches!(f.kind, Kind::Inline(_)), "{}.{}", m.name, f.tag);
+            assert_eq!(
+                f.name.is_empty(),
+                matches!(f.kind, Kind::Inline(_)),
+                "{}.{}",
+                m.name,
+                f.tag
+            );
             for g in &m.fields[i + 1..] {
                 assert_ne!(f.tag, g.tag, "{} repeats tag {}", m.name, f.tag);
-                assert!(f.name.is_empty() || f.name != g.name, "{} repeats {}", m.name, f.name);
+                assert!(
+                    f.name.is_empty() || f.name != g.name,
+                    "{} repeats {}",
+                    m.name,
+                    f.name
+                );
             }
         }
     }
@@ -514,8 +812,17 @@ mod arbitrary {
             Elem::Str | Elem::Bytes => s(tag, ["", "a", "ü", "x y"][rng.below(4)]),
             Elem::Int32 | Elem::Int64 | Elem::Bool => v(tag, rng.next() >> rng.below(64)),
             Elem::Msg(m) => b(tag, &message(rng, m, depth + 1)),
-            Elem::Time => m(tag, &[v(1, rng.next() % 4_000_000_000), v(2, rng.next() % 1_000_000_000)]),
-            Elem::IntOrString => m(tag, &[v(1, rng.next() % 2), v(2, rng.next() % 65536), s(3, "http")]),
+            Elem::Time => m(
+                tag,
+                &[
+                    v(1, rng.next() % 4_000_000_000),
+                    v(2, rng.next() % 1_000_000_000),
+                ],
+            ),
+            Elem::IntOrString => m(
+                tag,
+                &[v(1, rng.next() % 2), v(2, rng.next() % 65536), s(3, "http")],
+            ),
             Elem::Quantity => m(tag, &[s(1, "1Gi")]),
             Elem::FieldsV1 => m(tag, &[s(1, r#"{"f:a":{}}"#)]),
         }
@@ -527,7 +834,11 @@ mod arbitrary {
         for _ in 0..n {
             if rng.below(10) == 0 {
                 let tag = 900 + rng.below(10) as u32;
-                out.extend(if rng.below(2) == 0 { v(tag, rng.next()) } else { s(tag, "?") });
+                out.extend(if rng.below(2) == 0 {
+                    v(tag, rng.next())
+                } else {
+                    s(tag, "?")
+                });
                 continue;
             }
             let f = &msg.fields[rng.below(msg.fields.len())];

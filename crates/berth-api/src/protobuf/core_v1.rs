@@ -5,7 +5,7 @@
 //! fields whose zero value means something (Go pointers, or fields without `omitempty`).
 //! Message names are the protobuf ones, so `PodDnsConfig` rather than `PodDNSConfig`.
 
-use super::meta::*;
+use super::meta_v1::*;
 use super::schema::Elem::*;
 use super::schema::Kind::*;
 use super::schema::{f, keep, msg, Message};

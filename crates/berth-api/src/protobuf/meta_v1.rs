@@ -1,6 +1,6 @@
 //! Field tables of the `meta/v1` messages berth decodes from protobuf (generated, then kept by hand).
 //!
-//! See `core.rs` for where tags and names come from.
+//! See `core_v1.rs` for where tags and names come from.
 
 use super::schema::Elem::*;
 use super::schema::Kind::*;
