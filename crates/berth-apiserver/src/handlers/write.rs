@@ -4,6 +4,7 @@ use axum::extract::Request;
 use axum::response::Response;
 use berth_api::managedfields;
 use berth_api::patch::{self, PatchType};
+use berth_api::protobuf;
 use berth_api::resource::ResourceInfo;
 use berth_api::strategy::{self, FieldValidation, Prepared};
 use berth_api::{meta, ApiError, Cause};
@@ -23,13 +24,24 @@ pub async fn body_bytes(req: Request) -> Result<bytes::Bytes, ApiError> {
         .map_err(|_| ApiError::RequestEntityTooLarge(format!("Request entity too large: limit is {MAX_BODY}")))
 }
 
-/// Parses a request body into an object: JSON or YAML for POST and PUT, one of the patch media
-/// types (already checked by [`patch_type`]) for PATCH; anything else is 415, as upstream.
+/// Parses a request body into an object: JSON, YAML or protobuf for POST and PUT, one of the
+/// patch media types (already checked by [`patch_type`]) for PATCH; anything else is 415, as
+/// upstream. Warnings about protobuf fields berth does not know are logged.
 pub fn parse_body(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
+    let (v, warnings) = parse_body_warned(ctx, bytes)?;
+    for w in &warnings {
+        tracing::warn!(user_agent = %ctx.user_agent, "{w}");
+    }
+    Ok(v)
+}
+
+/// Parses a JSON, YAML or protobuf body into an object, with warnings for the response.
+fn parse_body_warned(ctx: &Ctx, bytes: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
     let ct = ctx.content_type.as_deref().unwrap_or("application/json");
     let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let patch = if ctx.method == http::Method::PATCH { PatchType::from_content_type(ct) } else { None };
     let yaml = match (media.as_str(), patch) {
+        (protobuf::MEDIA_TYPE, None) => return decode_protobuf(bytes),
         (_, Some(PatchType::Apply)) | ("application/yaml", None) => true,
         (_, Some(_)) | ("application/json" | "", None) => false,
         _ => {
@@ -52,7 +64,18 @@ pub fn parse_body(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
             ))
         })?
     };
-    Ok(v)
+    Ok((v, Vec::new()))
+}
+
+/// Decodes a protobuf body; fields missing from berth's tables become warnings.
+fn decode_protobuf(bytes: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
+    let protobuf::Decoded { object, unknown_tags } = protobuf::decode(bytes)?;
+    let warnings = if unknown_tags.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!("unknown protobuf fields were ignored: {}", unknown_tags.join(", "))]
+    };
+    Ok((object, warnings))
 }
 
 /// Deepest `[`/`{` nesting a YAML body may have. libyaml's scanner is quadratic in flow depth
@@ -160,7 +183,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     validate_field_manager(ctx)?;
     let fv = field_validation(ctx, "CreateOptions")?;
     let bytes = body_bytes(req).await?;
-    let mut body = parse_body(ctx, &bytes)?;
+    let (mut body, body_warnings) = parse_body_warned(ctx, &bytes)?;
     if !body.is_object() {
         return Err(ApiError::BadRequest("the body of the request must be a JSON object".into()));
     }
@@ -180,6 +203,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         ctx.api.registry.check_namespace_open(ns)?;
     }
     let Prepared { object: mut obj, warnings } = strategy::prepare_create(info, body, fv, ctx.api.clock.now())?;
+    let warnings = [body_warnings, warnings].concat();
     let now = ctx.api.clock.now();
     {
         let m = meta::metadata_mut(&mut obj);
@@ -280,7 +304,7 @@ pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     validate_field_manager(ctx)?;
     let fv = field_validation(ctx, "UpdateOptions")?;
     let bytes = body_bytes(req).await?;
-    let mut body = parse_body(ctx, &bytes)?;
+    let (mut body, body_warnings) = parse_body_warned(ctx, &bytes)?;
     if !body.is_object() {
         return Err(ApiError::BadRequest("the body of the request must be a JSON object".into()));
     }
@@ -298,6 +322,7 @@ pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         Ok(p.object)
     })
     .await?;
+    let warnings = [body_warnings, warnings].concat();
     Ok(with_warnings(json_response(StatusCode::OK, &stored), &warnings))
 }
 
@@ -441,6 +466,13 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
 fn delete_options(ctx: &Ctx, info: &ResourceInfo, body: &[u8]) -> Result<DeleteOptions, ApiError> {
     let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
+    } else if body.starts_with(protobuf::MAGIC) {
+        // kubectl's typed clients send DeleteOptions in protobuf.
+        let (v, warnings) = decode_protobuf(body)?;
+        for w in &warnings {
+            tracing::warn!(user_agent = %ctx.user_agent, "{w}");
+        }
+        v
     } else {
         serde_json::from_slice(body)
             .map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))?
