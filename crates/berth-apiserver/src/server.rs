@@ -1,15 +1,14 @@
 //! The HTTPS server: TLS with optional client certificates, the accept loop, bootstrap and shutdown.
 
-use std::collections::HashSet;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use berth_api::resource;
 use berth_api::strategy::{self, FieldValidation};
-use berth_api::{meta, ApiError, Cause};
+use berth_api::{meta, ApiError};
 use berth_store::{RedbBackend, Store, StoreConfig};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
@@ -21,6 +20,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::clock::{self, Clock, SystemClock};
+use crate::allocator::Allocator;
 use crate::metrics::Metrics;
 use crate::pki;
 use crate::registry::{self, Registry};
@@ -63,73 +63,16 @@ pub struct Api {
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
     ready: AtomicBool,
-    cluster_ips: Mutex<HashSet<Ipv4Addr>>,
+    /// Cluster IPs and node ports of Services.
+    pub services: Allocator,
 }
-
-/// The service network: 10.96.0.0/16; 10.96.0.1 is the `kubernetes` Service.
-const SERVICE_NET: [u8; 2] = [10, 96];
 
 impl Api {
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
     }
-
-    /// Gives a Service a cluster IP (unless headless or already set and free).
-    pub fn allocate_cluster_ip(&self, svc: &mut Value) -> Result<(), ApiError> {
-        let ty = svc.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP");
-        if ty == "ExternalName" {
-            return Ok(());
-        }
-        let requested = svc.pointer("/spec/clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
-        if requested == "None" {
-            svc["spec"]["clusterIPs"] = json!(["None"]);
-            return Ok(());
-        }
-        let mut used = self.cluster_ips.lock().unwrap_or_else(|p| p.into_inner());
-        let ip = if requested.is_empty() {
-            let seed = uuid::Uuid::new_v4().as_u128();
-            (0..65_534u32)
-                .map(|i| ((seed as u32).wrapping_add(i) % 65_533) + 2)
-                .map(|n| Ipv4Addr::new(SERVICE_NET[0], SERVICE_NET[1], (n >> 8) as u8, n as u8))
-                .find(|ip| !used.contains(ip))
-                .ok_or_else(|| ApiError::Internal("failed to allocate a serviceIP: range is full".into()))?
-        } else {
-            let ip: Ipv4Addr = requested.parse().map_err(|_| invalid_ip(svc, &requested, "must be a valid IP address"))?;
-            let o = ip.octets();
-            if o[0] != SERVICE_NET[0] || o[1] != SERVICE_NET[1] {
-                return Err(invalid_ip(svc, &requested, "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/16"));
-            }
-            if used.contains(&ip) {
-                return Err(invalid_ip(svc, &requested, "provided IP is already allocated"));
-            }
-            ip
-        };
-        used.insert(ip);
-        svc["spec"]["clusterIP"] = json!(ip.to_string());
-        svc["spec"]["clusterIPs"] = json!([ip.to_string()]);
-        Ok(())
-    }
-
-    /// Returns a Service's cluster IP to the pool (nothing to do for headless or ExternalName).
-    pub fn release_cluster_ip(&self, svc: &Value) {
-        let Some(ip) = svc
-            .pointer("/spec/clusterIP")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<Ipv4Addr>().ok())
-        else {
-            return;
-        };
-        self.cluster_ips.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip);
-    }
 }
 
-fn invalid_ip(svc: &Value, ip: &str, detail: &str) -> ApiError {
-    let info = resource::lookup("", "v1", "services").expect("services are served");
-    ApiError::Invalid {
-        target: registry::target(info, meta::name(svc)),
-        causes: vec![Cause::invalid("spec.clusterIPs", &json!(ip), detail)],
-    }
-}
 
 /// A running server.
 pub struct Server {
@@ -215,7 +158,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
         clock,
         metrics: Metrics::default(),
         ready: AtomicBool::new(false),
-        cluster_ips: Mutex::new(HashSet::new()),
+        services: Allocator::default(),
     });
     bootstrap(&api).await?;
     api.ready.store(true, Ordering::Release);
@@ -259,16 +202,12 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
 
 /// Creates what every cluster has: the four system namespaces and the `kubernetes` Service.
 async fn bootstrap(api: &Api) -> Result<(), StartError> {
-    // Remember the cluster IPs already in use.
+    // Remember the addresses already in use.
     if let Some(svc_info) = resource::lookup("", "v1", "services") {
         let snap = api.registry.store.list(&registry::prefix(svc_info, None));
-        let mut used = api.cluster_ips.lock().unwrap_or_else(|p| p.into_inner());
         for (_, _, b) in snap.items {
-            if let Some(ip) = registry::decode(&b)
-                .ok()
-                .and_then(|v| v.pointer("/spec/clusterIP").and_then(Value::as_str).and_then(|s| s.parse().ok()))
-            {
-                used.insert(ip);
+            if let Ok(v) = registry::decode(&b) {
+                api.services.observe(&v);
             }
         }
     }
@@ -301,7 +240,7 @@ async fn ensure_object(api: &Api, group: &str, plural: &str, body: Value) -> Res
         m.insert("creationTimestamp".into(), json!(clock::format(api.clock.now())));
     }
     if info.kind == "Service" {
-        api.allocate_cluster_ip(&mut obj).map_err(fail)?;
+        api.services.allocate(&mut obj).map_err(fail)?;
     }
     api.registry.create(info, obj, false).await.map_err(fail)?;
     Ok(())

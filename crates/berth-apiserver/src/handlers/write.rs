@@ -213,7 +213,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
         m.remove("deletionGracePeriodSeconds");
     }
     if info.kind == "Service" {
-        ctx.api.allocate_cluster_ip(&mut obj)?;
+        ctx.api.services.allocate(&mut obj)?;
     }
     managedfields::record_update(None, &mut obj, &manager(ctx), None, &info.api_version(), &clock::format(now));
     let stored = store_created(ctx, info, obj).await?;
@@ -227,7 +227,7 @@ async fn store_created(ctx: &Ctx, info: &'static ResourceInfo, obj: Value) -> Re
     let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await;
     if ctx.query.dry_run || stored.is_err() {
         if let Some(svc) = &service {
-            ctx.api.release_cluster_ip(svc);
+            ctx.api.services.release(svc);
         }
     }
     stored
@@ -456,7 +456,7 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
         }
     }
     if info.kind == "Service" {
-        ctx.api.allocate_cluster_ip(&mut obj)?;
+        ctx.api.services.allocate(&mut obj)?;
     }
     let stored = store_created(ctx, info, obj).await?;
     Ok(with_warnings(json_response(StatusCode::CREATED, &stored), &warnings))
@@ -564,7 +564,7 @@ pub async fn delete(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
 /// A Service removed from the store gives its cluster IP back.
 fn release_deleted_ip(ctx: &Ctx, info: &ResourceInfo, opts: &DeleteOptions, d: &Deleted) {
     if let (Deleted::Gone(svc), "Service", false) = (d, info.kind, opts.dry_run) {
-        ctx.api.release_cluster_ip(svc);
+        ctx.api.services.release(svc);
     }
 }
 
