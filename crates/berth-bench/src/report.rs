@@ -99,7 +99,7 @@ fn verdict(value: Option<f64>, target: f64, higher_is_better: bool) -> String {
     match value {
         None => "no figure".into(),
         Some(v) if (higher_is_better && v >= target) || (!higher_is_better && v <= target) => "met".into(),
-        Some(v) if higher_is_better => format!("missed: {:.0}% of target", v / target * 100.0),
+        Some(v) if higher_is_better => format!("missed: reached {:.0}% of target", v / target * 100.0),
         Some(v) => format!("missed: {:.1}x target", v / target),
     }
 }
@@ -111,7 +111,7 @@ pub fn render_table(m: &RunReport, runs: usize, pods: usize, concurrency: usize)
     let _ = writeln!(s, "berth-load: medians of {runs} run(s), {pods} pods, concurrency {concurrency}");
     let _ = writeln!(s, "load average (1m) at run start: {}", num(m.load_avg_1m, 2));
     let _ = writeln!(s);
-    let _ = writeln!(s, "{:<34} {:>10}  {}", "startup and memory", "median", "target");
+    let _ = writeln!(s, "{:<34} {:>10}  target", "startup and memory", "median");
     let rows = [
         ("cold start to /readyz 200 (ms)", m.cold_start_ms, 1, verdict(m.cold_start_ms, TARGETS.cold_start_ms, false)),
         ("  of which spawn to up line (ms)", m.cold_up_line_ms, 1, String::new()),
@@ -188,7 +188,7 @@ mod tests {
     fn verdicts_say_by_how_much_a_target_is_missed() {
         assert_eq!(verdict(Some(40.0), 50.0, false), "met");
         assert_eq!(verdict(Some(100.0), 50.0, false), "missed: 2.0x target");
-        assert_eq!(verdict(Some(2500.0), 5000.0, true), "missed: 50% of target");
+        assert_eq!(verdict(Some(2500.0), 5000.0, true), "missed: reached 50% of target");
         assert_eq!(verdict(None, 1.0, true), "no figure");
     }
 
