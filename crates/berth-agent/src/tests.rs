@@ -1,0 +1,1 @@
+//! Component tests of the pod sync driver against a recording fake API and the simulated runtime.
