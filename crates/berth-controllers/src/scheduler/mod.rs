@@ -228,7 +228,7 @@ pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Re
 
 enum Input {
     Pod(Box<Result<Event<Pod>, watcher::Error>>),
-    Node(Result<Event<Node>, watcher::Error>),
+    Node(Box<Result<Event<Node>, watcher::Error>>),
 }
 
 async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
@@ -238,7 +238,7 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
         .map(|ev| Input::Pod(Box::new(ev)));
     let nodes = watcher::watcher(Api::<Node>::all(client), watcher::Config::default())
         .default_backoff()
-        .map(Input::Node);
+        .map(|ev| Input::Node(Box::new(ev)));
     let mut inputs = futures::stream::select(pods.boxed(), nodes.boxed());
     let mut state = State::default();
     let mut retries = WorkQueue::<()>::default();
@@ -269,8 +269,10 @@ fn observe(state: &mut State, input: Input) {
             Ok(ev) => state.observe_pod(ev),
             Err(e) => tracing::warn!(error = %e, "scheduler pod watch failed; retrying"),
         },
-        Input::Node(Ok(ev)) => state.observe_node(ev),
-        Input::Node(Err(e)) => tracing::warn!(error = %e, "scheduler node watch failed; retrying"),
+        Input::Node(ev) => match *ev {
+            Ok(ev) => state.observe_node(ev),
+            Err(e) => tracing::warn!(error = %e, "scheduler node watch failed; retrying"),
+        },
     }
 }
 
