@@ -1,4 +1,5 @@
-//! Controllers that talk to any Kubernetes API server through kube-rs: namespace, serviceaccount and the garbage collector.
+//! Controllers that talk to any Kubernetes API server through kube-rs: namespace, serviceaccount,
+//! the garbage collector and the scheduler.
 //!
 //! Architecture invariants:
 //! - controllers reach the API server only through `kube::Client`, as they would a real cluster;
@@ -12,6 +13,7 @@ pub mod namespace;
 pub mod queue;
 pub mod resources;
 pub mod retry;
+pub mod scheduler;
 pub mod serviceaccount;
 
 use std::future::Future;
@@ -20,7 +22,7 @@ use futures::FutureExt as _;
 
 pub use error::ControllerError;
 
-/// Runs the namespace, serviceaccount and garbage-collector controllers until `shutdown` resolves.
+/// Runs the namespace, serviceaccount, garbage-collector controllers and the scheduler until `shutdown` resolves.
 ///
 /// The controllers retry API errors themselves; an `Err` means one of them hit a condition it
 /// cannot recover from.
@@ -31,6 +33,7 @@ pub async fn run_all(
     let shutdown = shutdown.shared();
     let ns = namespace::run(client.clone(), shutdown.clone());
     let sa = serviceaccount::run(client.clone(), shutdown.clone());
-    let gc = garbagecollector::run(client, shutdown);
-    futures::try_join!(ns, sa, gc).map(|_| ())
+    let gc = garbagecollector::run(client.clone(), shutdown.clone());
+    let sched = scheduler::run(client, shutdown);
+    futures::try_join!(ns, sa, gc, sched).map(|_| ())
 }

@@ -1,8 +1,8 @@
-//! `berth up`: the all-in-one process (API server now; controllers and node as they land).
+//! `berth up`: the all-in-one process: API server, controllers (with the scheduler) and the node agent.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use berth_apiserver::ServerConfig;
@@ -18,10 +18,47 @@ pub struct UpArgs {
     /// Watch events kept in memory for replay; a watch from an older resourceVersion gets 410 Gone.
     #[arg(long, env = "BERTH_WATCH_HISTORY")]
     watch_history: Option<usize>,
+    /// What runs pods: `simulated` (no processes; pods go through their lifecycle on timers) is
+    /// the only runtime so far.
+    #[arg(long, value_enum, default_value_t = RuntimeKind::Simulated, env = "BERTH_RUNTIME")]
+    runtime: RuntimeKind,
+    /// Name of the node this process registers and runs pods for.
+    #[arg(long, default_value = berth_agent::DEFAULT_NODE_NAME, env = "BERTH_NODE_NAME")]
+    node_name: String,
+    /// Simulated runtime: milliseconds from a pod's binding to its containers running and ready
+    /// (100 ms, about what a local image start takes; 0 = at once).
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    sim_ready_delay: u64,
+    /// Simulated runtime: milliseconds a deleted pod takes to stop, capped by its grace period.
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    sim_delete_delay: u64,
+    /// Simulated runtime: the node's pod capacity.
+    #[arg(long, default_value_t = 110)]
+    sim_pod_capacity: u32,
+}
+
+/// `--runtime` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuntimeKind {
+    Simulated,
+}
+
+impl UpArgs {
+    fn agent_config(&self) -> berth_agent::AgentConfig {
+        let runtime = match self.runtime {
+            RuntimeKind::Simulated => berth_agent::RuntimeConfig::Simulated(berth_agent::SimConfig {
+                ready_delay: Duration::from_millis(self.sim_ready_delay),
+                delete_delay: Duration::from_millis(self.sim_delete_delay),
+                pod_capacity: self.sim_pod_capacity,
+            }),
+        };
+        berth_agent::AgentConfig { node_name: self.node_name.clone(), runtime }
+    }
 }
 
 pub fn run(args: UpArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    let agent_config = args.agent_config();
     let data_dir = args.data_dir.unwrap_or_else(super::default_data_dir);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -42,18 +79,26 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             "berth is up"
         );
         let client = super::controllers::client_from(&server.kubeconfig_path).await?;
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let controllers = tokio::spawn(berth_controllers::run_all(client, async move {
-            let _ = stop_rx.await;
-        }));
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let controllers = tokio::spawn(berth_controllers::run_all(client.clone(), stopped(stop_rx.clone())));
+        // The node registers in the background: `berth is up` does not wait for it.
+        let agent = tokio::spawn(berth_agent::run(client, agent_config, stopped(stop_rx)));
         // The line tests and users wait for: where to connect.
         println!("berth is up: https://{} (KUBECONFIG={})", server.addr, server.kubeconfig_path.display());
         wait_for_signal().await?;
         tracing::info!("shutting down");
-        let _ = stop_tx.send(());
+        let _ = stop_tx.send(true);
         match controllers.await {
             Ok(Err(e)) => tracing::warn!(error = %e, "controllers stopped with an error"),
             Err(e) => tracing::warn!(error = %e, "controllers panicked"),
+            Ok(Ok(())) => {}
+        }
+        match agent.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "node agent stopped with an error"),
+            Err(e) => tracing::warn!(error = %e, "node agent panicked"),
             Ok(Ok(())) => {}
         }
         server.shutdown().await;
