@@ -13,6 +13,7 @@ pub mod queue;
 pub mod resources;
 pub mod retry;
 pub mod serviceaccount;
+pub mod statefulset;
 
 use std::future::Future;
 
