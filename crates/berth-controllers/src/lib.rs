@@ -1,4 +1,4 @@
-//! Controllers that talk to any Kubernetes API server through kube-rs: namespace, serviceaccount and the garbage collector.
+//! Controllers that talk to any Kubernetes API server through kube-rs: namespace, serviceaccount, the garbage collector and statefulset.
 //!
 //! Architecture invariants:
 //! - controllers reach the API server only through `kube::Client`, as they would a real cluster;
@@ -21,7 +21,7 @@ use futures::FutureExt as _;
 
 pub use error::ControllerError;
 
-/// Runs the namespace, serviceaccount and garbage-collector controllers until `shutdown` resolves.
+/// Runs the namespace, serviceaccount, garbage-collector and statefulset controllers until `shutdown` resolves.
 ///
 /// The controllers retry API errors themselves; an `Err` means one of them hit a condition it
 /// cannot recover from.
@@ -29,6 +29,7 @@ pub async fn run_all(client: kube::Client, shutdown: impl Future<Output = ()>) -
     let shutdown = shutdown.shared();
     let ns = namespace::run(client.clone(), shutdown.clone());
     let sa = serviceaccount::run(client.clone(), shutdown.clone());
-    let gc = garbagecollector::run(client, shutdown);
-    futures::try_join!(ns, sa, gc).map(|_| ())
+    let gc = garbagecollector::run(client.clone(), shutdown.clone());
+    let sts = statefulset::run(client, statefulset::StatefulSetConfig::default(), shutdown);
+    futures::try_join!(ns, sa, gc, sts).map(|_| ())
 }
