@@ -5,3 +5,4 @@ mod harness;
 mod world;
 
 mod control;
+mod revisions;
