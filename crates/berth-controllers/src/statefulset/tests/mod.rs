@@ -6,3 +6,4 @@ mod world;
 
 mod control;
 mod revisions;
+mod utils;
