@@ -7,3 +7,4 @@ mod world;
 mod control;
 mod revisions;
 mod utils;
+mod controller;
