@@ -8,3 +8,4 @@ mod control;
 mod revisions;
 mod utils;
 mod controller;
+mod props;
