@@ -75,7 +75,7 @@ pub async fn run(client: kube::Client, config: StatefulSetConfig, shutdown: impl
 }
 
 /// One watch event of any of the four kinds.
-enum Input {
+pub(crate) enum Input {
     Set(Result<Event<StatefulSet>, watcher::Error>),
     Pod(Result<Event<Pod>, watcher::Error>),
     Claim(Result<Event<PersistentVolumeClaim>, watcher::Error>),
@@ -83,12 +83,12 @@ enum Input {
 }
 
 /// Objects collected during a (re)list, swapped in at `InitDone`.
-struct Relist {
-    sets: Option<Vec<StatefulSet>>,
-    pods: Option<Vec<Pod>>,
-    claims: Option<Vec<PersistentVolumeClaim>>,
-    revisions: Option<Vec<ControllerRevision>>,
-    synced: [bool; 4],
+pub(crate) struct Relist {
+    pub(crate) sets: Option<Vec<StatefulSet>>,
+    pub(crate) pods: Option<Vec<Pod>>,
+    pub(crate) claims: Option<Vec<PersistentVolumeClaim>>,
+    pub(crate) revisions: Option<Vec<ControllerRevision>>,
+    pub(crate) synced: [bool; 4],
 }
 
 /// The controller: caches, queue, and the API its workers act through.
@@ -141,7 +141,7 @@ impl<A: StatefulSetApi + 'static> Controller<A> {
         Ok(())
     }
 
-    fn observe(&self, relist: &mut Relist, input: Input) {
+    pub(crate) fn observe(&self, relist: &mut Relist, input: Input) {
         let was_synced = relist.synced.iter().all(|s| *s);
         match input {
             Input::Set(Ok(ev)) => match ev {

@@ -9,3 +9,4 @@ mod revisions;
 mod utils;
 mod controller;
 mod props;
+mod driver;

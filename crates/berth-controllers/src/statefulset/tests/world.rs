@@ -155,10 +155,6 @@ impl World {
         t.fail_after = Some(after);
     }
 
-    pub fn requests(&self, op: Op) -> usize {
-        self.state().trackers.get(&op).map_or(0, |t| t.requests)
-    }
-
     pub fn set(&self) -> StatefulSet {
         self.state().set.clone()
     }
@@ -582,8 +578,4 @@ pub fn variants(replicas: i32) -> Vec<(String, StatefulSet)> {
         }
     }
     out
-}
-
-pub fn owner_ref_uids(meta: &ObjectMeta) -> Vec<String> {
-    meta.owner_references.iter().flatten().map(|r| r.uid.clone()).collect()
 }
