@@ -60,7 +60,7 @@ impl<K: Resource + Clone> Store<K> {
     /// Stores the object unless the cached copy of the same uid is newer; returns the previous one.
     pub fn upsert(&mut self, obj: K) -> Option<K> {
         let meta = obj.meta();
-        let Some(key) = key_of(meta) else { return None };
+        let key = key_of(meta)?;
         let ns = self.by_ns.entry(key.namespace).or_default();
         if let Some(old) = ns.get(&key.name) {
             let same_uid = old.meta().uid == meta.uid;

@@ -74,7 +74,8 @@ pub async fn run(client: kube::Client, config: StatefulSetConfig, shutdown: impl
     result
 }
 
-/// One watch event of any of the four kinds.
+/// One watch event of any of the four kinds (short-lived, so not boxed).
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Input {
     Set(Result<Event<StatefulSet>, watcher::Error>),
     Pod(Result<Event<Pod>, watcher::Error>),

@@ -74,7 +74,7 @@ pub fn check_claims(w: &World, pod: &k8s_openapi::api::core::v1::Pod) -> Result<
         let set_ref = refs.iter().any(|r| r.uid == "test" && r.kind == "StatefulSet" && r.controller == Some(true));
         let pod_ref = refs.iter().any(|r| r.kind == "Pod");
         let in_range = crate::statefulset::identity::in_ordinal_range(&set, ord);
-        let want_set = deleted == Retention::Delete && !(scaled == Retention::Delete && !in_range);
+        let want_set = deleted == Retention::Delete && (in_range || scaled != Retention::Delete);
         let want_pod = scaled == Retention::Delete && !in_range;
         if set_ref != want_set || pod_ref != want_pod {
             return Err(format!("claim {cname} refs {refs:?} do not match the policy ({scaled:?}/{deleted:?})"));

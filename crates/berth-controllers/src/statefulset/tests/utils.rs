@@ -63,7 +63,7 @@ fn storage_matches_needs_every_claim_volume() {
     let set = new_stateful_set(3);
     assert!(storage_matches(&set, &pod(1)));
     let mut p = pod(1);
-    p.spec.as_mut().and_then(|s| s.volumes.as_mut()).map(|v| v.retain(|v| v.name != "datadir"));
+    if let Some(v) = p.spec.as_mut().and_then(|s| s.volumes.as_mut()) { v.retain(|v| v.name != "datadir") }
     assert!(!storage_matches(&set, &p));
     let mut p = pod(1);
     for v in p.spec.as_mut().and_then(|s| s.volumes.as_mut()).into_iter().flatten() {
