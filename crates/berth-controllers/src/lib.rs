@@ -1,5 +1,5 @@
 //! Controllers that talk to any Kubernetes API server through kube-rs: namespace, serviceaccount,
-//! the garbage collector and the scheduler.
+//! the garbage collector, the scheduler and statefulset.
 //!
 //! Architecture invariants:
 //! - controllers reach the API server only through `kube::Client`, as they would a real cluster;
@@ -15,6 +15,7 @@ pub mod resources;
 pub mod retry;
 pub mod scheduler;
 pub mod serviceaccount;
+pub mod statefulset;
 
 use std::future::Future;
 
@@ -22,7 +23,8 @@ use futures::FutureExt as _;
 
 pub use error::ControllerError;
 
-/// Runs the namespace, serviceaccount, garbage-collector controllers and the scheduler until `shutdown` resolves.
+/// Runs the namespace, serviceaccount, garbage-collector and statefulset controllers and the
+/// scheduler until `shutdown` resolves.
 ///
 /// The controllers retry API errors themselves; an `Err` means one of them hit a condition it
 /// cannot recover from.
@@ -34,6 +36,7 @@ pub async fn run_all(
     let ns = namespace::run(client.clone(), shutdown.clone());
     let sa = serviceaccount::run(client.clone(), shutdown.clone());
     let gc = garbagecollector::run(client.clone(), shutdown.clone());
-    let sched = scheduler::run(client, shutdown);
-    futures::try_join!(ns, sa, gc, sched).map(|_| ())
+    let sched = scheduler::run(client.clone(), shutdown.clone());
+    let sts = statefulset::run(client, statefulset::StatefulSetConfig::default(), shutdown);
+    futures::try_join!(ns, sa, gc, sched, sts).map(|_| ())
 }
