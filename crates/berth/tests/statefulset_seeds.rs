@@ -172,6 +172,14 @@ spec:
           volumeMounts:
             - name: www
               mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+    - metadata:
+        name: www
+      spec:
+        accessModes: ['ReadWriteOnce']
+        resources:
+          requests:
+            storage: 1Gi
 ";
     apply(&b, "web.yaml", sts);
     let rev = eventually("the update revision", 30, || {

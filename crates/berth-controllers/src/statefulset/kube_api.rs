@@ -268,9 +268,11 @@ impl StatefulSetApi for KubeStatefulSets {
     async fn record(&self, set: &StatefulSet, event: EventRecord) {
         let ns = ns_of(&set.metadata).to_string();
         let now = Time(Timestamp::now());
+        // Named like client-go's recorder: `<object>.<unix nanoseconds in hex>`.
+        let nanos = now.0.as_nanosecond();
         let ev = Event {
             metadata: ObjectMeta {
-                generate_name: Some(format!("{}.", set.metadata.name.as_deref().unwrap_or_default())),
+                name: Some(format!("{}.{:x}", set.metadata.name.as_deref().unwrap_or_default(), nanos)),
                 namespace: Some(ns.clone()),
                 ..ObjectMeta::default()
             },
@@ -298,7 +300,7 @@ impl StatefulSetApi for KubeStatefulSets {
         // Events never hold up a sync.
         tokio::spawn(async move {
             if let Err(e) = api.create(&PostParams::default(), &ev).await {
-                tracing::debug!(error = %e, "recording a statefulset event failed");
+                tracing::warn!(error = %e, "recording a statefulset event failed");
             }
         });
     }
