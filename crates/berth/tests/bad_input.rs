@@ -13,7 +13,8 @@ const CMS: &str = "/api/v1/namespaces/default/configmaps";
 const PODS: &str = "/api/v1/namespaces/default/pods";
 
 fn berth() -> Berth {
-    Berth::start(env!("CARGO_BIN_EXE_berth")).expect("berth starts")
+    // The API contract alone: no controllers or node writing to the objects under test.
+    Berth::start_with_args(env!("CARGO_BIN_EXE_berth"), &["--api-only"]).expect("berth starts")
 }
 
 async fn client(b: &Berth) -> Client {

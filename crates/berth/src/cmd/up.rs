@@ -18,6 +18,10 @@ pub struct UpArgs {
     /// Watch events kept in memory for replay; a watch from an older resourceVersion gets 410 Gone.
     #[arg(long, env = "BERTH_WATCH_HISTORY")]
     watch_history: Option<usize>,
+    /// Run only the API server: no controllers, no scheduler, no node (like kube-apiserver alone;
+    /// for testing the API contract without other writers).
+    #[arg(long, env = "BERTH_API_ONLY")]
+    api_only: bool,
     /// What runs pods: `simulated` (no processes; pods go through their lifecycle on timers) is
     /// the only runtime so far.
     #[arg(long, value_enum, default_value_t = RuntimeKind::Simulated, env = "BERTH_RUNTIME")]
@@ -78,28 +82,30 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             ready_ms = started.elapsed().as_millis() as u64,
             "berth is up"
         );
-        let client = super::controllers::client_from(&server.kubeconfig_path).await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let controllers = tokio::spawn(berth_controllers::run_all(client.clone(), stopped(stop_rx.clone())));
-        // The node registers in the background: `berth is up` does not wait for it.
-        let agent = tokio::spawn(berth_agent::run(client, agent_config, stopped(stop_rx)));
+        let mut components: Vec<(&str, tokio::task::JoinHandle<Result<(), String>>)> = Vec::new();
+        if !args.api_only {
+            let client = super::controllers::client_from(&server.kubeconfig_path).await?;
+            let controllers = berth_controllers::run_all(client.clone(), stopped(stop_rx.clone()));
+            components.push(("controllers", tokio::spawn(async move { controllers.await.map_err(|e| e.to_string()) })));
+            // The node registers in the background: `berth is up` does not wait for it.
+            let agent = berth_agent::run(client, agent_config, stopped(stop_rx));
+            components.push(("node agent", tokio::spawn(async move { agent.await.map_err(|e| e.to_string()) })));
+        }
         // The line tests and users wait for: where to connect.
         println!("berth is up: https://{} (KUBECONFIG={})", server.addr, server.kubeconfig_path.display());
         wait_for_signal().await?;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
-        match controllers.await {
-            Ok(Err(e)) => tracing::warn!(error = %e, "controllers stopped with an error"),
-            Err(e) => tracing::warn!(error = %e, "controllers panicked"),
-            Ok(Ok(())) => {}
-        }
-        match agent.await {
-            Ok(Err(e)) => tracing::warn!(error = %e, "node agent stopped with an error"),
-            Err(e) => tracing::warn!(error = %e, "node agent panicked"),
-            Ok(Ok(())) => {}
+        for (name, task) in components {
+            match task.await {
+                Ok(Err(e)) => tracing::warn!(error = %e, "{name} stopped with an error"),
+                Err(e) => tracing::warn!(error = %e, "{name} panicked"),
+                Ok(Ok(())) => {}
+            }
         }
         server.shutdown().await;
         Ok(())
