@@ -27,4 +27,4 @@ export BERTH_SLOW_TESTS="${BERTH_SLOW_TESTS:-1}"
 cargo build --workspace --all-targets --locked
 # Integration tests outside the `berth` package find the binary here (inside it, cargo tells them).
 export BERTH_BIN="$PWD/target/debug/berth"
-cargo test --workspace --locked "$@"
+cargo test --workspace --locked --no-fail-fast "$@"
