@@ -180,15 +180,8 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
             info.group_resource()
         )));
     }
-    validate_field_manager(ctx)?;
     let fv = field_validation(ctx, "CreateOptions")?;
-    let bytes = body_bytes(req).await?;
-    let (mut body, body_warnings) = parse_body_warned(ctx, &bytes)?;
-    if !body.is_object() {
-        return Err(ApiError::BadRequest("the body of the request must be a JSON object".into()));
-    }
-    url_name_check(info, rr, &body)?;
-    set_identity(info, rr, &mut body);
+    let (mut body, body_warnings) = object_body(ctx, rr, req).await?;
     if !meta::resource_version(&body).is_empty() {
         return Err(ApiError::BadRequest("resourceVersion should not be set on objects to be created".into()));
     }
@@ -298,18 +291,25 @@ fn prepare(
     Ok(prepared)
 }
 
-/// PUT of an object, its status, or a namespace's finalizers.
-pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Response, ApiError> {
-    let info = rr.info;
+/// The body of a POST or PUT: an object whose name and namespace agree with the URL, which are
+/// then written into it; with the warnings its decoding produced.
+async fn object_body(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<(Value, Vec<String>), ApiError> {
     validate_field_manager(ctx)?;
-    let fv = field_validation(ctx, "UpdateOptions")?;
     let bytes = body_bytes(req).await?;
-    let (mut body, body_warnings) = parse_body_warned(ctx, &bytes)?;
+    let (mut body, warnings) = parse_body_warned(ctx, &bytes)?;
     if !body.is_object() {
         return Err(ApiError::BadRequest("the body of the request must be a JSON object".into()));
     }
-    url_name_check(info, rr, &body)?;
-    set_identity(info, rr, &mut body);
+    url_name_check(rr.info, rr, &body)?;
+    set_identity(rr.info, rr, &mut body);
+    Ok((body, warnings))
+}
+
+/// PUT of an object, its status, or a namespace's finalizers.
+pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Response, ApiError> {
+    let info = rr.info;
+    let fv = field_validation(ctx, "UpdateOptions")?;
+    let (body, body_warnings) = object_body(ctx, rr, req).await?;
     let name = rr.name.as_deref().unwrap_or_default();
     let wanted_rv = meta::resource_version(&body).to_string();
     let mut warnings = Vec::new();
