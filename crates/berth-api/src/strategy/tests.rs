@@ -499,8 +499,14 @@ fn max_unavailable_follows_its_feature_gate() {
     assert_eq!(max_unavailable_of(&create(with_max_unavailable(None), on).expect("ok")), json!(1));
     assert!(create(with_max_unavailable(Some(json!(0))), on).is_err(), "cannot be 0 with the gate");
 
-    let stored_in_use = create(with_max_unavailable(Some(json!(2))), on).expect("ok").object;
-    let stored_unused = create(with_max_unavailable(None), off).expect("ok").object;
+    let as_stored = |mut v: Value| {
+        let m = crate::meta::metadata_mut(&mut v);
+        m.insert("uid".into(), json!("u-1"));
+        m.insert("resourceVersion".into(), json!("5"));
+        v
+    };
+    let stored_in_use = as_stored(create(with_max_unavailable(Some(json!(2))), on).expect("ok").object);
+    let stored_unused = as_stored(create(with_max_unavailable(None), off).expect("ok").object);
     let update = |body: Value, old: &Value, g| prepare_update_gated(sts_info(), body, old, FieldValidation::Strict, now(), g);
     let mut body = with_max_unavailable(Some(json!(3)));
     body["spec"]["replicas"] = json!(4);
