@@ -85,6 +85,9 @@ impl StatefulSetApi for Mirror {
         self.refresh();
         r
     }
+    async fn get_pod(&self, ns: &str, name: &str) -> Result<Option<Pod>, ApiError> {
+        self.world.get_pod(ns, name).await
+    }
     async fn delete_pod(&self, ns: &str, name: &str, uid: Option<&str>) -> Result<Option<Pod>, ApiError> {
         let r = self.world.delete_pod(ns, name, uid).await;
         self.refresh();
@@ -256,3 +259,4 @@ async fn nothing_is_enqueued_before_the_caches_sync() {
     c.observe(&mut relist, Input::Revision(Ok(Event::InitDone)));
     assert_eq!(next_key(&c).await, Some(key()));
 }
+
