@@ -357,7 +357,10 @@ fn s9_set() -> serde_json::Value {
 }
 
 /// Spec §3.6 S9 (gate `MaxUnavailableStatefulSet` on): with partition 3 and maxUnavailable 2, pods
-/// 5 and 4 are deleted together, then 3; pods 0–2 are never touched.
+/// 5 and 4 are deleted together, then 3; pods 0–2 are never touched. OrderedReady here; the
+/// Parallel sequence and the terminating-pods invariant are the planner tests
+/// `max_unavailable_rolls_two_at_a_time_above_the_partition` and
+/// `max_unavailable_counts_terminating_pods`, whose steps need pods held Running-but-unready.
 #[test]
 fn s9_max_unavailable_deletes_two_pods_at_once_above_the_partition() {
     let b = berth_with(&["--feature-gates", "MaxUnavailableStatefulSet=true"]);
@@ -605,7 +608,10 @@ fn s12_a_claim_still_owned_by_the_old_pod_blocks_recreating_it() {
 
 /// Spec §3.6 S13: an orphan matching pod is adopted back, a pod whose labels stop matching is
 /// released (not deleted, and its slot stays blocked), a pod named unlike a member is never
-/// adopted, and a new set over three orphans adopts two and deletes the condemned third.
+/// adopted, and a new set over three orphans adopts two and deletes the condemned third. (Not
+/// adopting terminating pods, nor anything while the live set is gone or deleting, are races the
+/// planner tests `adopts_matching_orphans_only` and `a_set_deleted_behind_the_cache_adopts_nothing`
+/// cover.)
 #[test]
 fn s13_matching_orphans_are_adopted_and_non_matching_pods_released() {
     let b = berth();

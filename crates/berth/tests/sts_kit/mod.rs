@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -249,8 +249,8 @@ pub struct PodWatch {
     events: Arc<Mutex<Vec<Ev>>>,
 }
 
-pub fn kube_client(kubeconfig: &PathBuf) -> impl std::future::Future<Output = kube::Client> {
-    let kubeconfig = kubeconfig.clone();
+pub fn kube_client(kubeconfig: &Path) -> impl std::future::Future<Output = kube::Client> {
+    let kubeconfig = kubeconfig.to_path_buf();
     async move {
         let kc = kube::config::Kubeconfig::read_from(&kubeconfig).expect("kubeconfig");
         let cfg = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default()).await.expect("config");
