@@ -133,8 +133,10 @@ fn statefulset_validation_rules_report_upstream_messages() {
         ("/spec/template/spec/restartPolicy", json!("Never"), "spec.template.spec.restartPolicy", "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""),
         ("/spec/template/spec/activeDeadlineSeconds", json!(10), "spec.template.spec.activeDeadlineSeconds", "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported"),
     ];
+    // With MaxUnavailableStatefulSet on, so maxUnavailable is validated rather than dropped.
+    let gates = FeatureGates { max_unavailable_stateful_set: true };
     for (pointer, value, field, message) in cases {
-        let got = causes(create(with(seed(), pointer, value)));
+        let got = causes(prepare_create_gated(sts_info(), with(seed(), pointer, value), FieldValidation::Strict, now(), gates));
         assert!(
             got.iter().any(|(f, m)| f == field && m == message),
             "{pointer}: want {message}\n got {got:#?}"
