@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod defaults;
+pub mod features;
 pub mod managedfields;
 pub mod meta;
 pub mod names;

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::defaults;
+use crate::features::FeatureGates;
 use crate::resource::ResourceInfo;
 use crate::schema::{self, decode_error, Object};
 use crate::status::{ApiError, Cause, Target};
@@ -175,6 +176,39 @@ fn is_zero_quantity(q: &str) -> bool {
         .all(|c| c == '0' || c == '.')
 }
 
+/// The gate-dependent part of `SetDefaults_StatefulSet`: with `MaxUnavailableStatefulSet` a
+/// RollingUpdate's `maxUnavailable` defaults to 1.
+fn gated_defaults(obj: &mut Object, gates: FeatureGates) {
+    if let Object::StatefulSet(s) = obj {
+        let strategy = s.spec.as_mut().and_then(|sp| sp.update_strategy.as_mut());
+        if let Some(u) = strategy.filter(|u| u.type_.as_deref() == Some("RollingUpdate")) {
+            if let Some(ru) = u.rolling_update.as_mut().filter(|_| gates.max_unavailable_stateful_set) {
+                ru.max_unavailable.get_or_insert(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1));
+            }
+        }
+    }
+}
+
+/// Upstream `dropStatefulSetDisabledFields`: without `MaxUnavailableStatefulSet`,
+/// `rollingUpdate.maxUnavailable` is dropped unless the old object already uses it.
+fn drop_disabled_fields(obj: &mut Object, old: Option<&Object>, gates: FeatureGates) {
+    fn max_unavailable_in_use(o: Option<&Object>) -> bool {
+        matches!(o, Some(Object::StatefulSet(s)) if s.spec.as_ref()
+            .and_then(|sp| sp.update_strategy.as_ref())
+            .and_then(|u| u.rolling_update.as_ref())
+            .is_some_and(|ru| ru.max_unavailable.is_some()))
+    }
+    if gates.max_unavailable_stateful_set || max_unavailable_in_use(old) {
+        return;
+    }
+    if let Object::StatefulSet(s) = obj {
+        let ru = s.spec.as_mut().and_then(|sp| sp.update_strategy.as_mut()).and_then(|u| u.rolling_update.as_mut());
+        if let Some(ru) = ru {
+            ru.max_unavailable = None;
+        }
+    }
+}
+
 /// `PrepareForCreate` of each kind (after `BeforeCreate` cleared deletion fields).
 fn prepare_for_create(obj: &mut Object, now: Timestamp) {
     let m = obj.metadata_mut();
@@ -271,12 +305,25 @@ fn finish(info: &ResourceInfo, mut obj: Object, warnings: Vec<String>) -> Prepar
 /// uid, creationTimestamp and resourceVersion afterwards. `now` stamps time fields upstream
 /// sets on create (PersistentVolume `status.lastPhaseTransitionTime`).
 pub fn prepare_create(info: &ResourceInfo, body: Value, fv: FieldValidation, now: Timestamp) -> Result<Prepared, ApiError> {
+    prepare_create_gated(info, body, fv, now, FeatureGates::default())
+}
+
+/// [`prepare_create`] with feature gates that change defaults and dropped fields.
+pub fn prepare_create_gated(
+    info: &ResourceInfo,
+    body: Value,
+    fv: FieldValidation,
+    now: Timestamp,
+    gates: FeatureGates,
+) -> Result<Prepared, ApiError> {
     let (mut obj, mut warnings) = decode(info, &body, fv)?;
     if !info.namespaced {
         obj.metadata_mut().namespace = None;
     }
     defaults::apply(&mut obj);
+    gated_defaults(&mut obj, gates);
     prepare_for_create(&mut obj, now);
+    drop_disabled_fields(&mut obj, None, gates);
     invalid(info, &obj, validation::validate_create(&obj))?;
     warnings.extend(warnings_on_create(&obj));
     Ok(finish(info, obj, warnings))
@@ -376,12 +423,27 @@ fn warnings_on_update(new: &Object, old: &Object) -> Vec<String> {
 /// System metadata the body omits (uid, resourceVersion, creationTimestamp, deletionTimestamp,
 /// deletionGracePeriodSeconds) is carried from `old` here; the caller still checks a given
 /// resourceVersion against the stored one.
-pub fn prepare_update(info: &ResourceInfo, body: Value, old: &Value, fv: FieldValidation, _now: Timestamp) -> Result<Prepared, ApiError> {
+pub fn prepare_update(info: &ResourceInfo, body: Value, old: &Value, fv: FieldValidation, now: Timestamp) -> Result<Prepared, ApiError> {
+    prepare_update_gated(info, body, old, fv, now, FeatureGates::default())
+}
+
+/// [`prepare_update`] with feature gates that change defaults and dropped fields.
+pub fn prepare_update_gated(
+    info: &ResourceInfo,
+    body: Value,
+    old: &Value,
+    fv: FieldValidation,
+    _now: Timestamp,
+    gates: FeatureGates,
+) -> Result<Prepared, ApiError> {
     let (mut new, mut warnings) = decode(info, &body, fv)?;
     let (mut old_obj, _) = schema::decode_typed(info, old)?;
     defaults::apply(&mut old_obj);
     defaults::apply(&mut new);
+    gated_defaults(&mut old_obj, gates);
+    gated_defaults(&mut new, gates);
     carry_system_meta(&mut new, &old_obj, info.namespaced);
+    drop_disabled_fields(&mut new, Some(&old_obj), gates);
     prepare_for_update(&mut new, &old_obj);
     invalid(info, &new, validation::validate_update(&new, &old_obj))?;
     warnings.extend(warnings_on_update(&new, &old_obj));

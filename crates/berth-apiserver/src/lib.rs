@@ -14,4 +14,5 @@ pub mod registry;
 pub mod route;
 pub mod server;
 
+pub use berth_api::features::{FeatureGateError, FeatureGates};
 pub use server::{start, Server, ServerConfig, StartError};

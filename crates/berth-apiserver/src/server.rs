@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Watch events kept for replay; older resourceVersions get 410 Gone. `None`: the store's default.
     pub watch_history: Option<usize>,
+    /// `--feature-gates`: what the strategies default and drop.
+    pub features: berth_api::features::FeatureGates,
 }
 
 /// Shared state of the API server.
@@ -65,6 +67,7 @@ pub struct Api {
     ready: AtomicBool,
     /// Cluster IPs and node ports of Services.
     pub services: Allocator,
+    pub features: berth_api::features::FeatureGates,
 }
 
 impl Api {
@@ -159,6 +162,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
         metrics: Metrics::default(),
         ready: AtomicBool::new(false),
         services: Allocator::default(),
+        features: cfg.features,
     });
     bootstrap(&api).await?;
     api.ready.store(true, Ordering::Release);

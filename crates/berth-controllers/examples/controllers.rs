@@ -4,7 +4,7 @@
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber_init();
     let client = kube::Client::try_default().await?;
-    berth_controllers::run_all(client, async {
+    berth_controllers::run_all(client, berth_controllers::Config::default(), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

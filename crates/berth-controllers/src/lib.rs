@@ -23,6 +23,12 @@ use futures::FutureExt as _;
 
 pub use error::ControllerError;
 
+/// How [`run_all`] runs the controllers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    pub statefulset: statefulset::StatefulSetConfig,
+}
+
 /// Runs the namespace, serviceaccount, garbage-collector and statefulset controllers and the
 /// scheduler until `shutdown` resolves.
 ///
@@ -30,6 +36,7 @@ pub use error::ControllerError;
 /// cannot recover from.
 pub async fn run_all(
     client: kube::Client,
+    config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ControllerError> {
     let shutdown = shutdown.shared();
@@ -37,6 +44,6 @@ pub async fn run_all(
     let sa = serviceaccount::run(client.clone(), shutdown.clone());
     let gc = garbagecollector::run(client.clone(), shutdown.clone());
     let sched = scheduler::run(client.clone(), shutdown.clone());
-    let sts = statefulset::run(client, statefulset::StatefulSetConfig::default(), shutdown);
+    let sts = statefulset::run(client, config.statefulset, shutdown);
     futures::try_join!(ns, sa, gc, sched, sts).map(|_| ())
 }

@@ -25,7 +25,7 @@ async fn cluster() -> Option<(Berth, Client, tokio::task::JoinHandle<()>)> {
     let c = b.client().await.expect("a kube client");
     let run = c.clone();
     let task = tokio::spawn(async move {
-        berth_controllers::run_all(run, std::future::pending())
+        berth_controllers::run_all(run, berth_controllers::Config::default(), std::future::pending())
             .await
             .expect("controllers run");
     });

@@ -133,8 +133,10 @@ fn statefulset_validation_rules_report_upstream_messages() {
         ("/spec/template/spec/restartPolicy", json!("Never"), "spec.template.spec.restartPolicy", "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""),
         ("/spec/template/spec/activeDeadlineSeconds", json!(10), "spec.template.spec.activeDeadlineSeconds", "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported"),
     ];
+    // With MaxUnavailableStatefulSet on, so maxUnavailable is validated rather than dropped.
+    let gates = FeatureGates { max_unavailable_stateful_set: true };
     for (pointer, value, field, message) in cases {
-        let got = causes(create(with(seed(), pointer, value)));
+        let got = causes(prepare_create_gated(sts_info(), with(seed(), pointer, value), FieldValidation::Strict, now(), gates));
         assert!(
             got.iter().any(|(f, m)| f == field && m == message),
             "{pointer}: want {message}\n got {got:#?}"
@@ -469,4 +471,48 @@ fn field_validation_parameter_defaults_to_warn() {
     assert_eq!(FieldValidation::parse(None, "CreateOptions").expect("ok"), FieldValidation::Warn);
     assert_eq!(FieldValidation::parse(Some("Strict"), "CreateOptions").expect("ok"), FieldValidation::Strict);
     assert_eq!(FieldValidation::parse(Some("Loose"), "CreateOptions").expect_err("bad").code(), 422);
+}
+
+fn with_max_unavailable(mu: Option<Value>) -> Value {
+    let mut s = seed();
+    let mut ru = json!({"partition": 0});
+    if let Some(mu) = mu {
+        ru["maxUnavailable"] = mu;
+    }
+    s["spec"]["updateStrategy"] = json!({"type": "RollingUpdate", "rollingUpdate": ru});
+    s
+}
+
+fn max_unavailable_of(p: &Prepared) -> Value {
+    p.object["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"].clone()
+}
+
+/// Upstream `dropStatefulSetDisabledFields` and the gated `SetDefaults_StatefulSet`: without
+/// `MaxUnavailableStatefulSet` the field is dropped (before validation, so even 0 is accepted)
+/// unless the old object uses it; with the gate it is validated and defaults to 1.
+#[test]
+fn max_unavailable_follows_its_feature_gate() {
+    let off = FeatureGates::default();
+    let on = FeatureGates { max_unavailable_stateful_set: true };
+    let create = |body: Value, g| prepare_create_gated(sts_info(), body, FieldValidation::Strict, now(), g);
+    assert_eq!(max_unavailable_of(&create(with_max_unavailable(Some(json!(2))), off).expect("ok")), Value::Null);
+    assert_eq!(max_unavailable_of(&create(with_max_unavailable(Some(json!(0))), off).expect("dropped, not validated")), Value::Null);
+    assert_eq!(max_unavailable_of(&create(with_max_unavailable(Some(json!("50%"))), on).expect("ok")), json!("50%"));
+    assert_eq!(max_unavailable_of(&create(with_max_unavailable(None), on).expect("ok")), json!(1));
+    assert!(create(with_max_unavailable(Some(json!(0))), on).is_err(), "cannot be 0 with the gate");
+
+    let as_stored = |mut v: Value| {
+        let m = crate::meta::metadata_mut(&mut v);
+        m.insert("uid".into(), json!("u-1"));
+        m.insert("resourceVersion".into(), json!("5"));
+        v
+    };
+    let stored_in_use = as_stored(create(with_max_unavailable(Some(json!(2))), on).expect("ok").object);
+    let stored_unused = as_stored(create(with_max_unavailable(None), off).expect("ok").object);
+    let update = |body: Value, old: &Value, g| prepare_update_gated(sts_info(), body, old, FieldValidation::Strict, now(), g);
+    let mut body = with_max_unavailable(Some(json!(3)));
+    body["spec"]["replicas"] = json!(4);
+    assert_eq!(max_unavailable_of(&update(body.clone(), &stored_in_use, off).expect("ok")), json!(3), "in use: kept");
+    assert_eq!(max_unavailable_of(&update(body.clone(), &stored_unused, off).expect("ok")), Value::Null, "not in use: dropped");
+    assert_eq!(max_unavailable_of(&update(body, &stored_unused, on).expect("ok")), json!(3));
 }

@@ -195,7 +195,7 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     if let Some(ns) = rr.namespace.as_deref().filter(|_| info.namespaced) {
         ctx.api.registry.check_namespace_open(ns)?;
     }
-    let Prepared { object: mut obj, warnings } = strategy::prepare_create(info, body, fv, ctx.api.clock.now())?;
+    let Prepared { object: mut obj, warnings } = strategy::prepare_create_gated(info, body, fv, ctx.api.clock.now(), ctx.api.features)?;
     let warnings = [body_warnings, warnings].concat();
     let now = ctx.api.clock.now();
     {
@@ -269,7 +269,7 @@ fn prepare(
         }
     }
     let mut prepared = match part {
-        Part::Main => strategy::prepare_update(info, new, old, fv, ctx.api.clock.now())?,
+        Part::Main => strategy::prepare_update_gated(info, new, old, fv, ctx.api.clock.now(), ctx.api.features)?,
         Part::Status => strategy::prepare_status_update(info, new, old, fv, ctx.api.clock.now())?,
         Part::Finalize => {
             // Only spec.finalizers may change through /finalize.
@@ -446,7 +446,7 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
         &clock::format(now),
     )?;
     let managed = merged.pointer("/metadata/managedFields").cloned();
-    let Prepared { object: mut obj, warnings } = strategy::prepare_create(info, merged, fv, now)?;
+    let Prepared { object: mut obj, warnings } = strategy::prepare_create_gated(info, merged, fv, now, ctx.api.features)?;
     {
         let m = meta::metadata_mut(&mut obj);
         m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));

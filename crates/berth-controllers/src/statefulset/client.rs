@@ -53,6 +53,8 @@ pub trait StatefulSetApi: Send + Sync {
     fn create_claim(&self, claim: &PersistentVolumeClaim) -> impl Future<Output = Result<(), ApiError>> + Send;
     fn create_pod(&self, pod: &Pod) -> impl Future<Output = Result<Pod, ApiError>> + Send;
     fn update_pod(&self, pod: &Pod) -> impl Future<Output = Result<Pod, ApiError>> + Send;
+    /// `GET` a pod, bypassing caches (to retry an update that conflicted).
+    fn get_pod(&self, namespace: &str, name: &str) -> impl Future<Output = Result<Option<Pod>, ApiError>> + Send;
     /// Deletes a pod (with a uid precondition when given); the pod if it is now terminating.
     fn delete_pod(&self, namespace: &str, name: &str, uid: Option<&str>) -> impl Future<Output = Result<Option<Pod>, ApiError>> + Send;
     fn update_claim_owners(

@@ -4,10 +4,13 @@
 
 use futures::future::join_all;
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::Pod;
 
 use super::client::{ApiError, StatefulSetApi};
 use super::events::{claim_event, pod_event, EventRecord, EventType};
-use super::identity::{set_controller_ref, set_name, set_namespace, set_uid};
+use super::identity::{
+    identity_matches, set_controller_ref, set_name, set_namespace, set_uid, storage_matches, update_identity, update_storage,
+};
 use super::plan::{Action, Plan, Task, Verb};
 
 /// Why a sync failed.
@@ -49,6 +52,36 @@ pub enum SyncError {
         #[source]
         source: ApiError,
     },
+}
+
+/// Attempts of upstream `UpdateStatefulPod`'s `RetryOnConflict(DefaultBackoff)`.
+const UPDATE_POD_ATTEMPTS: usize = 4;
+
+/// Upstream `UpdateStatefulPod`: a conflict is retried on a fresh copy of the pod with its
+/// identity and storage fixed again. Upstream re-reads its lister between backoff sleeps; a live
+/// GET sees the version that conflicted at once, so no sleep is needed.
+async fn update_pod_retrying_conflicts<A: StatefulSetApi>(api: &A, set: &StatefulSet, pod: &Pod) -> Result<Pod, ApiError> {
+    let ns = pod.metadata.namespace.as_deref().unwrap_or(set_namespace(set));
+    let name = pod.metadata.name.as_deref().unwrap_or_default();
+    let mut want = pod.clone();
+    for _ in 1..UPDATE_POD_ATTEMPTS {
+        match api.update_pod(&want).await {
+            Err(ApiError::Conflict { .. }) => match api.get_pod(ns, name).await? {
+                Some(mut fresh) => {
+                    if !identity_matches(set, &fresh) {
+                        update_identity(set, &mut fresh);
+                    }
+                    if !storage_matches(set, &fresh) {
+                        update_storage(set, &mut fresh);
+                    }
+                    want = fresh;
+                }
+                None => return Err(ApiError::NotFound { object: format!("pod {name}") }),
+            },
+            r => return r,
+        }
+    }
+    api.update_pod(&want).await
 }
 
 /// Runs the plan; `Ok` only if every request succeeded.
@@ -161,7 +194,7 @@ async fn run_task<A: StatefulSetApi>(api: &A, set: &StatefulSet, task: &Task) ->
             }
             Action::UpdatePod { pod } => {
                 let pname = pod.metadata.name.as_deref().unwrap_or_default();
-                let r = api.update_pod(pod).await;
+                let r = update_pod_retrying_conflicts(api, set, pod).await;
                 api.record(set, pod_event(Verb::Update, pname, sname, r.as_ref().err().map(|e| e.to_string()).as_deref())).await;
                 r.map_err(fail)?;
             }

@@ -196,6 +196,10 @@ impl StatefulSetApi for KubeStatefulSets {
         Ok(updated)
     }
 
+    async fn get_pod(&self, ns: &str, name: &str) -> Result<Option<Pod>, ApiError> {
+        self.pods(ns).get_opt(name).await.map_err(|e| classify(&format!("pod {name}"), e))
+    }
+
     async fn delete_pod(&self, ns: &str, name: &str, uid: Option<&str>) -> Result<Option<Pod>, ApiError> {
         let dp = DeleteParams {
             preconditions: uid.filter(|u| !u.is_empty()).map(|u| Preconditions { uid: Some(u.into()), resource_version: None }),

@@ -9,6 +9,9 @@ pub struct ControllersArgs {
     /// Kubeconfig of the cluster to control.
     #[arg(long, env = "KUBECONFIG")]
     kubeconfig: PathBuf,
+    /// Feature gates as `Name=bool,...` (see `berth up --help`).
+    #[arg(long, value_name = "GATES", default_value = "", value_parser = super::parse_feature_gates, env = "BERTH_FEATURE_GATES")]
+    feature_gates: berth_apiserver::FeatureGates,
 }
 
 /// A kube-rs client from a kubeconfig file.
@@ -25,7 +28,7 @@ pub fn run(args: ControllersArgs) -> anyhow::Result<()> {
     rt.block_on(async move {
         let client = client_from(&args.kubeconfig).await?;
         tracing::info!(kubeconfig = %args.kubeconfig.display(), "running controllers");
-        berth_controllers::run_all(client, super::up::wait_for_signal_or_log())
+        berth_controllers::run_all(client, super::controllers_config(args.feature_gates), super::up::wait_for_signal_or_log())
             .await
             .context("controllers failed")
     })

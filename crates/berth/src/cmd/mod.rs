@@ -6,6 +6,8 @@ pub mod up;
 
 use std::path::PathBuf;
 
+use berth_apiserver::FeatureGates;
+
 /// The per-user data dir: `$XDG_DATA_HOME/berth`, else `~/.local/share/berth`.
 pub fn default_data_dir() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
@@ -25,4 +27,16 @@ pub fn init_logging(format: &str) {
     } else {
         builder.init();
     }
+}
+
+/// `--feature-gates` value parser: `Name=bool,...` with upstream 1.32 defaults; unknown names fail.
+pub fn parse_feature_gates(value: &str) -> Result<FeatureGates, String> {
+    FeatureGates::parse(value).map_err(|e| e.to_string())
+}
+
+/// The StatefulSet and other controllers' configuration for these gates.
+pub fn controllers_config(gates: FeatureGates) -> berth_controllers::Config {
+    let mut config = berth_controllers::Config::default();
+    config.statefulset.features.max_unavailable_stateful_set = gates.max_unavailable_stateful_set;
+    config
 }

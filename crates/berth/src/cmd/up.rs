@@ -39,6 +39,10 @@ pub struct UpArgs {
     /// Simulated runtime: the node's pod capacity.
     #[arg(long, default_value_t = 110)]
     sim_pod_capacity: u32,
+    /// Feature gates as `Name=bool,...` (upstream's flag; 1.32 defaults). Known:
+    /// MaxUnavailableStatefulSet (default false).
+    #[arg(long, value_name = "GATES", default_value = "", value_parser = super::parse_feature_gates, env = "BERTH_FEATURE_GATES")]
+    feature_gates: berth_apiserver::FeatureGates,
 }
 
 /// `--runtime` values.
@@ -73,6 +77,7 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             data_dir: data_dir.clone(),
             listen: args.listen,
             watch_history: args.watch_history,
+            features: args.feature_gates,
         })
             .await
             .with_context(|| format!("starting the API server with data dir {}", data_dir.display()))?;
@@ -89,7 +94,7 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         let mut components: Vec<(&str, tokio::task::JoinHandle<Result<(), String>>)> = Vec::new();
         if !args.api_only {
             let client = super::controllers::client_from(&server.kubeconfig_path).await?;
-            let controllers = berth_controllers::run_all(client.clone(), stopped(stop_rx.clone()));
+            let controllers = berth_controllers::run_all(client.clone(), super::controllers_config(args.feature_gates), stopped(stop_rx.clone()));
             components.push(("controllers", tokio::spawn(async move { controllers.await.map_err(|e| e.to_string()) })));
             // The node registers in the background: `berth is up` does not wait for it.
             let agent = berth_agent::run(client, agent_config, stopped(stop_rx));

@@ -85,6 +85,9 @@ impl StatefulSetApi for Mirror {
         self.refresh();
         r
     }
+    async fn get_pod(&self, ns: &str, name: &str) -> Result<Option<Pod>, ApiError> {
+        self.world.get_pod(ns, name).await
+    }
     async fn delete_pod(&self, ns: &str, name: &str, uid: Option<&str>) -> Result<Option<Pod>, ApiError> {
         let r = self.world.delete_pod(ns, name, uid).await;
         self.refresh();
@@ -255,4 +258,95 @@ async fn nothing_is_enqueued_before_the_caches_sync() {
     assert_eq!(next_key(&c).await, None);
     c.observe(&mut relist, Input::Revision(Ok(Event::InitDone)));
     assert_eq!(next_key(&c).await, Some(key()));
+}
+
+/// Another set selecting the same labels as `foo`, put in the controller's cache.
+fn add_overlapping_set(c: &Controller<Mirror>, name: &str, uid: &str) -> ObjectKey {
+    let mut other = new_stateful_set(1);
+    other.metadata.name = Some(name.into());
+    other.metadata.uid = Some(uid.into());
+    c.cache().write().unwrap_or_else(|e| e.into_inner()).sets.upsert(other);
+    ObjectKey { namespace: "default".into(), name: name.into() }
+}
+
+async fn drain(c: &Controller<Mirror>) -> Vec<ObjectKey> {
+    let mut keys = Vec::new();
+    while let Some(k) = next_key(c).await {
+        keys.push(k);
+    }
+    keys.sort_by(|a, b| a.name.cmp(&b.name));
+    keys
+}
+
+/// Ports TestStatefulSetControllerUpdatePodChangeControllerRef (stateful_set_test.go): a pod whose
+/// controller ref moves from one set to another enqueues both.
+#[tokio::test(start_paused = true)]
+async fn a_pod_changing_controller_enqueues_the_old_and_the_new_owner() {
+    let (world, c) = controller(new_stateful_set(1));
+    c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
+    let bar = add_overlapping_set(&c, "bar", "bar-uid");
+    let old = world.pod(0).unwrap_or_else(|| panic!("pod 0"));
+    let mut cur = old.clone();
+    cur.metadata.resource_version = Some("999".into());
+    cur.metadata.owner_references.iter_mut().flatten().for_each(|r| {
+        r.name = "bar".into();
+        r.uid = "bar-uid".into();
+    });
+    let mut relist = synced_relist();
+    c.observe(&mut relist, Input::Pod(Ok(Event::Apply(cur))));
+    assert_eq!(drain(&c).await, vec![bar, key()]);
+}
+
+/// Ports TestStatefulSetControllerUpdatePodRelease (stateful_set_test.go): a pod losing its
+/// controller ref enqueues its old owner (and, as an orphan, the sets that match it).
+#[tokio::test(start_paused = true)]
+async fn a_released_pod_enqueues_its_old_owner() {
+    let (world, c) = controller(new_stateful_set(1));
+    c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut cur = world.pod(0).unwrap_or_else(|| panic!("pod 0"));
+    cur.metadata.resource_version = Some("999".into());
+    cur.metadata.owner_references = None;
+    cur.metadata.labels = Some(labels(&[("other", "x")]));
+    let mut relist = synced_relist();
+    c.observe(&mut relist, Input::Pod(Ok(Event::Apply(cur))));
+    assert_eq!(drain(&c).await, vec![key()]);
+}
+
+/// Ports TestStatefulSetControllerDeletePodTombstone (stateful_set_test.go). kube-rs watchers have
+/// no `DeletedFinalStateUnknown` tombstones: a deletion missed during a watch gap shows up as a
+/// relist without the pod, and a relist of pods enqueues every set.
+#[tokio::test(start_paused = true)]
+async fn a_pod_deletion_seen_only_by_a_relist_enqueues_its_set() {
+    let (world, c) = controller(new_stateful_set(1));
+    c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(world.pod(0).is_some());
+    let mut relist = synced_relist();
+    for i in [Input::Pod(Ok(Event::Init)), Input::Pod(Ok(Event::InitDone))] {
+        c.observe(&mut relist, i);
+    }
+    assert_eq!(drain(&c).await, vec![key()]);
+    assert!(c.cache().read().unwrap_or_else(|e| e.into_inner()).pods.get("default", "foo-0").is_none());
+}
+
+/// Ports TestGetStatefulSetsForPod and TestOverlappingStatefulSets (stateful_set_test.go,
+/// stateful_set_utils_test.go): an orphan selected by two sets enqueues both, older or newer.
+/// Upstream's `overlappingStatefulSets` (oldest first, then by name) only orders such sets; it
+/// decides nothing in the sync, as every matching set is returned and may try to adopt.
+#[tokio::test(start_paused = true)]
+async fn an_orphan_selected_by_overlapping_sets_enqueues_every_one() {
+    let (world, c) = controller(new_stateful_set(1));
+    c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
+    let bar = add_overlapping_set(&c, "bar", "bar-uid");
+    let mut orphan = world.pod(0).unwrap_or_else(|| panic!("pod 0"));
+    orphan.metadata.name = Some("baz-0".into());
+    orphan.metadata.uid = Some("o".into());
+    orphan.metadata.owner_references = None;
+    let mut relist = synced_relist();
+    c.observe(&mut relist, Input::Pod(Ok(Event::Apply(orphan.clone()))));
+    assert_eq!(drain(&c).await, vec![bar, key()]);
+    // Without labels no set selects it (upstream: "no StatefulSets found for pod").
+    orphan.metadata.labels = None;
+    orphan.metadata.name = Some("baz-1".into());
+    c.observe(&mut relist, Input::Pod(Ok(Event::Apply(orphan))));
+    assert_eq!(drain(&c).await, Vec::<ObjectKey>::new());
 }

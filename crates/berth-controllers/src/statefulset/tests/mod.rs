@@ -13,3 +13,4 @@ mod utils;
 mod controller;
 mod props;
 mod driver;
+mod control_more;

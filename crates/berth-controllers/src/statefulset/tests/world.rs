@@ -48,6 +48,7 @@ pub enum Call {
     CreateClaim(String),
     CreatePod(String),
     UpdatePod(String),
+    GetPod(String),
     DeletePod(String),
     UpdateClaim(String),
     UpdateStatus,
@@ -72,6 +73,8 @@ pub struct State {
     pub live_set: Option<Option<LiveSet>>,
     /// Deletes mark pods terminating instead of removing them.
     pub graceful: bool,
+    /// How many coming pod updates fail with a conflict.
+    pub update_pod_conflicts: usize,
     trackers: HashMap<Op, Tracker>,
     next: u64,
 }
@@ -424,6 +427,10 @@ impl StatefulSetApi for World {
         let name = pod.metadata.name.clone().unwrap_or_default();
         s.calls.push(Call::UpdatePod(name.clone()));
         s.fault(Op::UpdatePod, &name)?;
+        if s.update_pod_conflicts > 0 {
+            s.update_pod_conflicts -= 1;
+            return Err(ApiError::Conflict { object: name, message: "the object has been modified".into() });
+        }
         // The object is found by uid: a renamed pod keeps its key in the fake, like upstream's indexer.
         let key = s.pods.iter().find(|(_, p)| p.metadata.uid == pod.metadata.uid).map(|(k, _)| k.clone());
         let Some(key) = key else { return Err(ApiError::NotFound { object: name }) };
@@ -432,6 +439,12 @@ impl StatefulSetApi for World {
         s.bump(&mut p.metadata);
         s.pods.insert(name, p.clone());
         Ok(p)
+    }
+
+    async fn get_pod(&self, _ns: &str, name: &str) -> Result<Option<Pod>, ApiError> {
+        let mut s = self.state();
+        s.calls.push(Call::GetPod(name.into()));
+        Ok(s.pods.get(name).cloned())
     }
 
     async fn delete_pod(&self, _ns: &str, name: &str, uid: Option<&str>) -> Result<Option<Pod>, ApiError> {
