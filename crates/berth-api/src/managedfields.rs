@@ -117,6 +117,11 @@ impl Entry {
     }
 
     fn encode(&self) -> Value {
+        self.encode_with(self.set.to_fields_v1())
+    }
+
+    /// The entry as JSON, with `fields_v1` as its `fieldsV1`.
+    fn encode_with(&self, fields_v1: Value) -> Value {
         let mut m = Map::new();
         m.insert("manager".into(), json!(self.manager));
         m.insert("operation".into(), json!(self.operation.as_str()));
@@ -125,7 +130,7 @@ impl Entry {
             m.insert("time".into(), json!(t));
         }
         m.insert("fieldsType".into(), json!("FieldsV1"));
-        m.insert("fieldsV1".into(), self.set.to_fields_v1());
+        m.insert("fieldsV1".into(), fields_v1);
         if !self.subresource.is_empty() {
             m.insert("subresource".into(), json!(self.subresource));
         }
@@ -227,6 +232,89 @@ fn without_managed_fields(v: &Value) -> Value {
 /// the manager comes to own what it set or changed, other managers lose those fields, and
 /// fields the write removed leave every set.
 pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, subresource: Option<&str>, api_version: &str, now: &str) {
+    let sends_entries = new
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    if old.is_none() && !sends_entries {
+        return record_create(new, manager, subresource.unwrap_or_default(), api_version, now);
+    }
+    record_update_generic(old, new, manager, subresource, api_version, now);
+}
+
+/// [`record_update`] of a create that brings no managed fields of its own: what the generic
+/// diff against an empty object computes (every field the object sets, less the unowned and
+/// reset ones, owned by `manager`), built in one walk straight into the `fieldsV1` tree.
+fn record_create(new: &mut Value, manager: &str, sub: &str, api_version: &str, now: &str) {
+    let (group, kind) = group_kind(new);
+    let reset = reset_fields(&group, &kind, sub);
+    let mut tree = fieldset::Tree::default();
+    if let Some(root) = new.as_object() {
+        let info = root_info(&group, &kind);
+        let mut path = Vec::new();
+        for (k, v) in root {
+            let ci = info.schema.field(k);
+            path.push(Pe::Field(k.clone()));
+            fieldset::walk_added(v, &ci, true, &mut path, &mut |p: &[Pe]| {
+                // The generic path diffs the object without its `metadata.managedFields`.
+                let under_managed_fields = matches!(p, [Pe::Field(m), Pe::Field(f), ..] if m == "metadata" && f == "managedFields");
+                if !under_managed_fields && !is_stripped(p) && !reset.0.iter().any(|r| p.starts_with(r)) {
+                    tree.insert(p);
+                }
+            });
+            path.pop();
+        }
+    }
+    let Some(meta) = new.as_object_mut().map(|o| o.entry("metadata").or_insert_with(|| json!({}))) else {
+        return;
+    };
+    let Some(meta) = meta.as_object_mut() else { return };
+    if tree.is_empty() {
+        meta.shift_remove("managedFields");
+        return;
+    }
+    let entry = Entry {
+        manager: manager.to_string(),
+        operation: Operation::Update,
+        api_version: api_version.to_string(),
+        time: Some(now.to_string()),
+        subresource: sub.to_string(),
+        set: Set::default(),
+    };
+    meta.insert("managedFields".into(), Value::Array(vec![entry.encode_with(tree.to_fields_v1())]));
+}
+
+/// Whether `p` is one of the paths nobody owns (see [`strip`]).
+fn is_stripped(p: &[Pe]) -> bool {
+    let f = |i: usize| match p.get(i) {
+        Some(Pe::Field(f)) => Some(f.as_str()),
+        _ => None,
+    };
+    match p.len() {
+        1 => matches!(f(0), Some("apiVersion" | "kind" | "metadata")),
+        2 => {
+            f(0) == Some("metadata")
+                && matches!(
+                    f(1),
+                    Some(
+                        "name"
+                            | "namespace"
+                            | "creationTimestamp"
+                            | "selfLink"
+                            | "uid"
+                            | "clusterName"
+                            | "generation"
+                            | "managedFields"
+                            | "resourceVersion"
+                    )
+                )
+        }
+        _ => false,
+    }
+}
+
+/// The general case of [`record_update`]: a diff of the old and new objects.
+fn record_update_generic(old: Option<&Value>, new: &mut Value, manager: &str, subresource: Option<&str>, api_version: &str, now: &str) {
     let sub = subresource.unwrap_or_default();
     let (group, kind) = group_kind(new);
     // Like upstream, managed fields sent with a main-resource write replace the stored ones.

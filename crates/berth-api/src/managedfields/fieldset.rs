@@ -123,6 +123,87 @@ impl Set {
     }
 }
 
+/// A set of paths as the tree `fieldsV1` encodes, built path by path.
+#[derive(Default)]
+pub struct Tree {
+    member: bool,
+    children: BTreeMap<Pe, Tree>,
+}
+
+impl Tree {
+    pub fn insert(&mut self, p: &[Pe]) {
+        let mut n = self;
+        for pe in p {
+            if !n.children.contains_key(pe) {
+                n.children.insert(pe.clone(), Tree::default());
+            }
+            n = n.children.get_mut(pe).expect("just inserted");
+        }
+        n.member = true;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.member && self.children.is_empty()
+    }
+
+    /// The same `fieldsV1` object as [`Set::to_fields_v1`] of the set of inserted paths.
+    pub fn to_fields_v1(&self) -> Value {
+        let mut m = Map::new();
+        if self.member && !self.children.is_empty() {
+            m.insert(".".to_string(), Value::Object(Map::new()));
+        }
+        for (pe, c) in &self.children {
+            let k = match pe {
+                Pe::Field(f) => format!("f:{f}"),
+                Pe::Key(k) => format!("k:{k}"),
+                Pe::Value(v) => format!("v:{v}"),
+                Pe::Index(i) => format!("i:{i}"),
+            };
+            m.insert(k, c.to_fields_v1());
+        }
+        Value::Object(m)
+    }
+}
+
+/// The paths [`compare`] records as added for a value `r` at `path` that the old object lacks
+/// (`walk_cmp` with no left side), passed to `out` in the same walk.
+pub fn walk_added(r: &Value, info: &FieldInfo, parent_present: bool, path: &mut Path, out: &mut dyn FnMut(&[Pe])) {
+    if is_atomic(r, info) || is_empty(r) {
+        out(path);
+        return;
+    }
+    let in_list_item = matches!(path.last(), Some(Pe::Key(_) | Pe::Value(_) | Pe::Index(_)));
+    let present = parent_present && !in_list_item && !info.dict_entry && info.shape != Shape::Dict;
+    match r {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let ci = info.schema.field(k);
+                path.push(Pe::Field(k.clone()));
+                walk_added(v, &ci, present, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(a) => {
+            let ii = item_info(info);
+            let mut seen: Vec<Pe> = Vec::with_capacity(a.len());
+            for (i, item) in a.iter().enumerate() {
+                let pe = item_pe(item, i, info.ssa());
+                if seen.contains(&pe) {
+                    continue;
+                }
+                path.push(pe.clone());
+                walk_added(item, &ii, false, path, out);
+                path.pop();
+                seen.push(pe);
+            }
+        }
+        _ => {}
+    }
+    if !present {
+        out(path);
+    }
+}
+
 /// `.spec.template.spec.containers[name="nginx"].image`, as upstream prints conflicts.
 pub fn path_string(p: &[Pe]) -> String {
     let mut s = String::new();

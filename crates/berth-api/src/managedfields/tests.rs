@@ -230,3 +230,40 @@ fn apply_refuses_managed_fields_in_the_request() {
     let err = apply(None, &cfg, "a", false, STS, "apps/v1", T1).unwrap_err();
     assert_eq!(ApiError::from(err).code(), 400);
 }
+
+/// The create fast path of `record_update` writes exactly what the generic diff against an
+/// empty object writes.
+#[test]
+fn create_fast_path_matches_the_generic_diff() {
+    let objects = vec![
+        sts(3, "nginx:1.25"),
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "default", "uid": "u", "creationTimestamp": "x", "resourceVersion": "1",
+                "labels": {"app": "bench", "idx": "1"}, "annotations": {}, "finalizers": ["a", "b", "a"],
+                "ownerReferences": [{"apiVersion": "v1", "kind": "X", "name": "n", "uid": "u1"}], "generation": 1},
+            "spec": {"containers": [
+                {"name": "c", "image": "i", "ports": [{"containerPort": 80}, {"containerPort": 80, "protocol": "UDP"}, {"containerPort": 80}],
+                 "env": [{"name": "A", "value": "1"}, {"name": "B", "valueFrom": {"fieldRef": {"fieldPath": "x"}}}],
+                 "resources": {"requests": {"cpu": "1"}, "limits": {}},
+                 "readinessProbe": {"httpGet": {"path": "/", "port": 80}}, "args": []}],
+                "nodeSelector": {"a": "b"}, "tolerations": [{"key": "k", "operator": "Exists"}], "volumes": [], "securityContext": {}},
+            "status": {"phase": "Pending", "conditions": [{"type": "Ready", "status": "False"}]}}),
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "default", "managedFields": []},
+            "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}], "selector": null}}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "managedFields": {"odd": {"x": 1}}}, "data": {"a": "b", "c": ""}}),
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}, "spec": {"finalizers": ["kubernetes"]}}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap"}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "empty"}}),
+        json!({}),
+        json!("not an object"),
+    ];
+    for obj in objects {
+        for sub in [None, Some("status")] {
+            let mut fast = obj.clone();
+            let mut generic = obj.clone();
+            record_update(None, &mut fast, "m", sub, "v1", T1);
+            record_update_generic(None, &mut generic, "m", sub, "v1", T1);
+            assert_eq!(serde_json::to_string(&fast).unwrap(), serde_json::to_string(&generic).unwrap(), "{obj} {sub:?}");
+        }
+    }
+}

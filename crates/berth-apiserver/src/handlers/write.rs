@@ -8,11 +8,12 @@ use berth_api::protobuf;
 use berth_api::resource::ResourceInfo;
 use berth_api::strategy::{self, FieldValidation, Prepared};
 use berth_api::{meta, ApiError, Cause};
+use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
 use super::read::Filter;
-use super::{json_response, with_warnings, Ctx, MAX_BODY};
+use super::{json_response, raw_json, with_warnings, Ctx, MAX_BODY};
 use crate::clock;
 use crate::registry::{self, DeleteOptions, Deleted, Propagation};
 use crate::route::ResourceRoute;
@@ -210,14 +211,19 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     }
     managedfields::record_update(None, &mut obj, &manager(ctx), None, &info.api_version(), &clock::format(now));
     let stored = store_created(ctx, info, obj).await?;
-    Ok(with_warnings(json_response(StatusCode::CREATED, &stored), &warnings))
+    Ok(with_warnings(raw_json(StatusCode::CREATED, stored), &warnings))
 }
 
 /// Stores a new object. A Service's cluster IP, reserved before this, goes back to the pool
 /// when nothing gets stored (a dry run, or a create that failed).
-async fn store_created(ctx: &Ctx, info: &'static ResourceInfo, obj: Value) -> Result<Value, ApiError> {
+async fn store_created(ctx: &Ctx, info: &'static ResourceInfo, obj: Value) -> Result<Bytes, ApiError> {
     let service = (info.kind == "Service").then(|| obj.clone());
-    let stored = ctx.api.registry.create(info, obj, ctx.query.dry_run).await;
+    let stored = if ctx.query.dry_run {
+        let created = ctx.api.registry.create(info, obj, true).await;
+        created.map(|v| Bytes::from(serde_json::to_vec(&v).unwrap_or_default()))
+    } else {
+        ctx.api.registry.create_bytes(info, obj).await
+    };
     if ctx.query.dry_run || stored.is_err() {
         if let Some(svc) = &service {
             ctx.api.services.release(svc);
@@ -459,7 +465,7 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
         ctx.api.services.allocate(&mut obj)?;
     }
     let stored = store_created(ctx, info, obj).await?;
-    Ok(with_warnings(json_response(StatusCode::CREATED, &stored), &warnings))
+    Ok(with_warnings(raw_json(StatusCode::CREATED, stored), &warnings))
 }
 
 /// DeleteOptions from the body and the query.

@@ -30,8 +30,12 @@ impl RedbBackend {
     /// Opens the database at `path`, creating the file and its tables if needed.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let db = Database::create(path).map_err(|e| StoreError::backend("open", e))?;
-        let txn = db
+        let mut txn = db
             .begin_write()
+            .map_err(|e| StoreError::backend("open", e))?;
+        // Creating the tables need not be durable on its own: if it is lost, the next open
+        // creates them again, and the first real commit (always durable) persists them.
+        txn.set_durability(Durability::None)
             .map_err(|e| StoreError::backend("open", e))?;
         {
             txn.open_table(OBJECTS)
