@@ -31,12 +31,15 @@ pub enum Identity {
 pub fn tls_config(creds: &Credentials, identity: Identity) -> anyhow::Result<Arc<ClientConfig>> {
     let mut roots = RootCertStore::empty();
     for cert in rustls_pemfile::certs(&mut creds.ca_pem.as_slice()) {
-        roots.add(cert.context("reading the kubeconfig CA")?).context("adding the kubeconfig CA")?;
+        roots
+            .add(cert.context("reading the kubeconfig CA")?)
+            .context("adding the kubeconfig CA")?;
     }
-    let builder = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .context("choosing TLS versions")?
-        .with_root_certificates(roots);
+    let builder =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .context("choosing TLS versions")?
+            .with_root_certificates(roots);
     let mut config = match identity {
         Identity::Anonymous => builder.with_no_client_auth(),
         Identity::Admin => {
@@ -46,7 +49,9 @@ pub fn tls_config(creds: &Credentials, identity: Identity) -> anyhow::Result<Arc
             let key = rustls_pemfile::private_key(&mut creds.key_pem.as_slice())
                 .context("reading the client key")?
                 .context("the kubeconfig has no client key")?;
-            builder.with_client_auth_cert(certs, key).context("using the client certificate")?
+            builder
+                .with_client_auth_cert(certs, key)
+                .context("using the client certificate")?
         }
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -62,19 +67,35 @@ pub struct Conn {
 impl Conn {
     /// Opens a TCP + TLS connection and completes the HTTP/1.1 handshake.
     pub async fn connect(addr: SocketAddr, tls: Arc<ClientConfig>) -> anyhow::Result<Conn> {
-        let tcp = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
+        let tcp = TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("connecting to {addr}"))?;
         tcp.set_nodelay(true).context("setting TCP_NODELAY")?;
         let name = ServerName::from(addr.ip());
-        let stream = TlsConnector::from(tls).connect(name, tcp).await.context("TLS handshake")?;
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.context("HTTP handshake")?;
+        let stream = TlsConnector::from(tls)
+            .connect(name, tcp)
+            .await
+            .context("TLS handshake")?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .context("HTTP handshake")?;
         tokio::spawn(async move {
             // The connection ends when the server closes it or the sender is dropped.
             let _ = conn.await;
         });
-        Ok(Conn { sender, authority: addr.to_string() })
+        Ok(Conn {
+            sender,
+            authority: addr.to_string(),
+        })
     }
 
-    async fn send(&mut self, method: Method, path: &str, content_type: Option<&str>, body: Bytes) -> anyhow::Result<Response<Incoming>> {
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Bytes,
+    ) -> anyhow::Result<Response<Incoming>> {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
@@ -85,14 +106,28 @@ impl Conn {
         }
         let req = req.body(Full::new(body)).context("building the request")?;
         self.sender.ready().await.context("connection closed")?;
-        self.sender.send_request(req).await.with_context(|| format!("sending {path}"))
+        self.sender
+            .send_request(req)
+            .await
+            .with_context(|| format!("sending {path}"))
     }
 
     /// Sends one request and reads the whole response body.
-    pub async fn request(&mut self, method: Method, path: &str, content_type: Option<&str>, body: Bytes) -> anyhow::Result<(StatusCode, Bytes)> {
+    pub async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Bytes,
+    ) -> anyhow::Result<(StatusCode, Bytes)> {
         let resp = self.send(method, path, content_type, body).await?;
         let status = resp.status();
-        let body = resp.into_body().collect().await.with_context(|| format!("reading the body of {path}"))?.to_bytes();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .with_context(|| format!("reading the body of {path}"))?
+            .to_bytes();
         Ok((status, body))
     }
 

@@ -25,7 +25,9 @@ impl std::fmt::Display for KubeconfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             KubeconfigError::MissingField(k) => write!(f, "kubeconfig has no {k}"),
-            KubeconfigError::BadBase64 { field, reason } => write!(f, "kubeconfig {field} is not base64: {reason}"),
+            KubeconfigError::BadBase64 { field, reason } => {
+                write!(f, "kubeconfig {field} is not base64: {reason}")
+            }
         }
     }
 }
@@ -41,16 +43,24 @@ fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 }
 
 fn decoded(text: &str, key: &'static str) -> Result<Vec<u8>, KubeconfigError> {
-    let raw = field(text, key).filter(|v| !v.is_empty()).ok_or(KubeconfigError::MissingField(key))?;
+    let raw = field(text, key)
+        .filter(|v| !v.is_empty())
+        .ok_or(KubeconfigError::MissingField(key))?;
     base64::engine::general_purpose::STANDARD
         .decode(raw)
-        .map_err(|e| KubeconfigError::BadBase64 { field: key, reason: e.to_string() })
+        .map_err(|e| KubeconfigError::BadBase64 {
+            field: key,
+            reason: e.to_string(),
+        })
 }
 
 /// Parses the kubeconfig text berth writes into its server URL and PEM credentials.
 pub fn parse(text: &str) -> Result<Credentials, KubeconfigError> {
     Ok(Credentials {
-        server: field(text, "server").filter(|v| !v.is_empty()).ok_or(KubeconfigError::MissingField("server"))?.to_string(),
+        server: field(text, "server")
+            .filter(|v| !v.is_empty())
+            .ok_or(KubeconfigError::MissingField("server"))?
+            .to_string(),
         ca_pem: decoded(text, "certificate-authority-data")?,
         cert_pem: decoded(text, "client-certificate-data")?,
         key_pem: decoded(text, "client-key-data")?,
@@ -85,19 +95,35 @@ mod tests {
 
     #[test]
     fn accepts_quoted_values() {
-        let text = sample().replace("server: https://127.0.0.1:40123", "server: \"https://127.0.0.1:1\"");
+        let text = sample().replace(
+            "server: https://127.0.0.1:40123",
+            "server: \"https://127.0.0.1:1\"",
+        );
         assert_eq!(parse(&text).expect("parses").server, "https://127.0.0.1:1");
     }
 
     #[test]
     fn missing_key_is_named() {
-        let text: String = sample().lines().filter(|l| !l.contains("client-key-data")).map(|l| format!("{l}\n")).collect();
-        assert_eq!(parse(&text), Err(KubeconfigError::MissingField("client-key-data")));
+        let text: String = sample()
+            .lines()
+            .filter(|l| !l.contains("client-key-data"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(
+            parse(&text),
+            Err(KubeconfigError::MissingField("client-key-data"))
+        );
     }
 
     #[test]
     fn bad_base64_is_named() {
         let text = sample().replace(&b64("CA PEM"), "!!!");
-        assert!(matches!(parse(&text), Err(KubeconfigError::BadBase64 { field: "certificate-authority-data", .. })));
+        assert!(matches!(
+            parse(&text),
+            Err(KubeconfigError::BadBase64 {
+                field: "certificate-authority-data",
+                ..
+            })
+        ));
     }
 }

@@ -54,17 +54,41 @@ async fn one_op(conn: &mut Conn, op: Op, i: usize) -> anyhow::Result<(StatusCode
     let fut = async {
         match op {
             Op::Create => {
-                let body = serde_json::to_vec(&workload::pod_manifest(i)).context("encoding the pod")?;
-                conn.request(Method::POST, &pods_path(), Some("application/json"), body.into()).await
+                let body =
+                    serde_json::to_vec(&workload::pod_manifest(i)).context("encoding the pod")?;
+                conn.request(
+                    Method::POST,
+                    &pods_path(),
+                    Some("application/json"),
+                    body.into(),
+                )
+                .await
             }
-            Op::Get => conn.request(Method::GET, &format!("{}/{}", pods_path(), pod_name(i)), None, Bytes::new()).await,
+            Op::Get => {
+                conn.request(
+                    Method::GET,
+                    &format!("{}/{}", pods_path(), pod_name(i)),
+                    None,
+                    Bytes::new(),
+                )
+                .await
+            }
             Op::Patch => {
-                let body = serde_json::to_vec(&workload::label_patch(2)).context("encoding the patch")?;
-                conn.request(Method::PATCH, &format!("{}/{}", pods_path(), pod_name(i)), Some(MERGE_PATCH), body.into()).await
+                let body =
+                    serde_json::to_vec(&workload::label_patch(2)).context("encoding the patch")?;
+                conn.request(
+                    Method::PATCH,
+                    &format!("{}/{}", pods_path(), pod_name(i)),
+                    Some(MERGE_PATCH),
+                    body.into(),
+                )
+                .await
             }
         }
     };
-    tokio::time::timeout(REQUEST_TIMEOUT, fut).await.context("request timed out")?
+    tokio::time::timeout(REQUEST_TIMEOUT, fut)
+        .await
+        .context("request timed out")?
 }
 
 fn expected(op: Op) -> StatusCode {
@@ -75,7 +99,12 @@ fn expected(op: Op) -> StatusCode {
 }
 
 /// Runs `op` for every index in `0..n` over the workers' connections; returns the connections back.
-async fn run_phase(conns: Vec<Conn>, n: usize, op: Op, ctx: &Ctx) -> (Vec<Conn>, PhaseStats, Vec<(usize, Instant)>, Option<String>) {
+async fn run_phase(
+    conns: Vec<Conn>,
+    n: usize,
+    op: Op,
+    ctx: &Ctx,
+) -> (Vec<Conn>, PhaseStats, Vec<(usize, Instant)>, Option<String>) {
     let next = Arc::new(AtomicUsize::new(0));
     let t0 = Instant::now();
     let mut tasks = Vec::with_capacity(conns.len());
@@ -102,7 +131,11 @@ async fn run_phase(conns: Vec<Conn>, n: usize, op: Op, ctx: &Ctx) -> (Vec<Conn>,
                         r.errors += 1;
                         if r.first_error.is_none() {
                             r.first_error = Some(match outcome {
-                                Ok((status, body)) => format!("{op:?} {}: {status} {}", pod_name(i), String::from_utf8_lossy(&body[..body.len().min(300)])),
+                                Ok((status, body)) => format!(
+                                    "{op:?} {}: {status} {}",
+                                    pod_name(i),
+                                    String::from_utf8_lossy(&body[..body.len().min(300)])
+                                ),
                                 Err(e) => format!("{op:?} {}: {e:#}", pod_name(i)),
                             });
                         }
@@ -138,14 +171,23 @@ struct Ctx {
 
 async fn get_json(conn: &mut Conn, path: &str) -> anyhow::Result<(Duration, Value)> {
     let t0 = Instant::now();
-    let (status, body) = tokio::time::timeout(REQUEST_TIMEOUT, conn.request(Method::GET, path, None, Bytes::new()))
-        .await
-        .context("list timed out")??;
+    let (status, body) = tokio::time::timeout(
+        REQUEST_TIMEOUT,
+        conn.request(Method::GET, path, None, Bytes::new()),
+    )
+    .await
+    .context("list timed out")??;
     let took = t0.elapsed();
     if status != StatusCode::OK {
-        anyhow::bail!("GET {path}: {status} {}", String::from_utf8_lossy(&body[..body.len().min(300)]));
+        anyhow::bail!(
+            "GET {path}: {status} {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        );
     }
-    Ok((took, serde_json::from_slice(&body).context("list body is not JSON")?))
+    Ok((
+        took,
+        serde_json::from_slice(&body).context("list body is not JSON")?,
+    ))
 }
 
 /// Times unpaged lists and `limit=page_size` traversals; returns (full lists, pages).
@@ -157,7 +199,10 @@ async fn run_lists(conn: &mut Conn, cfg: &LoadConfig) -> (PhaseStats, PhaseStats
             Ok((took, v)) if workload::item_count(&v) >= cfg.pods => full.push(took),
             Ok((_, v)) => {
                 full_err += 1;
-                first_error.get_or_insert(format!("full list returned {} items", workload::item_count(&v)));
+                first_error.get_or_insert(format!(
+                    "full list returned {} items",
+                    workload::item_count(&v)
+                ));
             }
             Err(e) => {
                 full_err += 1;
@@ -199,7 +244,11 @@ async fn run_lists(conn: &mut Conn, cfg: &LoadConfig) -> (PhaseStats, PhaseStats
             first_error.get_or_insert(format!("paged list returned {items} items"));
         }
     }
-    (full_stats, PhaseStats::from_latencies(&pages, page_err, pages.iter().sum()), first_error)
+    (
+        full_stats,
+        PhaseStats::from_latencies(&pages, page_err, pages.iter().sum()),
+        first_error,
+    )
 }
 
 /// What the watcher saw: first arrival per pod name of a MODIFIED event.
@@ -209,9 +258,22 @@ struct Watched {
 }
 
 /// Opens a watch from `rv` and records MODIFIED arrivals until `expect` names are seen or `stop` fires.
-async fn watch_pods(mut conn: Conn, rv: String, expect: usize, opened: oneshot::Sender<()>, mut stop: oneshot::Receiver<()>) -> Watched {
-    let mut w = Watched { arrivals: HashMap::new(), error: None };
-    let path = format!("{}?watch=true&resourceVersion={}&allowWatchBookmarks=true", pods_path(), workload::encode_query_value(&rv));
+async fn watch_pods(
+    mut conn: Conn,
+    rv: String,
+    expect: usize,
+    opened: oneshot::Sender<()>,
+    mut stop: oneshot::Receiver<()>,
+) -> Watched {
+    let mut w = Watched {
+        arrivals: HashMap::new(),
+        error: None,
+    };
+    let path = format!(
+        "{}?watch=true&resourceVersion={}&allowWatchBookmarks=true",
+        pods_path(),
+        workload::encode_query_value(&rv)
+    );
     let resp = match conn.stream(&path).await {
         Ok(r) if r.status() == StatusCode::OK => r,
         Ok(r) => {
@@ -255,7 +317,10 @@ async fn watch_pods(mut conn: Conn, rv: String, expect: usize, opened: oneshot::
                     }
                 }
                 Some(ev) if ev.kind == "ERROR" => {
-                    w.error = Some(format!("watch error event: {}", String::from_utf8_lossy(&line)));
+                    w.error = Some(format!(
+                        "watch error event: {}",
+                        String::from_utf8_lossy(&line)
+                    ));
                 }
                 _ => {}
             }
@@ -265,7 +330,13 @@ async fn watch_pods(mut conn: Conn, rv: String, expect: usize, opened: oneshot::
 }
 
 /// Runs every load phase against berth at `addr` (PID `pid`) and fills the load part of `report`.
-pub async fn run(addr: SocketAddr, tls: Arc<ClientConfig>, pid: u32, cfg: &LoadConfig, report: &mut RunReport) -> anyhow::Result<Vec<String>> {
+pub async fn run(
+    addr: SocketAddr,
+    tls: Arc<ClientConfig>,
+    pid: u32,
+    cfg: &LoadConfig,
+    report: &mut RunReport,
+) -> anyhow::Result<Vec<String>> {
     let server = Proc::Pid(pid);
     let ctx = Ctx { addr, tls };
     let mut errors = Vec::new();
@@ -294,7 +365,9 @@ pub async fn run(addr: SocketAddr, tls: Arc<ClientConfig>, pid: u32, cfg: &LoadC
 
     // The watcher starts at the resourceVersion right before the update round.
     let (_, head) = get_json(&mut conns[0], &format!("{}?limit=1", pods_path())).await?;
-    let rv = workload::resource_version(&head).context("list has no resourceVersion")?.to_string();
+    let rv = workload::resource_version(&head)
+        .context("list has no resourceVersion")?
+        .to_string();
     let watch_conn = Conn::connect(addr, ctx.tls.clone()).await?;
     let (opened_tx, opened_rx) = oneshot::channel();
     let (stop_tx, stop_rx) = oneshot::channel();
@@ -319,12 +392,26 @@ pub async fn run(addr: SocketAddr, tls: Arc<ClientConfig>, pid: u32, cfg: &LoadC
 
     let acks: HashMap<String, Instant> = acks.into_iter().map(|(i, t)| (pod_name(i), t)).collect();
     let delays = workload::ack_to_event_delays(&acks, &watched.arrivals);
-    let last_event = watched.arrivals.values().max().copied().unwrap_or(all_acked);
+    let last_event = watched
+        .arrivals
+        .values()
+        .max()
+        .copied()
+        .unwrap_or(all_acked);
     let missed = acks.len().saturating_sub(delays.len()) as u64;
-    report.watch = PhaseStats::from_latencies(&delays, missed, last_event.saturating_duration_since(t_updates));
+    report.watch = PhaseStats::from_latencies(
+        &delays,
+        missed,
+        last_event.saturating_duration_since(t_updates),
+    );
 
     let d = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
-    report.server_cpu_by_phase = PhaseCpu { create: d(cpu0, cpu1), get: d(cpu1, cpu2), list: d(cpu2, cpu3), update_watch: d(cpu3, cpu4) };
+    report.server_cpu_by_phase = PhaseCpu {
+        create: d(cpu0, cpu1),
+        get: d(cpu1, cpu2),
+        list: d(cpu2, cpu3),
+        update_watch: d(cpu3, cpu4),
+    };
     report.server_cpu_s = d(cpu0, cpu4);
     report.client_cpu_s = d(client_cpu0, Proc::Myself.cpu_s());
     Ok(errors)

@@ -9,6 +9,7 @@ mod process;
 mod procfs;
 mod report;
 mod stats;
+mod sts;
 mod workload;
 
 use std::path::{Path, PathBuf};
@@ -24,8 +25,14 @@ use crate::procfs::Proc;
 use crate::report::RunReport;
 
 #[derive(Parser)]
-#[command(name = "berth-load", about = "Load driver for the berth API server: cold start, RSS, create/get/list/watch throughput")]
+#[command(
+    name = "berth-load",
+    about = "Load driver for berth: cold start, RSS, create/get/list/watch throughput; `sts` times StatefulSets to Ready",
+    args_conflicts_with_subcommands = true
+)]
 struct Args {
+    #[command(subcommand)]
+    scenario: Option<Scenario>,
     /// The berth binary (default: `berth` next to this binary, i.e. target/release/berth).
     #[arg(long)]
     berth: Option<PathBuf>,
@@ -52,13 +59,125 @@ struct Args {
     json: bool,
 }
 
+#[derive(clap::Subcommand)]
+enum Scenario {
+    /// StatefulSet apply → all pods Ready, for each replicas × policy × claims combination.
+    Sts(StsArgs),
+}
+
+#[derive(clap::Args)]
+struct StsArgs {
+    /// The berth binary (default: `berth` next to this binary, i.e. target/release/berth).
+    #[arg(long)]
+    berth: Option<PathBuf>,
+    /// Replica counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [100u32, 1000])]
+    replicas: Vec<u32>,
+    /// Pod management policies, comma-separated: Parallel, OrderedReady.
+    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [sts::Policy::Parallel, sts::Policy::OrderedReady])]
+    policy: Vec<sts::Policy>,
+    /// With and/or without volumeClaimTemplates, comma-separated: with, without.
+    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [sts::Claims::With, sts::Claims::Without])]
+    claims: Vec<sts::Claims>,
+    /// Runs per combination (each on a fresh berth and data dir); the table shows medians.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Give up on a run after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout_s: u64,
+    /// Idle milliseconds between the node turning Ready and the create.
+    #[arg(long, default_value_t = 500)]
+    settle_ms: u64,
+    /// Print JSON (config, medians, every run) instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn run_sts(args: StsArgs) -> anyhow::Result<()> {
+    let bin = match args.berth {
+        Some(b) => b,
+        None => default_berth()?,
+    };
+    anyhow::ensure!(
+        bin.is_file(),
+        "no berth binary at {} (build it: cargo build --release -p berth)",
+        bin.display()
+    );
+    let mut cases = Vec::new();
+    for &replicas in &args.replicas {
+        for &policy in &args.policy {
+            for &claims in &args.claims {
+                cases.push(sts::Case {
+                    replicas,
+                    policy,
+                    claims,
+                });
+            }
+        }
+    }
+    let cfg = sts::StsConfig {
+        runs: args.runs.max(1),
+        timeout: Duration::from_secs(args.timeout_s),
+        settle: Duration::from_millis(args.settle_ms),
+        node_name: "berth".into(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let mut results = Vec::new();
+    for case in cases {
+        let mut runs = Vec::new();
+        for i in 0..cfg.runs {
+            let r = rt
+                .block_on(sts::one_run(&bin, case, &cfg))
+                .with_context(|| format!("{case:?} run {}", i + 1))?;
+            eprintln!(
+                "berth-load sts: {} {} {} claims, run {}: ready {:.1} ms (created {:.1}, running {:.1}), berth CPU {:.2} s, {} requests, load avg {:.2}{}",
+                case.replicas,
+                case.policy.as_str(),
+                case.claims.as_str(),
+                i + 1,
+                r.ready_ms.unwrap_or(f64::NAN),
+                r.all_created_ms.unwrap_or(f64::NAN),
+                r.all_running_ms.unwrap_or(f64::NAN),
+                r.server_cpu_s.unwrap_or(f64::NAN),
+                r.total_requests().unwrap_or(f64::NAN),
+                r.load_avg_1m.unwrap_or(f64::NAN),
+                r.error.as_deref().map(|e| format!(", error: {e}")).unwrap_or_default(),
+            );
+            runs.push(r);
+        }
+        results.push((case, sts::median_run(&runs), runs));
+    }
+    if args.json {
+        let out = json!({
+            "config": {"berth": bin, "runs": cfg.runs, "settle_ms": args.settle_ms},
+            "cases": results.iter().map(|(case, median, runs)| json!({"case": case, "median": median, "runs": runs})).collect::<Vec<_>>(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).context("encoding the report")?
+        );
+    } else {
+        println!("berth-load sts: medians of {} run(s) per row", cfg.runs);
+        print!("{}", sts::render_table(&results));
+    }
+    Ok(())
+}
+
 fn default_berth() -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe().context("locating berth-load")?;
     Ok(me.with_file_name("berth"))
 }
 
 fn load_avg_1m() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn ms(d: Duration) -> Option<f64> {
@@ -67,8 +186,14 @@ fn ms(d: Duration) -> Option<f64> {
 
 /// One run: cold start on a fresh dir, idle RSS, the load, RSS after load, SIGTERM, warm start on the same dir.
 async fn one_run(bin: &Path, cfg: &LoadConfig, idle: Duration) -> anyhow::Result<RunReport> {
-    let mut report = RunReport { load_avg_1m: load_avg_1m(), ..RunReport::default() };
-    let dir = tempfile::Builder::new().prefix("berth-load-").tempdir().context("creating a temp dir")?;
+    let mut report = RunReport {
+        load_avg_1m: load_avg_1m(),
+        ..RunReport::default()
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("berth-load-")
+        .tempdir()
+        .context("creating a temp dir")?;
     let data_dir = dir.path().join("data");
 
     let cold = process::start(bin, &data_dir).await?;
@@ -98,17 +223,34 @@ async fn one_run(bin: &Path, cfg: &LoadConfig, idle: Duration) -> anyhow::Result
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(Scenario::Sts(sts_args)) = args.scenario {
+        return run_sts(sts_args);
+    }
     let bin = match args.berth {
         Some(b) => b,
         None => default_berth()?,
     };
-    anyhow::ensure!(bin.is_file(), "no berth binary at {} (build it: cargo build --release -p berth)", bin.display());
-    let cfg = LoadConfig { pods: args.pods, concurrency: args.concurrency.max(1), list_repeats: args.list_repeats, page_size: args.page_size.max(1) };
+    anyhow::ensure!(
+        bin.is_file(),
+        "no berth binary at {} (build it: cargo build --release -p berth)",
+        bin.display()
+    );
+    let cfg = LoadConfig {
+        pods: args.pods,
+        concurrency: args.concurrency.max(1),
+        list_repeats: args.list_repeats,
+        page_size: args.page_size.max(1),
+    };
     let idle = Duration::from_millis(args.idle_ms);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     let mut runs = Vec::with_capacity(args.runs);
     for i in 0..args.runs.max(1) {
-        let r = rt.block_on(one_run(&bin, &cfg, idle)).with_context(|| format!("run {}", i + 1))?;
+        let r = rt
+            .block_on(one_run(&bin, &cfg, idle))
+            .with_context(|| format!("run {}", i + 1))?;
         eprintln!(
             "berth-load: run {}: cold start {:.1} ms, idle RSS {:.1} MiB, create {:.0}/s, get {:.0}/s, watch {:.0} events/s, load avg {:.2}",
             i + 1,
@@ -128,9 +270,15 @@ fn main() -> anyhow::Result<()> {
             "median": median,
             "runs": runs,
         });
-        println!("{}", serde_json::to_string_pretty(&out).context("encoding the report")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).context("encoding the report")?
+        );
     } else {
-        print!("{}", report::render_table(&median, runs.len(), cfg.pods, cfg.concurrency));
+        print!(
+            "{}",
+            report::render_table(&median, runs.len(), cfg.pods, cfg.concurrency)
+        );
     }
     Ok(())
 }

@@ -54,7 +54,9 @@ pub struct RunReport {
 /// Per-field medians over runs (the worst run's error counts).
 pub fn median_report(runs: &[RunReport]) -> RunReport {
     let m = |f: &dyn Fn(&RunReport) -> Option<f64>| median_opt(runs.iter().map(f));
-    let p = |f: &dyn Fn(&RunReport) -> &PhaseStats| PhaseStats::median_of(&runs.iter().map(f).collect::<Vec<_>>());
+    let p = |f: &dyn Fn(&RunReport) -> &PhaseStats| {
+        PhaseStats::median_of(&runs.iter().map(f).collect::<Vec<_>>())
+    };
     RunReport {
         cold_up_line_ms: m(&|r| r.cold_up_line_ms),
         cold_start_ms: m(&|r| r.cold_start_ms),
@@ -88,7 +90,11 @@ pub struct Targets {
     pub creates_per_s: f64,
 }
 
-pub const TARGETS: Targets = Targets { cold_start_ms: 50.0, idle_rss_mib: 25.0, creates_per_s: 5000.0 };
+pub const TARGETS: Targets = Targets {
+    cold_start_ms: 50.0,
+    idle_rss_mib: 25.0,
+    creates_per_s: 5000.0,
+};
 
 fn num(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "-".to_string(), |x| format!("{x:.decimals$}"))
@@ -98,8 +104,12 @@ fn num(v: Option<f64>, decimals: usize) -> String {
 fn verdict(value: Option<f64>, target: f64, higher_is_better: bool) -> String {
     match value {
         None => "no figure".into(),
-        Some(v) if (higher_is_better && v >= target) || (!higher_is_better && v <= target) => "met".into(),
-        Some(v) if higher_is_better => format!("missed: reached {:.0}% of target", v / target * 100.0),
+        Some(v) if (higher_is_better && v >= target) || (!higher_is_better && v <= target) => {
+            "met".into()
+        }
+        Some(v) if higher_is_better => {
+            format!("missed: reached {:.0}% of target", v / target * 100.0)
+        }
         Some(v) => format!("missed: {:.1}x target", v / target),
     }
 }
@@ -108,24 +118,65 @@ fn verdict(value: Option<f64>, target: f64, higher_is_better: bool) -> String {
 pub fn render_table(m: &RunReport, runs: usize, pods: usize, concurrency: usize) -> String {
     let mut s = String::new();
     // Writing to a String cannot fail.
-    let _ = writeln!(s, "berth-load: medians of {runs} run(s), {pods} pods, concurrency {concurrency}");
-    let _ = writeln!(s, "load average (1m) at run start: {}", num(m.load_avg_1m, 2));
+    let _ = writeln!(
+        s,
+        "berth-load: medians of {runs} run(s), {pods} pods, concurrency {concurrency}"
+    );
+    let _ = writeln!(
+        s,
+        "load average (1m) at run start: {}",
+        num(m.load_avg_1m, 2)
+    );
     let _ = writeln!(s);
     let _ = writeln!(s, "{:<34} {:>10}  target", "startup and memory", "median");
     let rows = [
-        ("cold start to /readyz 200 (ms)", m.cold_start_ms, 1, verdict(m.cold_start_ms, TARGETS.cold_start_ms, false)),
-        ("  of which spawn to up line (ms)", m.cold_up_line_ms, 1, String::new()),
-        ("warm start with pods stored (ms)", m.warm_start_ms, 1, String::new()),
-        ("idle RSS after cold start (MiB)", m.idle_rss_mib, 1, verdict(m.idle_rss_mib, TARGETS.idle_rss_mib, false)),
-        ("RSS after load, idle (MiB)", m.loaded_rss_mib, 1, String::new()),
-        ("idle RSS after warm start (MiB)", m.warm_idle_rss_mib, 1, String::new()),
+        (
+            "cold start to /readyz 200 (ms)",
+            m.cold_start_ms,
+            1,
+            verdict(m.cold_start_ms, TARGETS.cold_start_ms, false),
+        ),
+        (
+            "  of which spawn to up line (ms)",
+            m.cold_up_line_ms,
+            1,
+            String::new(),
+        ),
+        (
+            "warm start with pods stored (ms)",
+            m.warm_start_ms,
+            1,
+            String::new(),
+        ),
+        (
+            "idle RSS after cold start (MiB)",
+            m.idle_rss_mib,
+            1,
+            verdict(m.idle_rss_mib, TARGETS.idle_rss_mib, false),
+        ),
+        (
+            "RSS after load, idle (MiB)",
+            m.loaded_rss_mib,
+            1,
+            String::new(),
+        ),
+        (
+            "idle RSS after warm start (MiB)",
+            m.warm_idle_rss_mib,
+            1,
+            String::new(),
+        ),
         ("shutdown on SIGTERM (ms)", m.shutdown_ms, 1, String::new()),
     ];
     for (name, v, d, t) in rows {
         let _ = writeln!(s, "{name:<34} {:>10}  {t}", num(v, d));
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "{:<34} {:>10} {:>9} {:>9} {:>9} {:>7}", "operation", "ops/s", "p50 ms", "p99 ms", "max ms", "errors");
+    let _ = writeln!(
+        s,
+        "{:<34} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "operation", "ops/s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
     let ops = [
         ("create (POST pod)", &m.create),
         ("get (GET pod)", &m.get),
@@ -145,7 +196,12 @@ pub fn render_table(m: &RunReport, runs: usize, pods: usize, concurrency: usize)
             p.errors
         );
     }
-    let _ = writeln!(s, "create target {:.0}/s: {}", TARGETS.creates_per_s, verdict(Some(m.create.ops_per_s), TARGETS.creates_per_s, true));
+    let _ = writeln!(
+        s,
+        "create target {:.0}/s: {}",
+        TARGETS.creates_per_s,
+        verdict(Some(m.create.ops_per_s), TARGETS.creates_per_s, true)
+    );
     let _ = writeln!(s);
     let c = &m.server_cpu_by_phase;
     let _ = writeln!(
@@ -159,7 +215,11 @@ pub fn render_table(m: &RunReport, runs: usize, pods: usize, concurrency: usize)
         num(m.client_cpu_s, 2)
     );
     if let (Some(cpu), true) = (c.create, m.create.ok > 0) {
-        let _ = writeln!(s, "berth CPU per create: {:.0} us", cpu / m.create.ok as f64 * 1e6);
+        let _ = writeln!(
+            s,
+            "berth CPU per create: {:.0} us",
+            cpu / m.create.ok as f64 * 1e6
+        );
     }
     s
 }
@@ -171,7 +231,12 @@ mod tests {
     fn run(cold: f64, creates: f64) -> RunReport {
         RunReport {
             cold_start_ms: Some(cold),
-            create: PhaseStats { ok: 100, ops_per_s: creates, p50_ms: Some(1.0), ..PhaseStats::default() },
+            create: PhaseStats {
+                ok: 100,
+                ops_per_s: creates,
+                p50_ms: Some(1.0),
+                ..PhaseStats::default()
+            },
             ..RunReport::default()
         }
     }
@@ -188,14 +253,23 @@ mod tests {
     fn verdicts_say_by_how_much_a_target_is_missed() {
         assert_eq!(verdict(Some(40.0), 50.0, false), "met");
         assert_eq!(verdict(Some(100.0), 50.0, false), "missed: 2.0x target");
-        assert_eq!(verdict(Some(2500.0), 5000.0, true), "missed: reached 50% of target");
+        assert_eq!(
+            verdict(Some(2500.0), 5000.0, true),
+            "missed: reached 50% of target"
+        );
         assert_eq!(verdict(None, 1.0, true), "no figure");
     }
 
     #[test]
     fn table_lists_every_operation_and_target() {
         let t = render_table(&run(30.0, 6000.0), 3, 100, 8);
-        for needle in ["medians of 3 run(s), 100 pods", "cold start to /readyz 200", "create (POST pod)", "watch: ack to event", "create target 5000/s: met"] {
+        for needle in [
+            "medians of 3 run(s), 100 pods",
+            "cold start to /readyz 200",
+            "create (POST pod)",
+            "watch: ack to event",
+            "create target 5000/s: met",
+        ] {
             assert!(t.contains(needle), "missing {needle:?} in\n{t}");
         }
     }

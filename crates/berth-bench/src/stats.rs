@@ -25,7 +25,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 /// The median of the values that are present; `None` when no run produced one.
@@ -61,7 +65,11 @@ impl PhaseStats {
             ok,
             errors,
             wall_s,
-            ops_per_s: if wall_s > 0.0 { ok as f64 / wall_s } else { 0.0 },
+            ops_per_s: if wall_s > 0.0 {
+                ok as f64 / wall_s
+            } else {
+                0.0
+            },
             p50_ms: percentile(&ms, 50.0),
             p99_ms: percentile(&ms, 99.0),
             max_ms: ms.last().copied(),
@@ -70,7 +78,9 @@ impl PhaseStats {
 
     /// The per-field median over runs (counts too, so a flaky run shows as a fractional median).
     pub fn median_of(runs: &[&PhaseStats]) -> PhaseStats {
-        let m = |f: &dyn Fn(&PhaseStats) -> f64| median(&runs.iter().map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(0.0);
+        let m = |f: &dyn Fn(&PhaseStats) -> f64| {
+            median(&runs.iter().map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(0.0)
+        };
         let mo = |f: &dyn Fn(&PhaseStats) -> Option<f64>| median_opt(runs.iter().map(|r| f(r)));
         PhaseStats {
             ok: m(&|r| r.ok as f64).round() as u64,
@@ -133,14 +143,41 @@ mod tests {
 
     #[test]
     fn phase_stats_median_over_runs_takes_each_field_separately() {
-        let a = PhaseStats { ok: 10, errors: 0, wall_s: 1.0, ops_per_s: 10.0, p50_ms: Some(1.0), p99_ms: Some(9.0), max_ms: None };
-        let b = PhaseStats { ok: 10, errors: 2, wall_s: 3.0, ops_per_s: 30.0, p50_ms: Some(3.0), p99_ms: None, max_ms: None };
-        let c = PhaseStats { ok: 10, errors: 0, wall_s: 2.0, ops_per_s: 20.0, p50_ms: Some(2.0), p99_ms: Some(5.0), max_ms: None };
+        let a = PhaseStats {
+            ok: 10,
+            errors: 0,
+            wall_s: 1.0,
+            ops_per_s: 10.0,
+            p50_ms: Some(1.0),
+            p99_ms: Some(9.0),
+            max_ms: None,
+        };
+        let b = PhaseStats {
+            ok: 10,
+            errors: 2,
+            wall_s: 3.0,
+            ops_per_s: 30.0,
+            p50_ms: Some(3.0),
+            p99_ms: None,
+            max_ms: None,
+        };
+        let c = PhaseStats {
+            ok: 10,
+            errors: 0,
+            wall_s: 2.0,
+            ops_per_s: 20.0,
+            p50_ms: Some(2.0),
+            p99_ms: Some(5.0),
+            max_ms: None,
+        };
         let m = PhaseStats::median_of(&[&a, &b, &c]);
         assert_eq!(m.ops_per_s, 20.0);
         assert_eq!(m.p50_ms, Some(2.0));
         assert_eq!(m.p99_ms, Some(7.0));
-        assert_eq!(m.errors, 2, "the worst run's errors are reported, not hidden by the median");
+        assert_eq!(
+            m.errors, 2,
+            "the worst run's errors are reported, not hidden by the median"
+        );
         assert_eq!(m.max_ms, None);
     }
 }
