@@ -16,6 +16,7 @@ pub mod retry;
 pub mod scheduler;
 pub mod serviceaccount;
 pub mod statefulset;
+pub mod volume;
 
 use std::future::Future;
 
