@@ -89,7 +89,14 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         let mut components: Vec<(&str, tokio::task::JoinHandle<Result<(), String>>)> = Vec::new();
         if !args.api_only {
             let client = super::controllers::client_from(&server.kubeconfig_path).await?;
-            let controllers = berth_controllers::run_all(client.clone(), stopped(stop_rx.clone()));
+            // Volumes are node-local: the provisioner keeps them under the data dir, on this node.
+            let volumes = berth_controllers::volume::VolumeConfig {
+                local: Some(berth_controllers::volume::LocalVolumes {
+                    root: data_dir.canonicalize().unwrap_or_else(|_| data_dir.clone()).join("volumes"),
+                    node_name: agent_config.node_name.clone(),
+                }),
+            };
+            let controllers = berth_controllers::run_all_with(client.clone(), volumes, stopped(stop_rx.clone()));
             components.push(("controllers", tokio::spawn(async move { controllers.await.map_err(|e| e.to_string()) })));
             // The node registers in the background: `berth is up` does not wait for it.
             let agent = berth_agent::run(client, agent_config, stopped(stop_rx));
