@@ -44,6 +44,8 @@ pub struct LocalVolumes {
     /// `<data-dir>/volumes`.
     pub root: PathBuf,
     pub node_name: String,
+    /// Mark `local-path` as the default class when creating it.
+    pub default_class: bool,
 }
 
 /// Configuration of the volume controllers; without `local`, no provisioner runs.
@@ -163,12 +165,14 @@ impl State {
 pub struct Volumes<A, D> {
     pub api: A,
     pub dirs: Option<(D, ProvisionConfig)>,
+    /// Whether the `local-path` class berth creates is the default.
+    pub default_class: bool,
     started: bool,
 }
 
 impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
     pub fn new(api: A, dirs: Option<(D, ProvisionConfig)>) -> Self {
-        Volumes { api, dirs, started: false }
+        Volumes { api, dirs, default_class: true, started: false }
     }
 
     fn root(&self) -> Option<String> {
@@ -183,7 +187,11 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
         }
         if let Some((dirs, _)) = &self.dirs {
             if !state.classes.contains_key(provisioner::DEFAULT_CLASS) {
-                self.api.ensure_class(api::default_class()).await?;
+                let mut class = api::default_class();
+                if !self.default_class {
+                    class.metadata.annotations = None;
+                }
+                self.api.ensure_class(class).await?;
             }
             let root = dirs.root().display().to_string();
             let used: BTreeSet<String> = state.volumes.values().filter_map(|v| provisioner::plan::dir_of(v, &root)).collect();
@@ -410,6 +418,7 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
         None => None,
     };
     let mut volumes = Volumes::new(KubeVolumes::new(client.clone()), dirs);
+    volumes.default_class = config.local.as_ref().is_none_or(|l| l.default_class);
     let cfg = watcher::Config::default;
     let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), cfg()).default_backoff().map(|e| Input::Claim(Box::new(e)));
     let pvs = watcher::watcher(Api::<PersistentVolume>::all(client.clone()), cfg()).default_backoff().map(|e| Input::Volume(Box::new(e)));

@@ -36,6 +36,10 @@ pub struct UpArgs {
     /// Simulated runtime: milliseconds a deleted pod takes to stop, capped by its grace period.
     #[arg(long, value_name = "MS", default_value_t = 100)]
     sim_delete_delay: u64,
+    /// Create the `local-path` StorageClass without marking it the default, so claims that name
+    /// no class bind only to static volumes without one (a cluster with no default class).
+    #[arg(long, env = "BERTH_NO_DEFAULT_STORAGE_CLASS")]
+    no_default_storage_class: bool,
     /// Simulated runtime: the node's pod capacity.
     #[arg(long, default_value_t = 110)]
     sim_pod_capacity: u32,
@@ -94,6 +98,7 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
                 local: Some(berth_controllers::volume::LocalVolumes {
                     root: data_dir.canonicalize().unwrap_or_else(|_| data_dir.clone()).join("volumes"),
                     node_name: agent_config.node_name.clone(),
+                    default_class: !args.no_default_storage_class,
                 }),
             };
             let controllers = berth_controllers::run_all_with(client.clone(), volumes, stopped(stop_rx.clone()));
