@@ -3,6 +3,7 @@
 //! Architecture Invariant: every error response is an `ApiError` rendered by
 //! `handlers::error_response`; the registry is the only code that writes to the store.
 
+pub mod admission;
 pub mod allocator;
 pub mod clock;
 pub mod discovery;

@@ -52,6 +52,13 @@ pub enum ControllerError {
         #[source]
         source: Box<kube::Error>,
     },
+    /// Creating or removing a volume directory failed.
+    #[error("volume directory of {volume}")]
+    VolumeDir {
+        volume: String,
+        #[source]
+        source: Box<crate::volume::provisioner::dirs::DirError>,
+    },
     /// A read-modify-write kept conflicting with other writers.
     #[error("too many conflicts updating {object}")]
     Conflicts { object: String },

@@ -1,5 +1,5 @@
 //! Controllers that talk to any Kubernetes API server through kube-rs: namespace, serviceaccount,
-//! the garbage collector, the scheduler and statefulset.
+//! the garbage collector, the scheduler, statefulset and the volume controllers.
 //!
 //! Architecture invariants:
 //! - controllers reach the API server only through `kube::Client`, as they would a real cluster;
@@ -16,6 +16,7 @@ pub mod retry;
 pub mod scheduler;
 pub mod serviceaccount;
 pub mod statefulset;
+pub mod volume;
 
 use std::future::Future;
 
@@ -24,13 +25,15 @@ use futures::FutureExt as _;
 pub use error::ControllerError;
 
 /// How [`run_all`] runs the controllers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Config {
     pub statefulset: statefulset::StatefulSetConfig,
+    /// Local volume provisioning (`berth up` provisions under its data dir); none by default.
+    pub volumes: volume::VolumeConfig,
 }
 
-/// Runs the namespace, serviceaccount, garbage-collector and statefulset controllers and the
-/// scheduler until `shutdown` resolves.
+/// Runs the namespace, serviceaccount, garbage-collector, statefulset and volume controllers and
+/// the scheduler until `shutdown` resolves.
 ///
 /// The controllers retry API errors themselves; an `Err` means one of them hit a condition it
 /// cannot recover from.
@@ -44,6 +47,7 @@ pub async fn run_all(
     let sa = serviceaccount::run(client.clone(), shutdown.clone());
     let gc = garbagecollector::run(client.clone(), shutdown.clone());
     let sched = scheduler::run(client.clone(), shutdown.clone());
+    let vol = volume::run(client.clone(), config.volumes, shutdown.clone());
     let sts = statefulset::run(client, config.statefulset, shutdown);
-    futures::try_join!(ns, sa, gc, sched, sts).map(|_| ())
+    futures::try_join!(ns, sa, gc, sched, vol, sts).map(|_| ())
 }

@@ -217,6 +217,8 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
 /// Stores a new object. A Service's cluster IP, reserved before this, goes back to the pool
 /// when nothing gets stored (a dry run, or a create that failed).
 async fn store_created(ctx: &Ctx, info: &'static ResourceInfo, obj: Value) -> Result<Bytes, ApiError> {
+    let mut obj = obj;
+    crate::admission::admit_create(&ctx.api.registry, info, &mut obj);
     let service = (info.kind == "Service").then(|| obj.clone());
     let stored = if ctx.query.dry_run {
         let created = ctx.api.registry.create(info, obj, true).await;

@@ -6,6 +6,7 @@
 //! `FailedScheduling` event per distinct message; it is placed again on every pod or node change.
 
 pub mod plan;
+pub mod volumes;
 
 #[cfg(test)]
 mod tests;
@@ -14,7 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use futures::StreamExt as _;
-use k8s_openapi::api::core::v1::{Binding, Event as CoreEvent, EventSource, Node, ObjectReference, Pod};
+use k8s_openapi::api::core::v1::{Binding, Event as CoreEvent, EventSource, Node, ObjectReference, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use kube::api::{Api, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::watcher::{self, Event};
@@ -23,6 +25,9 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use self::plan::{plan, Action, NodeInfo, PodInfo, Readiness};
+use self::volumes::{bind_steps, check, Check, Step, VolumeWorld};
+use crate::volume::binder::matching::NodeView;
+use crate::volume::model::{Claim, ClaimKey, ClaimRef, Class, PodClaims, Volume};
 use crate::error::{is_conflict, is_not_found, ControllerError};
 use crate::queue::{sleep_until, WorkQueue};
 
@@ -35,6 +40,10 @@ pub trait SchedulerApi: Send + Sync {
     fn bind(&self, namespace: &str, name: &str, uid: &str, node: &str) -> impl Future<Output = Result<bool, ControllerError>> + Send;
     /// Sets the pod's `PodScheduled=False` condition, reason `Unschedulable`.
     fn set_unschedulable(&self, namespace: &str, name: &str, message: &str) -> impl Future<Output = Result<(), ControllerError>> + Send;
+    /// Sets `volume.kubernetes.io/selected-node` on a claim (WaitForFirstConsumer provisioning).
+    fn select_node(&self, claim: &ClaimKey, node: &str) -> impl Future<Output = Result<(), ControllerError>> + Send;
+    /// Pre-binds a static volume to a claim (`spec.claimRef`), unless someone took it meanwhile.
+    fn prebind(&self, volume: &str, claim: &ClaimRef) -> impl Future<Output = Result<(), ControllerError>> + Send;
     /// Records an event about the pod from `default-scheduler`.
     fn record_event(&self, pod: &PodRef, type_: &str, reason: &str, message: &str) -> impl Future<Output = Result<(), ControllerError>> + Send;
 }
@@ -128,6 +137,10 @@ pub struct State {
     synced_nodes: bool,
     /// Unschedulable messages already reported, by pod UID, until the watch shows them.
     reported: HashMap<String, String>,
+    /// Claim names of pods that use any, by (namespace, name).
+    pub pod_claims: BTreeMap<(String, String), Vec<String>>,
+    /// Claims, volumes and classes (volume binding); watched only by the real driver.
+    pub volumes: VolumeWorld,
 }
 
 impl State {
@@ -139,6 +152,7 @@ impl State {
         match ev {
             Event::Init => self.relist_pods = Some(BTreeMap::new()),
             Event::InitApply(p) => {
+                self.note_claims(&p);
                 if let (Some((k, e)), Some(seen)) = (pod_entry(&p), self.relist_pods.as_mut()) {
                     seen.insert(k, e);
                 }
@@ -148,6 +162,7 @@ impl State {
                 self.synced_pods = true;
             }
             Event::Apply(p) => {
+                self.note_claims(&p);
                 if let Some((k, e)) = pod_entry(&p) {
                     self.pods.insert(k, e);
                 }
@@ -155,9 +170,40 @@ impl State {
             Event::Delete(p) => {
                 if let Some((k, e)) = pod_entry(&p) {
                     self.pods.remove(&k);
+                    self.pod_claims.remove(&k);
                     self.reported.remove(&e.info.uid);
                 }
             }
+        }
+    }
+
+    fn note_claims(&mut self, p: &Pod) {
+        let pc = PodClaims::from(p);
+        let key = (pc.namespace, pc.name);
+        if pc.claims.is_empty() {
+            self.pod_claims.remove(&key);
+        } else {
+            self.pod_claims.insert(key, pc.claims);
+        }
+    }
+
+    /// Applies a claim, volume or class watch event (no relist bookkeeping: they only narrow
+    /// choices, and a missing claim only delays a pod).
+    pub fn observe_volume_world(&mut self, input: VolumeInput) {
+        let w = &mut self.volumes;
+        match input {
+            VolumeInput::Claim(ev) => apply_event(&mut w.claims, ev, |c: &PersistentVolumeClaim| {
+                let c = Claim::from(c);
+                (c.key(), c)
+            }),
+            VolumeInput::Volume(ev) => apply_event(&mut w.volumes, ev, |v: &PersistentVolume| {
+                let v = Volume::from(v);
+                (v.name.clone(), v)
+            }),
+            VolumeInput::Class(ev) => apply_event(&mut w.classes, ev, |c: &StorageClass| {
+                let c = Class::from(c);
+                (c.name.clone(), c)
+            }),
         }
     }
 
@@ -218,6 +264,27 @@ impl State {
     }
 }
 
+/// A claim, volume or class watch event.
+pub enum VolumeInput {
+    Claim(Event<PersistentVolumeClaim>),
+    Volume(Event<PersistentVolume>),
+    Class(Event<StorageClass>),
+}
+
+fn apply_event<T, K: Ord, V>(map: &mut BTreeMap<K, V>, ev: Event<T>, conv: impl Fn(&T) -> (K, V)) {
+    match ev {
+        Event::Init => map.clear(),
+        Event::InitApply(o) | Event::Apply(o) => {
+            let (k, v) = conv(&o);
+            map.insert(k, v);
+        }
+        Event::InitDone => {}
+        Event::Delete(o) => {
+            map.remove(&conv(&o).0);
+        }
+    }
+}
+
 /// Runs the scheduler until `shutdown` resolves.
 pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
     tokio::select! {
@@ -229,6 +296,7 @@ pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Re
 enum Input {
     Pod(Box<Result<Event<Pod>, watcher::Error>>),
     Node(Box<Result<Event<Node>, watcher::Error>>),
+    Volumes(Box<Result<VolumeInput, watcher::Error>>),
 }
 
 async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
@@ -236,10 +304,19 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
     let pods = watcher::watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
         .default_backoff()
         .map(|ev| Input::Pod(Box::new(ev)));
-    let nodes = watcher::watcher(Api::<Node>::all(client), watcher::Config::default())
+    let nodes = watcher::watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
         .default_backoff()
         .map(|ev| Input::Node(Box::new(ev)));
-    let inputs = futures::stream::select(pods.boxed(), nodes.boxed());
+    let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .map(|ev| Input::Volumes(Box::new(ev.map(VolumeInput::Claim))));
+    let pvs = watcher::watcher(Api::<PersistentVolume>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .map(|ev| Input::Volumes(Box::new(ev.map(VolumeInput::Volume))));
+    let classes = watcher::watcher(Api::<StorageClass>::all(client), watcher::Config::default())
+        .default_backoff()
+        .map(|ev| Input::Volumes(Box::new(ev.map(VolumeInput::Class))));
+    let inputs = futures::stream::select_all([pods.boxed(), nodes.boxed(), claims.boxed(), pvs.boxed(), classes.boxed()]);
     // The watches are read on their own task, like an informer's reflector: while a pass awaits
     // its bindings, events keep being read and decoded, and the next pass takes them all at once
     // (read from this loop, an HTTP/1 watch body yields about one event per pass).
@@ -276,6 +353,10 @@ fn observe(state: &mut State, input: Input) {
         Input::Node(ev) => match *ev {
             Ok(ev) => state.observe_node(ev),
             Err(e) => tracing::warn!(error = %e, "scheduler node watch failed; retrying"),
+        },
+        Input::Volumes(ev) => match *ev {
+            Ok(ev) => state.observe_volume_world(ev),
+            Err(e) => tracing::warn!(error = %e, "scheduler volume watch failed; retrying"),
         },
     }
 }
@@ -324,19 +405,64 @@ async fn execute<A: SchedulerApi>(api: &A, action: Action) -> Outcome {
 }
 
 /// Places every pending pod and executes the plan; false if a step failed and should be retried.
-///
-/// The plan already counts each binding against its node, so its writes are independent and run
-/// concurrently (up to [`MAX_CONCURRENT_WRITES`]), started in the plan's order.
 pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
     let nodes: Vec<NodeInfo> = state.nodes.values().cloned().collect();
-    let pending = state.pending();
-    let actions = plan(&pending, &nodes, &state.usage());
+    let mut pending = Vec::new();
+    let mut actions = Vec::new();
+    let mut delayed: BTreeMap<(String, String), Vec<ClaimKey>> = BTreeMap::new();
+    for mut pod in state.pending() {
+        let key = (pod.namespace.clone(), pod.name.clone());
+        let Some(claims) = state.pod_claims.get(&key) else {
+            pending.push(pod);
+            continue;
+        };
+        match check(&pod.namespace, claims, &state.volumes) {
+            Check::Go { pin, delayed: d } => {
+                if let Some(host) = pin {
+                    pod.node_selector.insert("kubernetes.io/hostname".into(), host);
+                }
+                if !d.is_empty() {
+                    delayed.insert(key, d);
+                }
+                pending.push(pod);
+            }
+            Check::Unschedulable(why) => {
+                let message = format!("0/{} nodes are available: {why}.", nodes.len());
+                if pod.unschedulable_message.as_deref() != Some(message.as_str()) {
+                    actions.push(Action::Unschedulable { namespace: pod.namespace, name: pod.name, uid: pod.uid, message });
+                }
+            }
+        }
+    }
+    actions.extend(plan(&pending, &nodes, &state.usage()));
     if !actions.is_empty() {
         tracing::debug!(pending = pending.len(), actions = actions.len(), "scheduling pass");
     }
-    let outcomes: Vec<Outcome> =
-        futures::stream::iter(actions.into_iter().map(|a| execute(api, a))).buffered(MAX_CONCURRENT_WRITES).collect().await;
     let mut ok = true;
+    // A pod with WaitForFirstConsumer claims has them bound to its node first (they wait for the
+    // provisioner, one pod at a time); every other action is independent of the rest.
+    let mut ready = Vec::with_capacity(actions.len());
+    for action in actions {
+        match action {
+            Action::Bind { namespace, name, uid, node } if delayed.contains_key(&(namespace.clone(), name.clone())) => {
+                let claims = &delayed[&(namespace.clone(), name.clone())];
+                match bind_claims(api, state, claims, &node).await {
+                    Ok(()) => {}
+                    Err(BindClaims::Failed) => ok = false,
+                    Err(BindClaims::Unfit(why)) => {
+                        let message = format!("0/{} nodes are available: 1 {why}.", nodes.len());
+                        match state.pending().into_iter().find(|p| p.uid == uid) {
+                            Some(p) if p.unschedulable_message.as_deref() == Some(message.as_str()) => {}
+                            _ => ready.push(Action::Unschedulable { namespace, name, uid, message }),
+                        }
+                    }
+                }
+            }
+            other => ready.push(other),
+        }
+    }
+    let outcomes: Vec<Outcome> =
+        futures::stream::iter(ready.into_iter().map(|a| execute(api, a))).buffered(MAX_CONCURRENT_WRITES).collect().await;
     for outcome in outcomes {
         match outcome {
             // Count it at once: the watch confirms it later.
@@ -352,6 +478,45 @@ pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
         }
     }
     ok
+}
+
+enum BindClaims {
+    /// A write failed: retry.
+    Failed,
+    /// The node cannot serve the claims.
+    Unfit(String),
+}
+
+/// Moves a pod's delayed claims towards Bound on `node`; the pod itself is bound on a later pass,
+/// once its claims are.
+async fn bind_claims<A: SchedulerApi>(api: &A, state: &mut State, claims: &[ClaimKey], node: &str) -> Result<(), BindClaims> {
+    let Some(info) = state.nodes.get(node) else { return Err(BindClaims::Failed) };
+    let view = NodeView { name: node, labels: &info.labels };
+    let steps = bind_steps(claims, view, &state.volumes).map_err(BindClaims::Unfit)?;
+    for step in steps {
+        let r = match &step {
+            Step::Prebind { volume, claim } => api.prebind(volume, claim).await,
+            Step::SelectNode { claim, node } => api.select_node(claim, node).await,
+        };
+        if let Err(e) = r {
+            tracing::warn!(error = %e, step = ?step, "binding a pod's volume failed; retrying");
+            return Err(BindClaims::Failed);
+        }
+        // Note it at once so the next pass does not write it again before the watch shows it.
+        match step {
+            Step::Prebind { volume, claim } => {
+                if let Some(v) = state.volumes.volumes.get_mut(&volume) {
+                    v.claim_ref = Some(claim);
+                }
+            }
+            Step::SelectNode { claim, node } => {
+                if let Some(c) = state.volumes.claims.get_mut(&claim) {
+                    c.annotations.insert(crate::volume::model::ANN_SELECTED_NODE.into(), node);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// [`SchedulerApi`] over kube-rs.
@@ -397,6 +562,35 @@ impl SchedulerApi for KubeScheduler {
         }
     }
 
+    async fn select_node(&self, claim: &ClaimKey, node: &str) -> Result<(), ControllerError> {
+        let api = Api::<PersistentVolumeClaim>::namespaced(self.client.clone(), &claim.namespace);
+        let patch = json!({"metadata": {"annotations": {crate::volume::model::ANN_SELECTED_NODE: node}}});
+        match api.patch(&claim.name, &PatchParams::default(), &Patch::Merge(patch)).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(source) => Err(ControllerError::Patch { object: format!("persistentvolumeclaim {} in {}", claim.name, claim.namespace), source: Box::new(source) }),
+        }
+    }
+
+    async fn prebind(&self, volume: &str, claim: &ClaimRef) -> Result<(), ControllerError> {
+        let api = Api::<PersistentVolume>::all(self.client.clone());
+        let Some(pv) = api.get_opt(volume).await.map_err(|source| ControllerError::Get { object: format!("persistentvolume {volume}"), source: Box::new(source) })? else {
+            return Ok(());
+        };
+        if pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref()).is_some() {
+            return Ok(());
+        }
+        let patch = json!({
+            "metadata": {"resourceVersion": pv.metadata.resource_version, "annotations": {crate::volume::model::ANN_BOUND_BY_CONTROLLER: "yes"}},
+            "spec": {"claimRef": {"kind": "PersistentVolumeClaim", "apiVersion": "v1", "namespace": claim.namespace, "name": claim.name, "uid": claim.uid}},
+        });
+        match api.patch(volume, &PatchParams::default(), &Patch::Merge(patch)).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) || is_conflict(&e) => Ok(()),
+            Err(source) => Err(ControllerError::Patch { object: format!("persistentvolume {volume}"), source: Box::new(source) }),
+        }
+    }
+
     async fn record_event(&self, pod: &PodRef, type_: &str, reason: &str, message: &str) -> Result<(), ControllerError> {
         let now = jiff::Timestamp::now();
         let event = CoreEvent {
@@ -426,13 +620,10 @@ impl SchedulerApi for KubeScheduler {
             reporting_instance: Some(SCHEDULER_NAME.into()),
             ..CoreEvent::default()
         };
-        // Like client-go's recorder, events go out in the background and never hold up a binding.
-        let api = Api::<CoreEvent>::namespaced(self.client.clone(), &pod.namespace);
-        tokio::spawn(async move {
-            if let Err(e) = api.create(&PostParams::default(), &event).await {
-                tracing::debug!(error = %e, "recording a scheduler event failed");
-            }
-        });
-        Ok(())
+        Api::<CoreEvent>::namespaced(self.client.clone(), &pod.namespace)
+            .create(&PostParams::default(), &event)
+            .await
+            .map(|_| ())
+            .map_err(|source| ControllerError::Create { object: format!("event about pod {} in {}", pod.name, pod.namespace), source: Box::new(source) })
     }
 }

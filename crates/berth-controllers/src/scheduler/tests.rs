@@ -153,6 +153,8 @@ enum Call {
     Bind { name: String, node: String },
     Unschedulable { name: String, message: String },
     Event { name: String, reason: String },
+    SelectNode { claim: String, node: String },
+    Prebind { volume: String, claim: String },
 }
 
 #[derive(Default)]
@@ -170,6 +172,16 @@ impl SchedulerApi for Fake {
     async fn bind(&self, _namespace: &str, name: &str, _uid: &str, node: &str) -> Result<bool, ControllerError> {
         self.calls.lock().expect("lock").push(Call::Bind { name: name.into(), node: node.into() });
         Ok(true)
+    }
+
+    async fn select_node(&self, claim: &crate::volume::model::ClaimKey, node: &str) -> Result<(), ControllerError> {
+        self.calls.lock().expect("lock").push(Call::SelectNode { claim: claim.name.clone(), node: node.into() });
+        Ok(())
+    }
+
+    async fn prebind(&self, volume: &str, claim: &crate::volume::model::ClaimRef) -> Result<(), ControllerError> {
+        self.calls.lock().expect("lock").push(Call::Prebind { volume: volume.into(), claim: claim.name.clone() });
+        Ok(())
     }
 
     async fn set_unschedulable(&self, _namespace: &str, name: &str, message: &str) -> Result<(), ControllerError> {
@@ -243,4 +255,42 @@ async fn an_unschedulable_pod_gets_its_condition_and_one_failed_scheduling_event
     s.nodes.get_mut("berth").expect("node").labels.insert("disktype".into(), "ssd".into());
     sync(&fake, &mut s).await;
     assert_eq!(fake.take()[0], Call::Bind { name: "picky".into(), node: "berth".into() });
+}
+
+#[tokio::test]
+async fn a_pod_with_a_wait_for_first_consumer_claim_is_bound_only_after_its_claim() {
+    use crate::volume::model::{Claim, ClaimKey, Class, ANN_BIND_COMPLETED};
+    let fake = Fake::default();
+    let mut s = state(&[node("berth")], vec![entry(pod("web-0"), None)]);
+    s.pod_claims.insert(("default".into(), "web-0".into()), vec!["www-web-0".into()]);
+    s.volumes.classes.insert(
+        "local-path".into(),
+        Class { name: "local-path".into(), provisioner: "rancher.io/local-path".into(), wait_for_first_consumer: true, ..Class::default() },
+    );
+    let key = ClaimKey { namespace: "default".into(), name: "www-web-0".into() };
+    let claim = Claim { namespace: "default".into(), name: "www-web-0".into(), storage_class_name: Some("local-path".into()), ..Claim::default() };
+    s.volumes.claims.insert(key.clone(), claim);
+    sync(&fake, &mut s).await;
+    assert_eq!(fake.take(), vec![Call::SelectNode { claim: "www-web-0".into(), node: "berth".into() }]);
+    sync(&fake, &mut s).await;
+    assert_eq!(fake.take(), vec![], "waits for the claim to bind without writing again");
+    let c = s.volumes.claims.get_mut(&key).expect("claim");
+    c.volume_name = "pvc-1".into();
+    c.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
+    sync(&fake, &mut s).await;
+    let calls = fake.take();
+    assert!(calls.contains(&Call::Bind { name: "web-0".into(), node: "berth".into() }), "{calls:?}");
+}
+
+#[tokio::test]
+async fn a_pod_whose_claim_is_missing_is_unschedulable() {
+    let fake = Fake::default();
+    let mut s = state(&[node("berth")], vec![entry(pod("web-0"), None)]);
+    s.pod_claims.insert(("default".into(), "web-0".into()), vec!["www-web-0".into()]);
+    sync(&fake, &mut s).await;
+    let calls = fake.take();
+    assert!(
+        calls.contains(&Call::Unschedulable { name: "web-0".into(), message: "0/1 nodes are available: persistentvolumeclaim \"www-web-0\" not found.".into() }),
+        "{calls:?}"
+    );
 }

@@ -36,6 +36,10 @@ pub struct UpArgs {
     /// Simulated runtime: milliseconds a deleted pod takes to stop, capped by its grace period.
     #[arg(long, value_name = "MS", default_value_t = 100)]
     sim_delete_delay: u64,
+    /// Create the `local-path` StorageClass without marking it the default, so claims that name
+    /// no class bind only to static volumes without one (a cluster with no default class).
+    #[arg(long, env = "BERTH_NO_DEFAULT_STORAGE_CLASS")]
+    no_default_storage_class: bool,
     /// Simulated runtime: the node's pod capacity.
     #[arg(long, default_value_t = 110)]
     sim_pod_capacity: u32,
@@ -94,7 +98,16 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         let mut components: Vec<(&str, tokio::task::JoinHandle<Result<(), String>>)> = Vec::new();
         if !args.api_only {
             let client = super::controllers::client_from(&server.kubeconfig_path).await?;
-            let controllers = berth_controllers::run_all(client.clone(), super::controllers_config(args.feature_gates), stopped(stop_rx.clone()));
+            // Volumes are node-local: the provisioner keeps them under the data dir, on this node.
+            let mut config = super::controllers_config(args.feature_gates);
+            config.volumes = berth_controllers::volume::VolumeConfig {
+                local: Some(berth_controllers::volume::LocalVolumes {
+                    root: data_dir.canonicalize().unwrap_or_else(|_| data_dir.clone()).join("volumes"),
+                    node_name: agent_config.node_name.clone(),
+                    default_class: !args.no_default_storage_class,
+                }),
+            };
+            let controllers = berth_controllers::run_all(client.clone(), config, stopped(stop_rx.clone()));
             components.push(("controllers", tokio::spawn(async move { controllers.await.map_err(|e| e.to_string()) })));
             // The node registers in the background: `berth is up` does not wait for it.
             let agent = berth_agent::run(client, agent_config, stopped(stop_rx));

@@ -1,0 +1,102 @@
+//! Which volume a claim binds to: upstream `findByClaim` (`index.go`) over `FindMatchingVolume`
+//! (component-helpers `pv_helpers.go`), shared by the binder and the scheduler's volume check.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::statefulset::selector;
+use crate::volume::model::{Claim, Volume};
+
+/// The node a scheduler asks about (`None` on the binder's path).
+#[derive(Clone, Copy, Debug)]
+pub struct NodeView<'a> {
+    pub name: &'a str,
+    pub labels: &'a BTreeMap<String, String>,
+}
+
+/// Whether the volume's node affinity admits the node (no affinity admits every node).
+pub fn affinity_allows(volume: &Volume, node: NodeView<'_>) -> bool {
+    volume.node_hostnames.is_empty()
+        || node.labels.get("kubernetes.io/hostname").is_some_and(|h| volume.node_hostnames.contains(h))
+        || volume.node_hostnames.iter().any(|h| h == node.name)
+}
+
+/// Upstream `CheckAccessModes`: every requested mode is among the volume's.
+pub fn has_access_modes(claim: &Claim, volume: &Volume) -> bool {
+    claim.access_modes.iter().all(|m| volume.access_modes.contains(m))
+}
+
+/// Upstream `FindMatchingVolume` over `volumes`: a volume pre-bound to the claim at once, else the
+/// smallest Available one that fits, matches the selector and has the claim's class. On the
+/// binder's path (`node == None`) a delayed-binding claim only takes a pre-bound volume.
+pub fn find_matching_volume<'a>(
+    claim: &Claim,
+    volumes: &[&'a Volume],
+    node: Option<NodeView<'_>>,
+    excluded: &BTreeSet<String>,
+    delay_binding: bool,
+) -> Option<&'a Volume> {
+    let mut smallest: Option<&'a Volume> = None;
+    for &volume in volumes {
+        if excluded.contains(&volume.name) {
+            continue;
+        }
+        if volume.claim_ref.is_some() && !volume.bound_to(claim) {
+            continue;
+        }
+        if volume.capacity_bytes < claim.request_bytes {
+            continue;
+        }
+        if volume.volume_mode != claim.volume_mode || volume.deleting {
+            continue;
+        }
+        let affinity_ok = node.is_none_or(|n| affinity_allows(volume, n));
+        if volume.bound_to(claim) {
+            return affinity_ok.then_some(volume);
+        }
+        if node.is_none() && delay_binding {
+            continue;
+        }
+        if volume.phase != "Available" {
+            continue;
+        }
+        if let Some(sel) = &claim.selector {
+            if !selector::matches(sel, Some(&volume.labels)) {
+                continue;
+            }
+        }
+        if volume.storage_class != claim.class() || !affinity_ok {
+            continue;
+        }
+        if node.is_some() && !has_access_modes(claim, volume) {
+            continue;
+        }
+        if smallest.is_none_or(|s| s.capacity_bytes > volume.capacity_bytes) {
+            smallest = Some(volume);
+        }
+    }
+    smallest
+}
+
+/// Upstream `findByClaim`: volumes grouped by access-mode set; the sets holding every requested
+/// mode are tried fewest modes first, and the first set with a match wins.
+pub fn find_best_match<'a>(
+    claim: &Claim,
+    volumes: impl IntoIterator<Item = &'a Volume>,
+    node: Option<NodeView<'_>>,
+    excluded: &BTreeSet<String>,
+    delay_binding: bool,
+) -> Option<&'a Volume> {
+    let mut by_modes: BTreeMap<String, Vec<&'a Volume>> = BTreeMap::new();
+    for v in volumes {
+        by_modes.entry(v.access_mode_set()).or_default().push(v);
+    }
+    let mut sets: Vec<(&String, &Vec<&'a Volume>)> = by_modes
+        .iter()
+        .filter(|(set, _)| {
+            let modes: Vec<&str> = if set.is_empty() { vec![] } else { set.split(',').collect() };
+            claim.access_modes.iter().all(|m| modes.contains(&m.as_str()))
+        })
+        .collect();
+    sets.sort_by_key(|(set, _)| (set.split(',').filter(|s| !s.is_empty()).count(), (*set).clone()));
+    sets.into_iter().find_map(|(_, vols)| find_matching_volume(claim, vols, node, excluded, delay_binding))
+}

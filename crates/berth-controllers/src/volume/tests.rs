@@ -1,0 +1,209 @@
+//! Component tests of the volume driver: the three plans against a recording fake API that keeps
+//! objects as JSON and applies merge patches, and in-memory directories.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::runtime::watcher::Event;
+use serde_json::{json, Value};
+
+use super::api::{default_class, VolumeApi};
+use super::binder::plan::EventNote;
+use super::model::{Claim, ClaimKey, Volume, ANN_SELECTED_NODE};
+use super::provisioner::dirs::{FakeDirs, FakeState};
+use super::provisioner::plan::Config;
+use super::{State, Volumes};
+use crate::error::ControllerError;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Call {
+    PatchClaim { name: String, status: bool },
+    PatchVolume { name: String, status: bool },
+    CreateVolume(String),
+    DeleteVolume(String),
+    EnsureClass(String),
+    Event(&'static str),
+}
+
+#[derive(Default)]
+struct Fake {
+    claims: Mutex<BTreeMap<String, Value>>,
+    volumes: Mutex<BTreeMap<String, Value>>,
+    calls: Mutex<Vec<Call>>,
+    rv: Mutex<u64>,
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(t), Some(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+impl Fake {
+    fn log(&self, c: Call) {
+        self.calls.lock().expect("lock").push(c);
+    }
+
+    fn take(&self) -> Vec<Call> {
+        std::mem::take(&mut *self.calls.lock().expect("lock"))
+    }
+
+    fn bump(&self, obj: &mut Value) {
+        let mut rv = self.rv.lock().expect("lock");
+        *rv += 1;
+        obj["metadata"]["resourceVersion"] = json!(rv.to_string());
+        // A deleting object whose finalizers are all gone is removed.
+    }
+}
+
+impl VolumeApi for Fake {
+    async fn patch_claim(&self, key: &ClaimKey, patch: Value, status: bool) -> Result<Option<Claim>, ControllerError> {
+        self.log(Call::PatchClaim { name: key.name.clone(), status });
+        let mut claims = self.claims.lock().expect("lock");
+        let Some(obj) = claims.get_mut(&key.name) else { return Ok(None) };
+        merge(obj, &patch);
+        self.bump(obj);
+        let c: PersistentVolumeClaim = serde_json::from_value(obj.clone()).expect("claim");
+        Ok(Some(Claim::from(&c)))
+    }
+
+    async fn patch_volume(&self, name: &str, patch: Value, status: bool) -> Result<Option<Volume>, ControllerError> {
+        self.log(Call::PatchVolume { name: name.into(), status });
+        let mut volumes = self.volumes.lock().expect("lock");
+        let Some(obj) = volumes.get_mut(name) else { return Ok(None) };
+        merge(obj, &patch);
+        self.bump(obj);
+        let deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
+        let finalized = obj.pointer("/metadata/finalizers").and_then(Value::as_array).is_none_or(|f| f.is_empty());
+        if deleting && finalized {
+            volumes.remove(name);
+            return Ok(None);
+        }
+        let v: PersistentVolume = serde_json::from_value(obj.clone()).expect("volume");
+        Ok(Some(Volume::from(&v)))
+    }
+
+    async fn create_volume(&self, pv: PersistentVolume) -> Result<Option<Volume>, ControllerError> {
+        let name = pv.metadata.name.clone().unwrap_or_default();
+        self.log(Call::CreateVolume(name.clone()));
+        let mut obj = serde_json::to_value(&pv).expect("json");
+        obj["metadata"]["uid"] = json!(format!("uid-{name}"));
+        self.bump(&mut obj);
+        self.volumes.lock().expect("lock").insert(name, obj);
+        Ok(Some(Volume::from(&pv)))
+    }
+
+    async fn delete_volume(&self, name: &str) -> Result<Option<Volume>, ControllerError> {
+        self.log(Call::DeleteVolume(name.into()));
+        let mut volumes = self.volumes.lock().expect("lock");
+        let Some(obj) = volumes.get_mut(name) else { return Ok(None) };
+        obj["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
+        let v: PersistentVolume = serde_json::from_value(obj.clone()).expect("volume");
+        Ok(Some(Volume::from(&v)))
+    }
+
+    async fn ensure_class(&self, class: StorageClass) -> Result<(), ControllerError> {
+        self.log(Call::EnsureClass(class.metadata.name.unwrap_or_default()));
+        Ok(())
+    }
+
+    async fn record_event(&self, note: &EventNote) -> Result<(), ControllerError> {
+        self.log(Call::Event(note.reason));
+        Ok(())
+    }
+}
+
+fn claim_obj(name: &str, annotations: Value) -> Value {
+    json!({
+        "metadata": {"name": name, "namespace": "default", "uid": format!("u-{name}"), "resourceVersion": "1",
+            "annotations": annotations, "finalizers": ["kubernetes.io/pvc-protection"]},
+        "spec": {"storageClassName": "local-path", "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+        "status": {"phase": "Pending"},
+    })
+}
+
+fn synced(fake: &Fake) -> State {
+    let mut s = State::default();
+    s.observe_claim(Event::Init);
+    for c in fake.claims.lock().expect("lock").values() {
+        s.observe_claim(Event::InitApply(serde_json::from_value(c.clone()).expect("claim")));
+    }
+    s.observe_claim(Event::InitDone);
+    s.observe_volume(Event::Init);
+    s.observe_volume(Event::InitDone);
+    s.observe_class(Event::Init);
+    s.observe_class(Event::InitApply(default_class()));
+    s.observe_class(Event::InitDone);
+    s.observe_pod(Event::Init);
+    s.observe_pod(Event::InitDone);
+    s
+}
+
+#[tokio::test]
+async fn a_selected_claim_is_provisioned_bound_and_on_release_its_directory_goes_before_its_volume() {
+    let fake = Fake::default();
+    fake.claims.lock().expect("lock").insert("www-web-0".into(), claim_obj("www-web-0", json!({ANN_SELECTED_NODE: "berth"})));
+    let mut state = synced(&fake);
+    let mut v = Volumes::new(fake, Some((FakeDirs::default(), Config { node_name: "berth".into() })));
+    assert!(v.sync(&mut state).await);
+    let dir = "pvc-u-www-web-0_default_www-web-0";
+    let (dirs, _) = v.dirs.as_ref().expect("dirs");
+    assert_eq!(dirs.state(dir), Some(FakeState::Live));
+    assert_eq!(*dirs.calls.lock().expect("lock"), vec![format!("begin_create {dir}"), format!("commit_create {dir}")]);
+    let calls = v.api.take();
+    let create = calls.iter().position(|c| *c == Call::CreateVolume("pvc-u-www-web-0".into())).expect("created");
+    let asked = calls.iter().position(|c| *c == Call::PatchClaim { name: "www-web-0".into(), status: false }).expect("asked the provisioner");
+    assert!(asked < create, "{calls:?}");
+    let claim = &state.claims[&ClaimKey { namespace: "default".into(), name: "www-web-0".into() }];
+    assert_eq!((claim.phase.as_str(), claim.volume_name.as_str()), ("Bound", "pvc-u-www-web-0"));
+    assert_eq!(state.volumes["pvc-u-www-web-0"].phase, "Bound");
+    assert!(calls.contains(&Call::Event("ProvisioningSucceeded")), "{calls:?}");
+
+    // The claim is deleted: the volume is Released, its directory removed, then the object.
+    v.api.claims.lock().expect("lock").clear();
+    state.claims.clear();
+    assert!(v.sync(&mut state).await);
+    let calls = v.api.take();
+    assert_eq!(calls[0], Call::PatchVolume { name: "pvc-u-www-web-0".into(), status: true }, "Released first: {calls:?}");
+    assert!(calls.contains(&Call::DeleteVolume("pvc-u-www-web-0".into())), "{calls:?}");
+    let (dirs, _) = v.dirs.as_ref().expect("dirs");
+    assert_eq!(dirs.state(dir), None);
+    assert_eq!(dirs.calls.lock().expect("lock").last().map(String::as_str), Some(format!("remove {dir}").as_str()));
+    assert!(state.volumes.is_empty(), "finalizers removed, the volume is gone: {:?}", state.volumes);
+}
+
+#[tokio::test]
+async fn startup_creates_the_default_class_when_absent_and_settles_crash_leftovers() {
+    let fake = Fake::default();
+    let mut state = synced(&fake);
+    state.classes.clear();
+    state.observe_volume(Event::Apply(
+        serde_json::from_value(json!({
+            "metadata": {"name": "pvc-a", "resourceVersion": "5", "annotations": {"pv.kubernetes.io/provisioned-by": "rancher.io/local-path"}},
+            "spec": {"hostPath": {"path": "/data/volumes/pvc-a_default_a"}},
+        }))
+        .expect("pv"),
+    ));
+    let dirs = FakeDirs::default();
+    dirs.dirs.lock().expect("lock").extend([
+        ("pvc-a_default_a".to_string(), FakeState::Creating),
+        ("pvc-b_default_b".to_string(), FakeState::Creating),
+        ("pvc-c_default_c".to_string(), FakeState::Deleting),
+    ]);
+    let mut v = Volumes::new(fake, Some((dirs, Config { node_name: "berth".into() })));
+    v.start(&state).await.expect("start");
+    assert_eq!(v.api.take(), vec![Call::EnsureClass("local-path".into())]);
+    let (dirs, _) = v.dirs.as_ref().expect("dirs");
+    assert_eq!(*dirs.dirs.lock().expect("lock"), BTreeMap::from([("pvc-a_default_a".to_string(), FakeState::Live)]));
+}
