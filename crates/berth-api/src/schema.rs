@@ -177,21 +177,41 @@ fn json_type(v: &Value) -> &'static str {
 ///
 /// `apiVersion`/`kind` are checked (and filled when missing) first.
 pub fn decode_typed(info: &ResourceInfo, body: &Value) -> Result<(Object, Vec<String>), ApiError> {
-    let mut body = body.clone();
+    decode_typed_owned(info, body.clone())
+}
+
+/// [`decode_typed`] of a body the caller hands over (no copy of it is made).
+pub fn decode_typed_owned(info: &ResourceInfo, mut body: Value) -> Result<(Object, Vec<String>), ApiError> {
     check_type_meta(info, &mut body)?;
-    let obj = match Object::from_value(info, &body) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            return Err(ApiError::Internal(format!(
-                "no schema for {}/{} {}",
-                info.group, info.version, info.kind
-            )))
-        }
-        Err(detail) => return Err(decode_error(info, &detail)),
-    };
+    let obj = typed(info, &body)?;
     let mut unknown = Vec::new();
     unknown_fields(&body, &obj.to_raw_value(), "", &mut unknown);
     Ok((obj, unknown))
+}
+
+/// [`decode_typed`] without the unknown-field paths, for callers that discard them (an object
+/// read back from the store): no re-encoding to find them, and no copy of `body` when its
+/// `apiVersion` and `kind` are already the ones `info` wants.
+pub fn decode_typed_known(info: &ResourceInfo, body: &Value) -> Result<Object, ApiError> {
+    let want_av = info.api_version();
+    let is = |k: &str, want: &str| body.get(k).and_then(Value::as_str) == Some(want);
+    if is("apiVersion", &want_av) && is("kind", info.kind) {
+        return typed(info, body);
+    }
+    let mut body = body.clone();
+    check_type_meta(info, &mut body)?;
+    typed(info, &body)
+}
+
+fn typed(info: &ResourceInfo, body: &Value) -> Result<Object, ApiError> {
+    match Object::from_value(info, body) {
+        Ok(Some(o)) => Ok(o),
+        Ok(None) => Err(ApiError::Internal(format!(
+            "no schema for {}/{} {}",
+            info.group, info.version, info.kind
+        ))),
+        Err(detail) => Err(decode_error(info, &detail)),
+    }
 }
 
 /// Typed round-trip of `body`: the object with unknown fields dropped, and their paths.

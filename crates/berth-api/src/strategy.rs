@@ -91,8 +91,8 @@ fn invalid(info: &ResourceInfo, obj: &Object, causes: Vec<Cause>) -> Result<(), 
 }
 
 /// Decodes and applies `fv` to unknown fields.
-fn decode(info: &ResourceInfo, body: &Value, fv: FieldValidation) -> Result<(Object, Vec<String>), ApiError> {
-    let (obj, unknown) = schema::decode_typed(info, body)?;
+fn decode(info: &ResourceInfo, body: Value, fv: FieldValidation) -> Result<(Object, Vec<String>), ApiError> {
+    let (obj, unknown) = schema::decode_typed_owned(info, body)?;
     let fields: Vec<String> = unknown.iter().map(|p| format!("unknown field \"{p}\"")).collect();
     match fv {
         FieldValidation::Strict if !fields.is_empty() => Err(decode_error(
@@ -316,7 +316,7 @@ pub fn prepare_create_gated(
     now: Timestamp,
     gates: FeatureGates,
 ) -> Result<Prepared, ApiError> {
-    let (mut obj, mut warnings) = decode(info, &body, fv)?;
+    let (mut obj, mut warnings) = decode(info, body, fv)?;
     if !info.namespaced {
         obj.metadata_mut().namespace = None;
     }
@@ -436,8 +436,8 @@ pub fn prepare_update_gated(
     _now: Timestamp,
     gates: FeatureGates,
 ) -> Result<Prepared, ApiError> {
-    let (mut new, mut warnings) = decode(info, &body, fv)?;
-    let (mut old_obj, _) = schema::decode_typed(info, old)?;
+    let (mut new, mut warnings) = decode(info, body, fv)?;
+    let mut old_obj = schema::decode_typed_known(info, old)?;
     defaults::apply(&mut old_obj);
     defaults::apply(&mut new);
     gated_defaults(&mut old_obj, gates);
@@ -452,8 +452,8 @@ pub fn prepare_update_gated(
 
 /// Update through `/status`: spec (and what upstream resets) comes from `old`.
 pub fn prepare_status_update(info: &ResourceInfo, body: Value, old: &Value, fv: FieldValidation, now: Timestamp) -> Result<Prepared, ApiError> {
-    let (mut new, warnings) = decode(info, &body, fv)?;
-    let (mut old_obj, _) = schema::decode_typed(info, old)?;
+    let (mut new, warnings) = decode(info, body, fv)?;
+    let mut old_obj = schema::decode_typed_known(info, old)?;
     defaults::apply(&mut old_obj);
     defaults::apply(&mut new);
     carry_system_meta(&mut new, &old_obj, info.namespaced);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use berth_testkit::Berth;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Service};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Client, Resource, ResourceExt};
@@ -402,6 +402,43 @@ async fn list_paging_with_limit_and_continue_returns_every_object_exactly_once()
         assert!(pages < 20, "paging does not end");
     }
     assert_eq!(pages, 5, "23 objects in pages of 5");
+    assert_eq!(names, expected, "every object exactly once, in name order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_paging_without_a_selector_returns_every_object_exactly_once() {
+    let b = berth();
+    let c = client(&b).await;
+    let ns: Api<Namespace> = Api::all(c.clone());
+    ns.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "paging"}})).expect("ns"))
+        .await
+        .expect("create namespace");
+    let api: Api<ConfigMap> = Api::namespaced(c.clone(), "paging");
+    let mut expected = Vec::new();
+    for i in 0..12 {
+        let name = format!("cm-{i:02}");
+        api.create(&PostParams::default(), &configmap(&name, "plain")).await.expect("create");
+        expected.push(name);
+    }
+    let mut names = Vec::new();
+    let mut pages = 0;
+    let mut token: Option<String> = None;
+    loop {
+        let mut lp = ListParams::default().limit(4);
+        if let Some(t) = &token {
+            lp = lp.continue_token(t);
+        }
+        let page = api.list(&lp).await.expect("list page");
+        pages += 1;
+        assert!(page.items.len() <= 4, "page {pages} has {} items", page.items.len());
+        names.extend(page.items.iter().map(|o| o.name_any()));
+        token = page.metadata.continue_.filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+        assert!(pages < 10, "paging does not end");
+    }
+    assert_eq!(pages, 3, "12 objects in pages of 4: the last full page has no continue token");
     assert_eq!(names, expected, "every object exactly once, in name order");
 }
 

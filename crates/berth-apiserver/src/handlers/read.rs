@@ -119,14 +119,18 @@ fn decode_continue(s: &str) -> Result<ContinueToken, ApiError> {
 pub fn list(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> {
     let info = rr.info;
     let filter = Filter::from_ctx(ctx, info)?;
-    let snap = ctx
-        .api
-        .registry
-        .store
-        .list(&registry::prefix(info, rr.namespace.as_deref()));
     let start = match &ctx.query.continue_token {
         Some(t) => Some(decode_continue(t)?.start),
         None => None,
+    };
+    let prefix = registry::prefix(info, rr.namespace.as_deref());
+    let store = &ctx.api.registry.store;
+    // Without a selector a page is exactly the next `limit` keys: take just those from the
+    // store (O(limit), not a copy of every item). With one, take everything after the continue
+    // key in one snapshot and filter it.
+    let (snap, more_in_store) = match ctx.query.limit {
+        Some(n) if filter.is_empty() => store.list_page(&prefix, start.as_deref(), n),
+        _ => (store.list_page(&prefix, start.as_deref(), 0).0, false),
     };
     let limit = ctx.query.limit.unwrap_or(usize::MAX);
     let convert = berth_api::convert::needs_conversion(info);
@@ -152,6 +156,7 @@ pub fn list(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> {
         }
         picked.push((key.as_str(), bytes, decoded));
     }
+    more |= more_in_store;
     let mut list_meta = json!({"resourceVersion": snap.revision.to_string()});
     if more {
         if let Some((last, _, _)) = picked.last() {
