@@ -54,7 +54,7 @@ pub fn admit(info: &ResourceInfo, obj: &mut Value, default_class: Option<String>
 
 /// Admits a new object before it is stored.
 pub fn admit_create(registry: &Registry, info: &ResourceInfo, obj: &mut Value) {
-    if info.group != "" || !matches!(info.kind, "PersistentVolumeClaim" | "PersistentVolume") {
+    if !info.group.is_empty() || !matches!(info.kind, "PersistentVolumeClaim" | "PersistentVolume") {
         return;
     }
     let default = if info.kind == "PersistentVolumeClaim" {

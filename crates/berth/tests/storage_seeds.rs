@@ -286,7 +286,10 @@ spec:
 #[test]
 fn seed_004_data_in_provisioned_volumes_survives_deletes_scaling_recreation_and_restart() {
     let mut b = berth();
-    let sc = get_table(&b, &["get", "storageclass"]);
+    let sc = eventually("the default class", 30, || {
+        let rows = get_table(&b, &["get", "storageclass"]);
+        (!rows.is_empty()).then_some(rows)
+    });
     assert_rows(&sc, &[&[("NAME", "local-path (default)"), ("PROVISIONER", "rancher.io/local-path"), ("RECLAIMPOLICY", "Delete"), ("VOLUMEBINDINGMODE", "WaitForFirstConsumer")]]);
     let web_yaml = format!("{SVC}---\n{}", web("web", 2, ""));
     let out = b.kubectl(&["create", "-f", &b.file("web.yaml", &web_yaml)]).ok().stdout;
@@ -560,4 +563,16 @@ fn a_claim_grows_when_its_class_allows_expansion() {
         let pvc = b.kubectl(&["get", "pvc", "grow", "-o", "jsonpath={.status.capacity.storage}"]).ok().stdout;
         (pv == "2Gi" && pvc == "2Gi").then_some(())
     });
+}
+
+#[test]
+fn a_claim_created_before_any_default_class_gets_it_retroactively() {
+    let b = Berth::start_with_args(env!("CARGO_BIN_EXE_berth"), &["--no-default-storage-class"]).expect("berth starts");
+    let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: early\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n";
+    apply(&b, "pvc.yaml", pvc);
+    let class = || b.kubectl(&["get", "pvc", "early", "-o", "jsonpath={.spec.storageClassName}"]).ok().stdout;
+    assert_eq!(class(), "");
+    eventually("local-path exists", 30, || b.kubectl(&["get", "sc", "local-path"]).status.eq(&0).then_some(()));
+    b.kubectl(&["annotate", "sc", "local-path", "storageclass.kubernetes.io/is-default-class=true"]).ok();
+    eventually("the default class assigned", 30, || (class() == "local-path").then_some(()));
 }

@@ -259,6 +259,10 @@ pub fn validate_update(new: &Object, old: &Object) -> Errors {
             if os.volume_name.as_deref().unwrap_or("").is_empty() {
                 munged.volume_name = os.volume_name.clone();
             }
+            // RetroactiveDefaultStorageClass (GA in 1.28): a nil class may be set once.
+            if os.storage_class_name.is_none() {
+                munged.storage_class_name = None;
+            }
             if !crate::strategy::semantic_eq(&munged, &os) {
                 errs.push(Cause::forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
             }

@@ -192,15 +192,15 @@ impl State {
     pub fn observe_volume_world(&mut self, input: VolumeInput) {
         let w = &mut self.volumes;
         match input {
-            VolumeInput::Claim(ev) => apply_event(&mut w.claims, ev, |c: &PersistentVolumeClaim| {
+            VolumeInput::Claim(ev) => apply_event(&mut w.claims, *ev, |c: &PersistentVolumeClaim| {
                 let c = Claim::from(c);
                 (c.key(), c)
             }),
-            VolumeInput::Volume(ev) => apply_event(&mut w.volumes, ev, |v: &PersistentVolume| {
+            VolumeInput::Volume(ev) => apply_event(&mut w.volumes, *ev, |v: &PersistentVolume| {
                 let v = Volume::from(v);
                 (v.name.clone(), v)
             }),
-            VolumeInput::Class(ev) => apply_event(&mut w.classes, ev, |c: &StorageClass| {
+            VolumeInput::Class(ev) => apply_event(&mut w.classes, *ev, |c: &StorageClass| {
                 let c = Class::from(c);
                 (c.name.clone(), c)
             }),
@@ -266,9 +266,9 @@ impl State {
 
 /// A claim, volume or class watch event.
 pub enum VolumeInput {
-    Claim(Event<PersistentVolumeClaim>),
-    Volume(Event<PersistentVolume>),
-    Class(Event<StorageClass>),
+    Claim(Box<Event<PersistentVolumeClaim>>),
+    Volume(Box<Event<PersistentVolume>>),
+    Class(Box<Event<StorageClass>>),
 }
 
 fn apply_event<T, K: Ord, V>(map: &mut BTreeMap<K, V>, ev: Event<T>, conv: impl Fn(&T) -> (K, V)) {
@@ -309,13 +309,13 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
         .map(|ev| Input::Node(Box::new(ev)));
     let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), watcher::Config::default())
         .default_backoff()
-        .map(|ev| Input::Volumes(Box::new(ev.map(VolumeInput::Claim))));
+        .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Claim(Box::new(e))))));
     let pvs = watcher::watcher(Api::<PersistentVolume>::all(client.clone()), watcher::Config::default())
         .default_backoff()
-        .map(|ev| Input::Volumes(Box::new(ev.map(VolumeInput::Volume))));
+        .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Volume(Box::new(e))))));
     let classes = watcher::watcher(Api::<StorageClass>::all(client), watcher::Config::default())
         .default_backoff()
-        .map(|ev| Input::Volumes(Box::new(ev.map(VolumeInput::Class))));
+        .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Class(Box::new(e))))));
     let inputs = futures::stream::select_all([pods.boxed(), nodes.boxed(), claims.boxed(), pvs.boxed(), classes.boxed()]);
     // The watches are read on their own task, like an informer's reflector: while a pass awaits
     // its bindings, events keep being read and decoded, and the next pass takes them all at once

@@ -299,6 +299,10 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
                 let got = self.api.patch_claim(&claim, json!({"status": status}), true).await?;
                 state.put_claim(&claim, got);
             }
+            BindAction::AssignClass { claim, class } => {
+                let got = self.api.patch_claim(&claim, json!({"spec": {"storageClassName": class}}), false).await?;
+                state.put_claim(&claim, got);
+            }
             BindAction::RequestProvisioning { claim, provisioner } => {
                 let patch = json!({"metadata": {"annotations": {ANN_STORAGE_PROVISIONER: provisioner, ANN_BETA_STORAGE_PROVISIONER: provisioner}}});
                 let got = self.api.patch_claim(&claim, patch, false).await?;

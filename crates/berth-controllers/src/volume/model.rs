@@ -156,6 +156,8 @@ pub struct Class {
     pub reclaim_policy: String,
     pub allow_volume_expansion: bool,
     pub parameters: BTreeMap<String, String>,
+    /// Marked `is-default-class` (or the beta key).
+    pub is_default: bool,
 }
 
 /// What the protection controller needs of a pod: which claims it uses and whether it still runs.
@@ -298,6 +300,10 @@ impl From<&StorageClass> for Class {
             reclaim_policy: c.reclaim_policy.clone().unwrap_or_else(|| "Delete".into()),
             allow_volume_expansion: c.allow_volume_expansion.unwrap_or(false),
             parameters: c.parameters.clone().unwrap_or_default(),
+            is_default: c.metadata.annotations.as_ref().is_some_and(|a| {
+                a.get(ANN_DEFAULT_CLASS).map(String::as_str) == Some("true")
+                    || a.get("storageclass.beta.kubernetes.io/is-default-class").map(String::as_str) == Some("true")
+            }),
         }
     }
 }

@@ -61,6 +61,8 @@ pub enum Action {
     BindClaim { claim: ClaimKey, volume: String, by_controller: bool },
     /// Set the claim's `status`: phase, and for Bound the volume's capacity and access modes.
     ClaimStatus { claim: ClaimKey, phase: &'static str, capacity: Option<String>, access_modes: Vec<String> },
+    /// RetroactiveDefaultStorageClass: give a claim created with no class the default one.
+    AssignClass { claim: ClaimKey, class: String },
     /// Ask a provisioner: `volume.kubernetes.io/storage-provisioner` (and the beta key) on the claim.
     RequestProvisioning { claim: ClaimKey, provisioner: String },
     Event(EventNote),
@@ -189,6 +191,11 @@ impl Pass<'_> {
             return self.bind(claim, volume);
         }
         let target = Target::claim(claim);
+        let unset = claim.storage_class_name.is_none() && !claim.annotated(crate::volume::model::ANN_BETA_STORAGE_CLASS);
+        if let Some(default) = self.w.classes.values().filter(|c| c.is_default).map(|c| c.name.clone()).max().filter(|_| unset) {
+            self.actions.push(Action::AssignClass { claim: claim.key(), class: default });
+            return self.pending(claim);
+        }
         if delay && !claim.annotated(ANN_SELECTED_NODE) {
             self.actions.push(event(target, "Normal", "WaitForFirstConsumer", "waiting for first consumer to be created before binding"));
         } else if !claim.class().is_empty() {

@@ -405,6 +405,19 @@ fn storage_classes_decide_between_waiting_provisioning_and_failing() {
 }
 
 #[test]
+fn a_claim_without_a_class_gets_the_default_class_retroactively() {
+    // upstream "RetroactiveDefaultStorageClass": only a nil class, never the empty one.
+    let c = pvc("early", "1Gi", &[RWO]);
+    let mut w = world(std::slice::from_ref(&c), &[]);
+    w.classes.insert("local-path".into(), Class { name: "local-path".into(), is_default: true, ..Class::default() });
+    assert_eq!(w.writes(), vec![Action::AssignClass { claim: key("early"), class: "local-path".into() }]);
+    let mut empty = c.clone();
+    empty.storage_class_name = Some(String::new());
+    w.claims.insert(empty.key(), empty);
+    assert_eq!(w.reasons(), vec!["FailedBinding"]);
+}
+
+#[test]
 fn quantities_parse_like_resource_quantity() {
     assert_eq!(parse_quantity("1Gi"), Some(1073741824.0));
     assert_eq!(parse_quantity("1G"), Some(1e9));
