@@ -9,6 +9,7 @@ mod process;
 mod procfs;
 mod report;
 mod stats;
+mod sts;
 mod workload;
 
 use std::path::{Path, PathBuf};
@@ -24,8 +25,14 @@ use crate::procfs::Proc;
 use crate::report::RunReport;
 
 #[derive(Parser)]
-#[command(name = "berth-load", about = "Load driver for the berth API server: cold start, RSS, create/get/list/watch throughput")]
+#[command(
+    name = "berth-load",
+    about = "Load driver for berth: cold start, RSS, create/get/list/watch throughput; `sts` times StatefulSets to Ready",
+    args_conflicts_with_subcommands = true
+)]
 struct Args {
+    #[command(subcommand)]
+    scenario: Option<Scenario>,
     /// The berth binary (default: `berth` next to this binary, i.e. target/release/berth).
     #[arg(long)]
     berth: Option<PathBuf>,
@@ -50,6 +57,97 @@ struct Args {
     /// Print JSON (config, medians, every run) instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Subcommand)]
+enum Scenario {
+    /// StatefulSet apply → all pods Ready, for each replicas × policy × claims combination.
+    Sts(StsArgs),
+}
+
+#[derive(clap::Args)]
+struct StsArgs {
+    /// The berth binary (default: `berth` next to this binary, i.e. target/release/berth).
+    #[arg(long)]
+    berth: Option<PathBuf>,
+    /// Replica counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [100u32, 1000])]
+    replicas: Vec<u32>,
+    /// Pod management policies, comma-separated: Parallel, OrderedReady.
+    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [sts::Policy::Parallel, sts::Policy::OrderedReady])]
+    policy: Vec<sts::Policy>,
+    /// With and/or without volumeClaimTemplates, comma-separated: with, without.
+    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [sts::Claims::With, sts::Claims::Without])]
+    claims: Vec<sts::Claims>,
+    /// Runs per combination (each on a fresh berth and data dir); the table shows medians.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Give up on a run after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout_s: u64,
+    /// Idle milliseconds between the node turning Ready and the create.
+    #[arg(long, default_value_t = 500)]
+    settle_ms: u64,
+    /// Print JSON (config, medians, every run) instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn run_sts(args: StsArgs) -> anyhow::Result<()> {
+    let bin = match args.berth {
+        Some(b) => b,
+        None => default_berth()?,
+    };
+    anyhow::ensure!(bin.is_file(), "no berth binary at {} (build it: cargo build --release -p berth)", bin.display());
+    let mut cases = Vec::new();
+    for &replicas in &args.replicas {
+        for &policy in &args.policy {
+            for &claims in &args.claims {
+                cases.push(sts::Case { replicas, policy, claims });
+            }
+        }
+    }
+    let cfg = sts::StsConfig {
+        runs: args.runs.max(1),
+        timeout: Duration::from_secs(args.timeout_s),
+        settle: Duration::from_millis(args.settle_ms),
+        node_name: "berth".into(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let mut results = Vec::new();
+    for case in cases {
+        let mut runs = Vec::new();
+        for i in 0..cfg.runs {
+            let r = rt.block_on(sts::one_run(&bin, case, &cfg)).with_context(|| format!("{case:?} run {}", i + 1))?;
+            eprintln!(
+                "berth-load sts: {} {} {} claims, run {}: ready {:.1} ms (created {:.1}, running {:.1}), berth CPU {:.2} s, {} requests, load avg {:.2}{}",
+                case.replicas,
+                case.policy.as_str(),
+                case.claims.as_str(),
+                i + 1,
+                r.ready_ms.unwrap_or(f64::NAN),
+                r.all_created_ms.unwrap_or(f64::NAN),
+                r.all_running_ms.unwrap_or(f64::NAN),
+                r.server_cpu_s.unwrap_or(f64::NAN),
+                r.total_requests().unwrap_or(f64::NAN),
+                r.load_avg_1m.unwrap_or(f64::NAN),
+                r.error.as_deref().map(|e| format!(", error: {e}")).unwrap_or_default(),
+            );
+            runs.push(r);
+        }
+        results.push((case, sts::median_run(&runs), runs));
+    }
+    if args.json {
+        let out = json!({
+            "config": {"berth": bin, "runs": cfg.runs, "settle_ms": args.settle_ms},
+            "cases": results.iter().map(|(case, median, runs)| json!({"case": case, "median": median, "runs": runs})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).context("encoding the report")?);
+    } else {
+        println!("berth-load sts: medians of {} run(s) per row", cfg.runs);
+        print!("{}", sts::render_table(&results));
+    }
+    Ok(())
 }
 
 fn default_berth() -> anyhow::Result<PathBuf> {
@@ -98,6 +196,9 @@ async fn one_run(bin: &Path, cfg: &LoadConfig, idle: Duration) -> anyhow::Result
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(Scenario::Sts(sts_args)) = args.scenario {
+        return run_sts(sts_args);
+    }
     let bin = match args.berth {
         Some(b) => b,
         None => default_berth()?,

@@ -49,12 +49,18 @@ pub struct Started {
 
 /// Spawns `bin up --data-dir DIR --listen 127.0.0.1:0` and waits until `/readyz` answers 200.
 pub async fn start(bin: &Path, data_dir: &Path) -> anyhow::Result<Started> {
+    start_with(bin, data_dir, &[]).await
+}
+
+/// Like [`start`], with more `berth up` arguments (e.g. `--sim-ready-delay 0`).
+pub async fn start_with(bin: &Path, data_dir: &Path, extra: &[String]) -> anyhow::Result<Started> {
     let t0 = Instant::now();
     let mut child = Command::new(bin)
         .arg("up")
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
