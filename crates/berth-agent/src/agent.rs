@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
+use futures::StreamExt as _;
 use jiff::{SignedDuration, Timestamp};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use kube::runtime::watcher::Event;
 
 use crate::api::PodApi;
@@ -36,6 +37,13 @@ pub struct PodSync<A, R> {
     confirmed: BTreeSet<String>,
     failures: u32,
     retry_at: Option<Timestamp>,
+    /// Pods with a watch event since the last sync: the only ones a sync looks at, unless it
+    /// is a full one.
+    dirty: BTreeSet<String>,
+    /// The next sync looks at every pod (after the initial list or a relist).
+    full: bool,
+    /// When the runtime's observations change on their own (a timer): a sync at or after it is full.
+    due: Option<Timestamp>,
 }
 
 fn uid_of(p: &Pod) -> Option<String> {
@@ -54,6 +62,9 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
             confirmed: BTreeSet::new(),
             failures: 0,
             retry_at: None,
+            dirty: BTreeSet::new(),
+            full: true,
+            due: None,
         }
     }
 
@@ -79,9 +90,11 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
                 self.pods = self.relist.take().unwrap_or_default();
                 self.confirmed.retain(|uid| self.pods.contains_key(uid));
                 self.synced = true;
+                self.full = true;
             }
             Event::Apply(p) => {
                 if let Some(uid) = uid_of(&p) {
+                    self.dirty.insert(uid.clone());
                     self.pods.insert(uid, p);
                 }
             }
@@ -89,41 +102,111 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
                 if let Some(uid) = uid_of(&p) {
                     self.pods.remove(&uid);
                     self.confirmed.remove(&uid);
+                    self.dirty.insert(uid);
                 }
             }
         }
     }
 
-    fn view(&mut self, now: Timestamp) -> NodeView {
-        let mut pods = Vec::with_capacity(self.pods.len());
-        for (uid, pod) in &self.pods {
+    /// The plan's input: every pod (`full`) or only the dirty ones. A pod's plan depends only on
+    /// the pod and what the runtime reports for it, which changes only through this agent's own
+    /// runtime calls (re-planned in the same sync) or a timer (whose sync is full), so a pod
+    /// without an event since the last sync would get no action anyway.
+    fn view(&mut self, now: Timestamp, full: bool) -> NodeView {
+        let mut pods = Vec::with_capacity(if full { self.pods.len() } else { self.dirty.len() });
+        let mut add = |uid: &String, pod: &Pod, runtime: &mut R| {
             if self.confirmed.contains(uid) {
-                continue;
+                return;
             }
-            let Some(spec) = pod_spec_view(pod) else { continue };
-            let runtime = self.runtime.observe(&spec, now);
-            pods.push(PodView { spec, status: pod.status.clone().unwrap_or_default(), deletion: deletion_grace(pod), runtime });
-        }
-        let orphans = self.runtime.pods().into_iter().filter(|uid| !self.pods.contains_key(uid)).collect();
+            let Some(spec) = pod_spec_view(pod) else { return };
+            let rt = runtime.observe(&spec, now);
+            pods.push(PodView { spec, status: pod.status.clone().unwrap_or_default(), deletion: deletion_grace(pod), runtime: rt });
+        };
+        let orphans = if full {
+            for (uid, pod) in &self.pods {
+                add(uid, pod, &mut self.runtime);
+            }
+            self.runtime.pods().into_iter().filter(|uid| !self.pods.contains_key(uid)).collect()
+        } else {
+            let mut gone = Vec::new();
+            for uid in &self.dirty {
+                match self.pods.get(uid) {
+                    Some(pod) => add(uid, pod, &mut self.runtime),
+                    None => gone.push(uid),
+                }
+            }
+            if gone.is_empty() {
+                Vec::new()
+            } else {
+                let held: BTreeSet<String> = self.runtime.pods().into_iter().collect();
+                gone.into_iter().filter(|uid| held.contains(*uid)).cloned().collect()
+            }
+        };
         NodeView { host_ip: self.host_ip, pods, orphans }
     }
 
     /// One pass: plan, act, and re-plan while the runtime changed. Returns when to sync again
     /// without any new event (a runtime timer or a retry).
+    ///
+    /// Runtime calls run in the plan's order; the API writes of a round (at most one per pod)
+    /// are independent and run concurrently, up to [`MAX_CONCURRENT_WRITES`].
     pub async fn sync(&mut self, now: Timestamp) -> Option<Timestamp> {
         if self.retry_at.is_some_and(|t| t > now) {
             return self.next_wake(now);
         }
+        let full = self.full || self.retry_at.is_some() || self.due.is_some_and(|d| d <= now);
         let mut failed = false;
         for _ in 0..MAX_ROUNDS {
-            let view = self.view(now);
+            let view = self.view(now, full);
             let actions = plan(&view, now);
             let mut runtime_changed = false;
+            let mut writes = Vec::new();
             for action in actions {
-                runtime_changed |= matches!(action, Action::Start { .. } | Action::Stop { .. });
-                if let Err(e) = self.execute(action, now).await {
+                let r = match action {
+                    Action::Start { spec, adopt } => {
+                        runtime_changed = true;
+                        self.runtime.start(&spec, adopt, now).map_err(AgentError::from)
+                    }
+                    Action::Stop { uid, grace } => {
+                        runtime_changed = true;
+                        self.runtime.stop(&uid, grace, now);
+                        Ok(())
+                    }
+                    Action::Remove { uid } => {
+                        self.runtime.remove(&uid);
+                        Ok(())
+                    }
+                    Action::WriteStatus { namespace, name, uid, status } => {
+                        writes.push(Write::Status { namespace, name, uid, status });
+                        Ok(())
+                    }
+                    Action::ConfirmDeletion { namespace, name, uid } => {
+                        writes.push(Write::Delete { namespace, name, uid });
+                        Ok(())
+                    }
+                };
+                if let Err(e) = r {
                     tracing::warn!(error = %e, "pod sync step failed; retrying");
                     failed = true;
+                }
+            }
+            let api = &self.api;
+            let outcomes: Vec<Result<Written, AgentError>> =
+                futures::stream::iter(writes.into_iter().map(|w| write(api, w))).buffered(MAX_CONCURRENT_WRITES).collect().await;
+            for outcome in outcomes {
+                match outcome {
+                    // The answer is at least as new as the cache: no second write for the same change.
+                    Ok(Written::Status { uid, pod: Some(pod) }) => {
+                        self.pods.insert(uid, *pod);
+                    }
+                    Ok(Written::Status { pod: None, .. }) => {}
+                    Ok(Written::Deleted { uid }) => {
+                        self.confirmed.insert(uid);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "pod sync step failed; retrying");
+                        failed = true;
+                    }
                 }
             }
             if !runtime_changed {
@@ -137,33 +220,45 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
             self.retry_at = None;
             self.failures = 0;
         }
+        self.dirty.clear();
+        self.full = false;
+        self.due = self.runtime.next_change(now);
         self.next_wake(now)
     }
 
     fn next_wake(&self, now: Timestamp) -> Option<Timestamp> {
         [self.runtime.next_change(now), self.retry_at].into_iter().flatten().min()
     }
+}
 
-    async fn execute(&mut self, action: Action, now: Timestamp) -> Result<(), AgentError> {
-        match action {
-            Action::Start { spec, adopt } => self.runtime.start(&spec, adopt, now)?,
-            Action::Stop { uid, grace } => self.runtime.stop(&uid, grace, now),
-            Action::Remove { uid } => self.runtime.remove(&uid),
-            Action::WriteStatus { namespace, name, uid, status } => {
-                match self.api.write_pod_status(&namespace, &name, &uid, &status).await? {
-                    // The answer is at least as new as the cache: no second write for the same change.
-                    Some(pod) => {
-                        self.pods.insert(uid, pod);
-                    }
-                    None => tracing::debug!(pod = %name, namespace = %namespace, "pod gone before its status was written"),
-                }
+/// API writes of one sync round in flight at once (a kubelet writes statuses from a worker per pod).
+pub const MAX_CONCURRENT_WRITES: usize = 64;
+
+/// An API write of the plan.
+enum Write {
+    Status { namespace: String, name: String, uid: String, status: Box<PodStatus> },
+    Delete { namespace: String, name: String, uid: String },
+}
+
+/// What an API write did.
+enum Written {
+    Status { uid: String, pod: Option<Box<Pod>> },
+    Deleted { uid: String },
+}
+
+async fn write<A: PodApi>(api: &A, w: Write) -> Result<Written, AgentError> {
+    match w {
+        Write::Status { namespace, name, uid, status } => {
+            let pod = api.write_pod_status(&namespace, &name, &uid, &status).await?;
+            if pod.is_none() {
+                tracing::debug!(pod = %name, namespace = %namespace, "pod gone before its status was written");
             }
-            Action::ConfirmDeletion { namespace, name, uid } => {
-                self.api.confirm_deletion(&namespace, &name, &uid).await?;
-                tracing::debug!(pod = %name, namespace = %namespace, "pod deleted");
-                self.confirmed.insert(uid);
-            }
+            Ok(Written::Status { uid, pod: pod.map(Box::new) })
         }
-        Ok(())
+        Write::Delete { namespace, name, uid } => {
+            api.confirm_deletion(&namespace, &name, &uid).await?;
+            tracing::debug!(pod = %name, namespace = %namespace, "pod deleted");
+            Ok(Written::Deleted { uid })
+        }
     }
 }

@@ -276,44 +276,75 @@ fn observe(state: &mut State, input: Input) {
     }
 }
 
+/// Bindings (and unschedulable updates) in flight at once within one pass. Upstream binds in
+/// a goroutine per pod; a bound keeps the pass from opening hundreds of connections at once.
+pub const MAX_CONCURRENT_WRITES: usize = 64;
+
+/// What one planned action came to.
+enum Outcome {
+    Bound { key: (String, String), node: String },
+    Reported { uid: String, message: String },
+    Failed,
+}
+
+async fn execute<A: SchedulerApi>(api: &A, action: Action) -> Outcome {
+    match action {
+        Action::Bind { namespace, name, uid, node } => match api.bind(&namespace, &name, &uid, &node).await {
+            Ok(bound) => {
+                if bound {
+                    let pod = PodRef { namespace: namespace.clone(), name: name.clone(), uid };
+                    let msg = format!("Successfully assigned {namespace}/{name} to {node}");
+                    if let Err(e) = api.record_event(&pod, "Normal", "Scheduled", &msg).await {
+                        tracing::debug!(error = %e, "recording the Scheduled event failed");
+                    }
+                }
+                Outcome::Bound { key: (namespace, name), node }
+            }
+            Err(e) => {
+                tracing::warn!(pod = %name, namespace = %namespace, error = %e, "binding failed; retrying");
+                Outcome::Failed
+            }
+        },
+        Action::Unschedulable { namespace, name, uid, message } => {
+            if let Err(e) = api.set_unschedulable(&namespace, &name, &message).await {
+                tracing::warn!(pod = %name, namespace = %namespace, error = %e, "marking unschedulable failed; retrying");
+                return Outcome::Failed;
+            }
+            let pod = PodRef { namespace, name, uid: uid.clone() };
+            if let Err(e) = api.record_event(&pod, "Warning", "FailedScheduling", &message).await {
+                tracing::debug!(error = %e, "recording the FailedScheduling event failed");
+            }
+            Outcome::Reported { uid, message }
+        }
+    }
+}
+
 /// Places every pending pod and executes the plan; false if a step failed and should be retried.
+///
+/// The plan already counts each binding against its node, so its writes are independent and run
+/// concurrently (up to [`MAX_CONCURRENT_WRITES`]), started in the plan's order.
 pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
     let nodes: Vec<NodeInfo> = state.nodes.values().cloned().collect();
-    let actions = plan(&state.pending(), &nodes, &state.usage());
+    let pending = state.pending();
+    let actions = plan(&pending, &nodes, &state.usage());
+    if !actions.is_empty() {
+        tracing::debug!(pending = pending.len(), actions = actions.len(), "scheduling pass");
+    }
+    let outcomes: Vec<Outcome> =
+        futures::stream::iter(actions.into_iter().map(|a| execute(api, a))).buffered(MAX_CONCURRENT_WRITES).collect().await;
     let mut ok = true;
-    for action in actions {
-        match action {
-            Action::Bind { namespace, name, uid, node } => match api.bind(&namespace, &name, &uid, &node).await {
-                Ok(bound) => {
-                    // Count it at once: the watch confirms it later.
-                    if let Some(e) = state.pods.get_mut(&(namespace.clone(), name.clone())) {
-                        e.node_name = Some(node.clone());
-                    }
-                    if bound {
-                        let pod = PodRef { namespace: namespace.clone(), name: name.clone(), uid };
-                        let msg = format!("Successfully assigned {namespace}/{name} to {node}");
-                        if let Err(e) = api.record_event(&pod, "Normal", "Scheduled", &msg).await {
-                            tracing::debug!(error = %e, "recording the Scheduled event failed");
-                        }
-                    }
+    for outcome in outcomes {
+        match outcome {
+            // Count it at once: the watch confirms it later.
+            Outcome::Bound { key, node } => {
+                if let Some(e) = state.pods.get_mut(&key) {
+                    e.node_name = Some(node);
                 }
-                Err(e) => {
-                    tracing::warn!(pod = %name, namespace = %namespace, error = %e, "binding failed; retrying");
-                    ok = false;
-                }
-            },
-            Action::Unschedulable { namespace, name, uid, message } => {
-                if let Err(e) = api.set_unschedulable(&namespace, &name, &message).await {
-                    tracing::warn!(pod = %name, namespace = %namespace, error = %e, "marking unschedulable failed; retrying");
-                    ok = false;
-                    continue;
-                }
-                let pod = PodRef { namespace, name, uid: uid.clone() };
-                if let Err(e) = api.record_event(&pod, "Warning", "FailedScheduling", &message).await {
-                    tracing::debug!(error = %e, "recording the FailedScheduling event failed");
-                }
+            }
+            Outcome::Reported { uid, message } => {
                 state.reported.insert(uid, message);
             }
+            Outcome::Failed => ok = false,
         }
     }
     ok
@@ -391,10 +422,13 @@ impl SchedulerApi for KubeScheduler {
             reporting_instance: Some(SCHEDULER_NAME.into()),
             ..CoreEvent::default()
         };
-        Api::<CoreEvent>::namespaced(self.client.clone(), &pod.namespace)
-            .create(&PostParams::default(), &event)
-            .await
-            .map(|_| ())
-            .map_err(|source| ControllerError::Create { object: format!("event about pod {} in {}", pod.name, pod.namespace), source: Box::new(source) })
+        // Like client-go's recorder, events go out in the background and never hold up a binding.
+        let api = Api::<CoreEvent>::namespaced(self.client.clone(), &pod.namespace);
+        tokio::spawn(async move {
+            if let Err(e) = api.create(&PostParams::default(), &event).await {
+                tracing::debug!(error = %e, "recording a scheduler event failed");
+            }
+        });
+        Ok(())
     }
 }

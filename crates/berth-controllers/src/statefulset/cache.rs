@@ -58,7 +58,12 @@ impl<K: Resource + Clone> Store<K> {
     }
 
     /// Stores the object unless the cached copy of the same uid is newer; returns the previous one.
-    pub fn upsert(&mut self, obj: K) -> Option<K> {
+    ///
+    /// `managedFields` are dropped (nothing here reads them; a client-go informer can do the same
+    /// with a transform): they are a large part of a pod, and every sync copies the set's pods
+    /// out of the cache.
+    pub fn upsert(&mut self, mut obj: K) -> Option<K> {
+        obj.meta_mut().managed_fields = None;
         let meta = obj.meta();
         let key = key_of(meta)?;
         let ns = self.by_ns.entry(key.namespace).or_default();
