@@ -28,7 +28,7 @@ mod tests;
 use std::future::Future;
 use std::net::Ipv4Addr;
 
-use futures::{FutureExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::Api;
@@ -115,9 +115,21 @@ async fn run_heartbeat(mut hb: Heartbeat<KubeAgentApi>) {
 
 async fn run_pods(client: kube::Client, node_name: &str, mut sync: PodSync<KubeAgentApi, SimRuntime>) -> Result<(), AgentError> {
     let cfg = watcher::Config::default().fields(&format!("spec.nodeName={node_name}"));
-    let mut pods = watcher::watcher(Api::<Pod>::all(client), cfg).default_backoff().boxed();
+    let watch = watcher::watcher(Api::<Pod>::all(client), cfg).default_backoff().boxed();
+    // The watch is read on its own task, like a kubelet's informer: while a sync awaits its
+    // status writes, events keep being read and decoded, and the next sync takes them all
+    // (read from this loop, an HTTP/1 watch body yields about one event per sync).
+    let (tx, mut pods) = tokio::sync::mpsc::unbounded_channel();
+    let _reader = AbortOnDrop(tokio::spawn(async move {
+        let mut watch = watch;
+        while let Some(ev) = watch.next().await {
+            if tx.send(ev).is_err() {
+                break;
+            }
+        }
+    }));
     loop {
-        while let Some(Some(ev)) = pods.next().now_or_never() {
+        while let Ok(ev) = pods.try_recv() {
             observe(&mut sync, ev);
         }
         let wake = if sync.synced() { sync.sync(Timestamp::now()).await } else { None };
@@ -131,12 +143,21 @@ async fn run_pods(client: kube::Client, node_name: &str, mut sync: PodSync<KubeA
             }
         };
         tokio::select! {
-            ev = pods.next() => match ev {
+            ev = pods.recv() => match ev {
                 Some(ev) => observe(&mut sync, ev),
                 None => return Ok(()),
             },
             () = sleep => {}
         }
+    }
+}
+
+/// Aborts the task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

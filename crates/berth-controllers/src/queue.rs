@@ -128,3 +128,34 @@ mod tests {
         assert_eq!(q.retry("a", t0), Duration::from_millis(200));
     }
 }
+
+/// Aborts the task when dropped.
+#[derive(Debug)]
+pub struct AbortOnDrop(pub tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Reads `stream` on its own task into a channel, so it keeps being read (and decoded) while the
+/// consumer awaits something else, and `try_recv` then drains everything that arrived meanwhile.
+/// The reader stops when the returned guard is dropped.
+pub fn read_ahead<T, S>(stream: S) -> (tokio::sync::mpsc::UnboundedReceiver<T>, AbortOnDrop)
+where
+    T: Send + 'static,
+    S: futures::Stream<Item = T> + Send + 'static,
+{
+    use futures::StreamExt as _;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = stream.next().await {
+            if tx.send(item).is_err() {
+                break;
+            }
+        }
+    });
+    (rx, AbortOnDrop(task))
+}

@@ -13,7 +13,7 @@ mod tests;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
-use futures::{FutureExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{Binding, Event as CoreEvent, EventSource, Node, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use kube::api::{Api, ObjectMeta, Patch, PatchParams, PostParams};
@@ -239,11 +239,15 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
     let nodes = watcher::watcher(Api::<Node>::all(client), watcher::Config::default())
         .default_backoff()
         .map(|ev| Input::Node(Box::new(ev)));
-    let mut inputs = futures::stream::select(pods.boxed(), nodes.boxed());
+    let inputs = futures::stream::select(pods.boxed(), nodes.boxed());
+    // The watches are read on their own task, like an informer's reflector: while a pass awaits
+    // its bindings, events keep being read and decoded, and the next pass takes them all at once
+    // (read from this loop, an HTTP/1 watch body yields about one event per pass).
+    let (mut inputs, _reader) = crate::queue::read_ahead(inputs);
     let mut state = State::default();
     let mut retries = WorkQueue::<()>::default();
     loop {
-        while let Some(Some(input)) = inputs.next().now_or_never() {
+        while let Ok(input) = inputs.try_recv() {
             observe(&mut state, input);
         }
         if state.synced() && retries.next_due().is_none() && !sync(&api, &mut state).await {
@@ -251,7 +255,7 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
         }
         let wake = retries.next_due();
         tokio::select! {
-            input = inputs.next() => match input {
+            input = inputs.recv() => match input {
                 Some(input) => observe(&mut state, input),
                 None => return Ok(()),
             },
