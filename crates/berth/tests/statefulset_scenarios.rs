@@ -27,19 +27,18 @@ fn s1_ordered_ready_creates_claims_then_pods_one_at_a_time_with_stable_identity(
     let b = berth();
     apply(&b, &service());
     let w = PodWatch::start(&b);
+    let claims = ClaimAdditions::start(&b);
     apply(&b, &set("ss", 3, claim_template("datadir")));
     let ps = wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
     assert_eq!(w.order("ADDED"), ["ss-0", "ss-1", "ss-2"], "{}", w.dump());
     w.assert_ordered_creation(0);
 
-    // Each claim is created before its pod: the store's resourceVersions are one sequence.
-    let claims = get_json(&b, &["pvc"]);
+    // Each claim is created before its pod: the store's resourceVersions are one sequence, and a
+    // claim's ADDED event carries the revision of its creation (later binding updates it).
     for i in 0..3 {
-        let claim = claims["items"]
-            .as_array()
-            .and_then(|a| a.iter().find(|c| c["metadata"]["name"] == format!("datadir-ss-{i}")))
-            .unwrap_or_else(|| panic!("claim datadir-ss-{i}: {claims}"));
-        let claim_rv: u64 = text(&claim["metadata"]["resourceVersion"]).parse().expect("rv");
+        let claim_rv = claims
+            .added_at(&format!("datadir-ss-{i}"))
+            .unwrap_or_else(|| panic!("claim datadir-ss-{i} was never added"));
         let pod_added = w.events().into_iter().find(|e| e.kind == "ADDED" && e.pod.name == format!("ss-{i}")).expect("added");
         assert!(claim_rv < pod_added.rv, "datadir-ss-{i} (rv {claim_rv}) must exist before ss-{i} (rv {})", pod_added.rv);
     }

@@ -258,6 +258,44 @@ pub fn kube_client(kubeconfig: &Path) -> impl std::future::Future<Output = kube:
     }
 }
 
+/// Records the resourceVersion at which each PersistentVolumeClaim in `default` was added.
+pub struct ClaimAdditions {
+    added: Arc<Mutex<Vec<(String, u64)>>>,
+}
+
+impl ClaimAdditions {
+    pub fn start(b: &Berth) -> ClaimAdditions {
+        let added = Arc::new(Mutex::new(Vec::new()));
+        let sink = added.clone();
+        let kubeconfig = b.kubeconfig.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                let api: Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
+                    Api::namespaced(kube_client(&kubeconfig).await, "default");
+                let list = api.list(&ListParams::default()).await.expect("list claims");
+                let rv = list.metadata.resource_version.unwrap_or_default();
+                let mut stream = api.watch(&WatchParams::default().timeout(290), &rv).await.expect("watch claims").boxed();
+                let _ = tx.send(());
+                while let Some(Ok(e)) = stream.next().await {
+                    if let WatchEvent::Added(c) = e {
+                        let rv = c.metadata.resource_version.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0);
+                        sink.lock().expect("claims").push((c.metadata.name.unwrap_or_default(), rv));
+                    }
+                }
+            });
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(30)).expect("claim watch started");
+        ClaimAdditions { added }
+    }
+
+    /// The revision at which `name` was added.
+    pub fn added_at(&self, name: &str) -> Option<u64> {
+        self.added.lock().expect("claims").iter().find(|(n, _)| n == name).map(|(_, rv)| *rv)
+    }
+}
+
 impl PodWatch {
     pub fn start(b: &Berth) -> PodWatch {
         let events = Arc::new(Mutex::new(Vec::new()));
