@@ -120,13 +120,22 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
             }
             let Some(spec) = pod_spec_view(pod) else { return };
             let rt = runtime.observe(&spec, now);
-            pods.push(PodView { spec, status: pod.status.clone().unwrap_or_default(), deletion: deletion_grace(pod), runtime: rt });
+            pods.push(PodView {
+                spec,
+                status: pod.status.clone().unwrap_or_default(),
+                deletion: deletion_grace(pod),
+                runtime: rt,
+            });
         };
         let orphans = if full {
             for (uid, pod) in &self.pods {
                 add(uid, pod, &mut self.runtime);
             }
-            self.runtime.pods().into_iter().filter(|uid| !self.pods.contains_key(uid)).collect()
+            self.runtime
+                .pods()
+                .into_iter()
+                .filter(|uid| !self.pods.contains_key(uid))
+                .collect()
         } else {
             let mut gone = Vec::new();
             for uid in &self.dirty {
@@ -142,7 +151,11 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
                 gone.into_iter().filter(|uid| held.contains(*uid)).cloned().collect()
             }
         };
-        NodeView { host_ip: self.host_ip, pods, orphans }
+        NodeView {
+            host_ip: self.host_ip,
+            pods,
+            orphans,
+        }
     }
 
     /// One pass: plan, act, and re-plan while the runtime changed. Returns when to sync again
@@ -176,8 +189,18 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
                         self.runtime.remove(&uid);
                         Ok(())
                     }
-                    Action::WriteStatus { namespace, name, uid, status } => {
-                        writes.push(Write::Status { namespace, name, uid, status });
+                    Action::WriteStatus {
+                        namespace,
+                        name,
+                        uid,
+                        status,
+                    } => {
+                        writes.push(Write::Status {
+                            namespace,
+                            name,
+                            uid,
+                            status,
+                        });
                         Ok(())
                     }
                     Action::ConfirmDeletion { namespace, name, uid } => {
@@ -192,7 +215,10 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
             }
             let api = &self.api;
             let outcomes: Vec<Result<Written, AgentError>> =
-                futures::stream::iter(writes.into_iter().map(|w| write(api, w))).buffered(MAX_CONCURRENT_WRITES).collect().await;
+                futures::stream::iter(writes.into_iter().map(|w| write(api, w)))
+                    .buffered(MAX_CONCURRENT_WRITES)
+                    .collect()
+                    .await;
             for outcome in outcomes {
                 match outcome {
                     // The answer is at least as new as the cache: no second write for the same change.
@@ -227,7 +253,10 @@ impl<A: PodApi, R: Runtime> PodSync<A, R> {
     }
 
     fn next_wake(&self, now: Timestamp) -> Option<Timestamp> {
-        [self.runtime.next_change(now), self.retry_at].into_iter().flatten().min()
+        [self.runtime.next_change(now), self.retry_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 
@@ -236,8 +265,17 @@ pub const MAX_CONCURRENT_WRITES: usize = 64;
 
 /// An API write of the plan.
 enum Write {
-    Status { namespace: String, name: String, uid: String, status: Box<PodStatus> },
-    Delete { namespace: String, name: String, uid: String },
+    Status {
+        namespace: String,
+        name: String,
+        uid: String,
+        status: Box<PodStatus>,
+    },
+    Delete {
+        namespace: String,
+        name: String,
+        uid: String,
+    },
 }
 
 /// What an API write did.
@@ -248,7 +286,12 @@ enum Written {
 
 async fn write<A: PodApi>(api: &A, w: Write) -> Result<Written, AgentError> {
     match w {
-        Write::Status { namespace, name, uid, status } => {
+        Write::Status {
+            namespace,
+            name,
+            uid,
+            status,
+        } => {
             let pod = api.write_pod_status(&namespace, &name, &uid, &status).await?;
             if pod.is_none() {
                 tracing::debug!(pod = %name, namespace = %namespace, "pod gone before its status was written");

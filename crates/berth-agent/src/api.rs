@@ -15,7 +15,8 @@ pub trait NodeApi: Send + Sync {
     /// Creates the Node (an existing one is kept) and returns its UID.
     fn register(&self, node: &Node) -> impl Future<Output = Result<String, AgentError>> + Send;
     /// Replaces the Node's status; [`AgentError::NodeGone`] if the Node was deleted.
-    fn write_node_status(&self, name: &str, status: &NodeStatus) -> impl Future<Output = Result<(), AgentError>> + Send;
+    fn write_node_status(&self, name: &str, status: &NodeStatus)
+        -> impl Future<Output = Result<(), AgentError>> + Send;
     /// Creates or renews the node's Lease.
     fn renew_lease(&self, lease: &Lease) -> impl Future<Output = Result<(), AgentError>> + Send;
 }
@@ -31,7 +32,12 @@ pub trait PodApi: Send + Sync {
         status: &PodStatus,
     ) -> impl Future<Output = Result<Option<Pod>, AgentError>> + Send;
     /// The kubelet's final delete: grace 0, only if the UID still matches. Gone already is fine.
-    fn confirm_deletion(&self, namespace: &str, name: &str, uid: &str) -> impl Future<Output = Result<(), AgentError>> + Send;
+    fn confirm_deletion(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+    ) -> impl Future<Output = Result<(), AgentError>> + Send;
 }
 
 /// [`NodeApi`] and [`PodApi`] over kube-rs.
@@ -50,7 +56,10 @@ impl NodeApi for KubeAgentApi {
     async fn register(&self, node: &Node) -> Result<String, AgentError> {
         let api = Api::<Node>::all(self.client.clone());
         let name = node.metadata.name.clone().unwrap_or_default();
-        let err = |source| AgentError::Register { node: name.clone(), source };
+        let err = |source| AgentError::Register {
+            node: name.clone(),
+            source,
+        };
         let stored = match api.create(&PostParams::default(), node).await {
             Ok(n) => n,
             Err(e) if is_conflict(&e) => api.get(&name).await.map_err(err)?,
@@ -61,17 +70,30 @@ impl NodeApi for KubeAgentApi {
 
     async fn write_node_status(&self, name: &str, status: &NodeStatus) -> Result<(), AgentError> {
         let api = Api::<Node>::all(self.client.clone());
-        match api.patch_status(name, &PatchParams::default(), &Patch::Merge(json!({ "status": status }))).await {
+        match api
+            .patch_status(
+                name,
+                &PatchParams::default(),
+                &Patch::Merge(json!({ "status": status })),
+            )
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) => Err(AgentError::NodeGone { node: name.into() }),
-            Err(source) => Err(AgentError::NodeStatus { node: name.into(), source }),
+            Err(source) => Err(AgentError::NodeStatus {
+                node: name.into(),
+                source,
+            }),
         }
     }
 
     async fn renew_lease(&self, lease: &Lease) -> Result<(), AgentError> {
         let api = Api::<Lease>::namespaced(self.client.clone(), LEASE_NAMESPACE);
         let name = lease.metadata.name.clone().unwrap_or_default();
-        let err = |source| AgentError::Lease { node: name.clone(), source };
+        let err = |source| AgentError::Lease {
+            node: name.clone(),
+            source,
+        };
         let patch = json!({ "metadata": { "ownerReferences": lease.metadata.owner_references }, "spec": lease.spec });
         match api.patch(&name, &PatchParams::default(), &Patch::Merge(patch)).await {
             Ok(_) => Ok(()),
@@ -87,16 +109,29 @@ impl NodeApi for KubeAgentApi {
 }
 
 impl PodApi for KubeAgentApi {
-    async fn write_pod_status(&self, namespace: &str, name: &str, uid: &str, status: &PodStatus) -> Result<Option<Pod>, AgentError> {
+    async fn write_pod_status(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        status: &PodStatus,
+    ) -> Result<Option<Pod>, AgentError> {
         let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
         // metadata.uid makes the patch fail instead of landing on a same-named successor.
         let patch = json!({ "metadata": { "uid": uid }, "status": status });
-        match api.patch_status(name, &PatchParams::default(), &Patch::Merge(patch)).await {
+        match api
+            .patch_status(name, &PatchParams::default(), &Patch::Merge(patch))
+            .await
+        {
             Ok(p) if p.metadata.uid.as_deref() == Some(uid) => Ok(Some(p)),
             Ok(_) => Ok(None),
             Err(e) if is_not_found(&e) || is_conflict(&e) => Ok(None),
             Err(kube::Error::Api(s)) if s.code == 422 && s.message.contains("uid") => Ok(None),
-            Err(source) => Err(AgentError::PodStatus { namespace: namespace.into(), name: name.into(), source }),
+            Err(source) => Err(AgentError::PodStatus {
+                namespace: namespace.into(),
+                name: name.into(),
+                source,
+            }),
         }
     }
 
@@ -104,13 +139,20 @@ impl PodApi for KubeAgentApi {
         let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
         let dp = DeleteParams {
             grace_period_seconds: Some(0),
-            preconditions: Some(Preconditions { uid: Some(uid.into()), resource_version: None }),
+            preconditions: Some(Preconditions {
+                uid: Some(uid.into()),
+                resource_version: None,
+            }),
             ..DeleteParams::default()
         };
         match api.delete(name, &dp).await {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) || is_conflict(&e) => Ok(()),
-            Err(source) => Err(AgentError::ConfirmDeletion { namespace: namespace.into(), name: name.into(), source }),
+            Err(source) => Err(AgentError::ConfirmDeletion {
+                namespace: namespace.into(),
+                name: name.into(),
+                source,
+            }),
         }
     }
 }

@@ -25,7 +25,13 @@ pub struct Heartbeat<A> {
 
 impl<A: NodeApi> Heartbeat<A> {
     pub fn new(api: A, cfg: NodeConfig, ready_since: Timestamp) -> Self {
-        Heartbeat { api, cfg, ready_since, node_uid: None, last_status: None }
+        Heartbeat {
+            api,
+            cfg,
+            ready_since,
+            node_uid: None,
+            last_status: None,
+        }
     }
 
     /// Registers the Node if needed, posts its status when due and renews the Lease.
@@ -38,7 +44,11 @@ impl<A: NodeApi> Heartbeat<A> {
             self.last_status = None;
         }
         if status_due || self.last_status.is_none() {
-            match self.api.write_node_status(&self.cfg.name, &node_status(&self.cfg, self.ready_since, now)).await {
+            match self
+                .api
+                .write_node_status(&self.cfg.name, &node_status(&self.cfg, self.ready_since, now))
+                .await
+            {
                 Ok(()) => self.last_status = Some(now),
                 Err(e @ AgentError::NodeGone { .. }) => {
                     self.node_uid = None;
@@ -47,6 +57,8 @@ impl<A: NodeApi> Heartbeat<A> {
                 Err(e) => return Err(e),
             }
         }
-        self.api.renew_lease(&lease(&self.cfg.name, self.node_uid.as_deref(), now)).await
+        self.api
+            .renew_lease(&lease(&self.cfg.name, self.node_uid.as_deref(), now))
+            .await
     }
 }

@@ -4,7 +4,10 @@
 use crate::node::HostInfo;
 
 fn read(path: &str) -> Option<String> {
-    std::fs::read_to_string(path).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn os_image() -> Option<String> {
@@ -16,7 +19,14 @@ fn os_image() -> Option<String> {
 
 fn memory_bytes() -> Option<u64> {
     let text = read("/proc/meminfo")?;
-    let kib: u64 = text.lines().find_map(|l| l.strip_prefix("MemTotal:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kib: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kib * 1024)
 }
 
@@ -34,7 +44,9 @@ pub fn goarch() -> &'static str {
 /// Probes the host once.
 pub fn probe() -> HostInfo {
     HostInfo {
-        cpus: std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1),
+        cpus: std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(1),
         memory_bytes: memory_bytes().unwrap_or(1 << 30),
         kernel_version: read("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".into()),
         os_image: os_image().unwrap_or_else(|| "unknown".into()),

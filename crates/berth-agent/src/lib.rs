@@ -64,7 +64,10 @@ pub struct AgentConfig {
 
 impl Default for AgentConfig {
     fn default() -> Self {
-        AgentConfig { node_name: DEFAULT_NODE_NAME.into(), runtime: RuntimeConfig::Simulated(SimConfig::default()) }
+        AgentConfig {
+            node_name: DEFAULT_NODE_NAME.into(),
+            runtime: RuntimeConfig::Simulated(SimConfig::default()),
+        }
     }
 }
 
@@ -73,7 +76,11 @@ const HOST_IP: Ipv4Addr = Ipv4Addr::LOCALHOST;
 
 /// Runs the node agent until `shutdown` resolves. API errors are retried with backoff; the
 /// result is an error only for a condition the agent cannot recover from.
-pub async fn run(client: kube::Client, config: AgentConfig, shutdown: impl Future<Output = ()>) -> Result<(), AgentError> {
+pub async fn run(
+    client: kube::Client,
+    config: AgentConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), AgentError> {
     tokio::select! {
         () = shutdown => Ok(()),
         r = run_forever(client, config) => r,
@@ -91,7 +98,11 @@ async fn run_forever(client: kube::Client, config: AgentConfig) -> Result<(), Ag
     };
     let api = KubeAgentApi::new(client.clone());
     let heartbeat = run_heartbeat(Heartbeat::new(api.clone(), node_cfg, Timestamp::now()));
-    let pods = run_pods(client, &config.node_name, PodSync::new(api, SimRuntime::new(sim), HOST_IP));
+    let pods = run_pods(
+        client,
+        &config.node_name,
+        PodSync::new(api, SimRuntime::new(sim), HOST_IP),
+    );
     futures::future::join(heartbeat, pods).await.1
 }
 
@@ -113,7 +124,11 @@ async fn run_heartbeat(mut hb: Heartbeat<KubeAgentApi>) {
     }
 }
 
-async fn run_pods(client: kube::Client, node_name: &str, mut sync: PodSync<KubeAgentApi, SimRuntime>) -> Result<(), AgentError> {
+async fn run_pods(
+    client: kube::Client,
+    node_name: &str,
+    mut sync: PodSync<KubeAgentApi, SimRuntime>,
+) -> Result<(), AgentError> {
     let cfg = watcher::Config::default().fields(&format!("spec.nodeName={node_name}"));
     let watch = watcher::watcher(Api::<Pod>::all(client), cfg).default_backoff().boxed();
     // The watch is read on its own task, like a kubelet's informer: while a sync awaits its
@@ -132,7 +147,11 @@ async fn run_pods(client: kube::Client, node_name: &str, mut sync: PodSync<KubeA
         while let Ok(ev) = pods.try_recv() {
             observe(&mut sync, ev);
         }
-        let wake = if sync.synced() { sync.sync(Timestamp::now()).await } else { None };
+        let wake = if sync.synced() {
+            sync.sync(Timestamp::now()).await
+        } else {
+            None
+        };
         let sleep = async {
             match wake {
                 Some(at) => {

@@ -56,7 +56,11 @@ pub fn node(cfg: &NodeConfig, ready_since: Timestamp, now: Timestamp) -> Node {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     Node {
-        metadata: ObjectMeta { name: Some(cfg.name.clone()), labels: Some(labels), ..ObjectMeta::default() },
+        metadata: ObjectMeta {
+            name: Some(cfg.name.clone()),
+            labels: Some(labels),
+            ..ObjectMeta::default()
+        },
         spec: Some(NodeSpec {
             pod_cidr: Some(POD_CIDR.into()),
             pod_cidrs: Some(vec![POD_CIDR.into()]),
@@ -66,7 +70,14 @@ pub fn node(cfg: &NodeConfig, ready_since: Timestamp, now: Timestamp) -> Node {
     }
 }
 
-fn node_condition(type_: &str, status: &str, reason: &str, message: &str, since: Timestamp, now: Timestamp) -> NodeCondition {
+fn node_condition(
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    since: Timestamp,
+    now: Timestamp,
+) -> NodeCondition {
     NodeCondition {
         type_: type_.into(),
         status: status.into(),
@@ -91,15 +102,36 @@ pub fn node_status(cfg: &NodeConfig, ready_since: Timestamp, now: Timestamp) -> 
     let c = |t, s, r, m| node_condition(t, s, r, m, ready_since, now);
     NodeStatus {
         addresses: Some(vec![
-            NodeAddress { type_: "InternalIP".into(), address: cfg.internal_ip.to_string() },
-            NodeAddress { type_: "Hostname".into(), address: cfg.name.clone() },
+            NodeAddress {
+                type_: "InternalIP".into(),
+                address: cfg.internal_ip.to_string(),
+            },
+            NodeAddress {
+                type_: "Hostname".into(),
+                address: cfg.name.clone(),
+            },
         ]),
         allocatable: Some(resources.clone()),
         capacity: Some(resources),
         conditions: Some(vec![
-            c("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-            c("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            c("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            c(
+                "MemoryPressure",
+                "False",
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+            ),
+            c(
+                "DiskPressure",
+                "False",
+                "KubeletHasNoDiskPressure",
+                "kubelet has no disk pressure",
+            ),
+            c(
+                "PIDPressure",
+                "False",
+                "KubeletHasSufficientPID",
+                "kubelet has sufficient PID available",
+            ),
             c("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
         ]),
         node_info: Some(NodeSystemInfo {
@@ -173,8 +205,16 @@ mod tests {
     fn a_registered_node_is_ready_with_capacity_and_kubelet_version() {
         let n = node(&cfg(), t(0), t(5));
         let st = n.status.expect("status");
-        let ready = st.conditions.iter().flatten().find(|c| c.type_ == "Ready").expect("ready");
-        assert_eq!((ready.status.as_str(), ready.reason.as_deref()), ("True", Some("KubeletReady")));
+        let ready = st
+            .conditions
+            .iter()
+            .flatten()
+            .find(|c| c.type_ == "Ready")
+            .expect("ready");
+        assert_eq!(
+            (ready.status.as_str(), ready.reason.as_deref()),
+            ("True", Some("KubeletReady"))
+        );
         assert_eq!(ready.last_transition_time, Some(Time(t(0))));
         assert_eq!(ready.last_heartbeat_time, Some(Time(t(5))));
         let cap = st.capacity.expect("capacity");

@@ -51,9 +51,18 @@ pub enum Action {
     /// Stop the pod's containers within `grace`.
     Stop { uid: String, grace: Duration },
     /// Replace the runtime-owned part of `status` through the status subresource.
-    WriteStatus { namespace: String, name: String, uid: String, status: Box<PodStatus> },
+    WriteStatus {
+        namespace: String,
+        name: String,
+        uid: String,
+        status: Box<PodStatus>,
+    },
     /// The final delete: grace 0 with a UID precondition.
-    ConfirmDeletion { namespace: String, name: String, uid: String },
+    ConfirmDeletion {
+        namespace: String,
+        name: String,
+        uid: String,
+    },
     /// Forget a pod the API no longer has.
     Remove { uid: String },
 }
@@ -83,9 +92,15 @@ fn plan_pod(pod: &PodView, host_ip: Ipv4Addr, now: Timestamp, out: &mut Vec<Acti
     match (&pod.runtime, pod.deletion) {
         (None, Some(_)) => out.push(confirm()),
         (None, None) if is_terminal(&pod.status) => {}
-        (None, None) => out.push(Action::Start { spec: spec.clone(), adopt: adopt(&pod.status) }),
+        (None, None) => out.push(Action::Start {
+            spec: spec.clone(),
+            adopt: adopt(&pod.status),
+        }),
         (Some(rt), Some(_)) if rt.stopped => out.push(confirm()),
-        (Some(rt), Some(grace)) if !rt.stopping => out.push(Action::Stop { uid: spec.uid.clone(), grace }),
+        (Some(rt), Some(grace)) if !rt.stopping => out.push(Action::Stop {
+            uid: spec.uid.clone(),
+            grace,
+        }),
         (Some(_), Some(_)) => {}
         (Some(_), None) if is_terminal(&pod.status) => {}
         (Some(rt), None) => {
@@ -112,7 +127,11 @@ fn adopt(status: &PodStatus) -> Option<Adopt> {
     let ip = status.pod_ip.as_deref().and_then(|s| s.parse().ok());
     let started_at = status.start_time.as_ref().map(|t| t.0);
     let running = status.phase.as_deref() == Some("Running");
-    (ip.is_some() || started_at.is_some()).then_some(Adopt { ip, started_at, running })
+    (ip.is_some() || started_at.is_some()).then_some(Adopt {
+        ip,
+        started_at,
+        running,
+    })
 }
 
 /// A container's name, ready, started, state kind and exit code.
@@ -133,7 +152,9 @@ pub struct Fingerprint {
 fn state_kind(s: Option<&ApiContainerState>) -> (&'static str, Option<i32>) {
     match s {
         Some(ApiContainerState { running: Some(_), .. }) => ("running", None),
-        Some(ApiContainerState { terminated: Some(t), .. }) => ("terminated", Some(t.exit_code)),
+        Some(ApiContainerState {
+            terminated: Some(t), ..
+        }) => ("terminated", Some(t.exit_code)),
         Some(ApiContainerState { waiting: Some(_), .. }) => ("waiting", None),
         _ => ("unknown", None),
     }
@@ -190,7 +211,14 @@ fn phase(rt: &RuntimePod) -> &'static str {
 }
 
 /// A condition keeping its `lastTransitionTime` while its status stays the same.
-fn condition(current: &PodStatus, type_: &str, ok: bool, reason: Option<&str>, message: Option<String>, now: Timestamp) -> PodCondition {
+fn condition(
+    current: &PodStatus,
+    type_: &str,
+    ok: bool,
+    reason: Option<&str>,
+    message: Option<String>,
+    now: Timestamp,
+) -> PodCondition {
     let status = if ok { "True" } else { "False" };
     let since = current
         .conditions
@@ -212,14 +240,24 @@ fn condition(current: &PodStatus, type_: &str, ok: bool, reason: Option<&str>, m
 fn api_state(s: &ContainerState) -> ApiContainerState {
     match s {
         ContainerState::Waiting { reason } => ApiContainerState {
-            waiting: Some(ContainerStateWaiting { reason: Some(reason.clone()), message: None }),
+            waiting: Some(ContainerStateWaiting {
+                reason: Some(reason.clone()),
+                message: None,
+            }),
             ..ApiContainerState::default()
         },
         ContainerState::Running { started_at, .. } => ApiContainerState {
-            running: Some(ContainerStateRunning { started_at: Some(Time(*started_at)) }),
+            running: Some(ContainerStateRunning {
+                started_at: Some(Time(*started_at)),
+            }),
             ..ApiContainerState::default()
         },
-        ContainerState::Terminated { exit_code, reason, started_at, finished_at } => ApiContainerState {
+        ContainerState::Terminated {
+            exit_code,
+            reason,
+            started_at,
+            finished_at,
+        } => ApiContainerState {
             terminated: Some(ContainerStateTerminated {
                 exit_code: *exit_code,
                 reason: Some(reason.clone()),
@@ -261,8 +299,12 @@ fn names_where(cs: &[ContainerRuntimeState], pred: impl Fn(&ContainerState) -> b
 pub fn pod_status(rt: &RuntimePod, host_ip: Ipv4Addr, current: &PodStatus, now: Timestamp) -> PodStatus {
     let phase = phase(rt);
     let completed = phase == "Succeeded";
-    let uninitialized = names_where(&rt.init_containers, |s| !matches!(s, ContainerState::Terminated { exit_code: 0, .. }));
-    let unready = names_where(&rt.containers, |s| !matches!(s, ContainerState::Running { ready: true, .. }));
+    let uninitialized = names_where(&rt.init_containers, |s| {
+        !matches!(s, ContainerState::Terminated { exit_code: 0, .. })
+    });
+    let unready = names_where(&rt.containers, |s| {
+        !matches!(s, ContainerState::Running { ready: true, .. })
+    });
     let list = |names: &[String]| format!("[{}]", names.join(" "));
     let initialized = if completed {
         condition(current, "Initialized", true, Some("PodCompleted"), None, now)
@@ -270,7 +312,14 @@ pub fn pod_status(rt: &RuntimePod, host_ip: Ipv4Addr, current: &PodStatus, now: 
         condition(current, "Initialized", true, None, None, now)
     } else {
         let msg = format!("containers with incomplete status: {}", list(&uninitialized));
-        condition(current, "Initialized", false, Some("ContainersNotInitialized"), Some(msg), now)
+        condition(
+            current,
+            "Initialized",
+            false,
+            Some("ContainersNotInitialized"),
+            Some(msg),
+            now,
+        )
     };
     let ready_cond = |type_: &str| {
         if completed {

@@ -70,9 +70,19 @@ pub struct ContainerRuntimeState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContainerState {
     /// Not started yet (`ContainerCreating`, `PodInitializing`).
-    Waiting { reason: String },
-    Running { started_at: Timestamp, ready: bool },
-    Terminated { exit_code: i32, reason: String, started_at: Timestamp, finished_at: Timestamp },
+    Waiting {
+        reason: String,
+    },
+    Running {
+        started_at: Timestamp,
+        ready: bool,
+    },
+    Terminated {
+        exit_code: i32,
+        reason: String,
+        started_at: Timestamp,
+        finished_at: Timestamp,
+    },
 }
 
 /// A pod as the runtime sees it.
@@ -94,7 +104,11 @@ pub struct RuntimePod {
 pub enum RuntimeError {
     /// No address is left in the pod network.
     #[error("no pod IP left in {cidr} for {namespace}/{name}")]
-    AddressesExhausted { cidr: String, namespace: String, name: String },
+    AddressesExhausted {
+        cidr: String,
+        namespace: String,
+        name: String,
+    },
 }
 
 /// Runs pods. Calls are idempotent per pod UID.

@@ -27,7 +27,11 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { ready_delay: Duration::from_millis(100), delete_delay: Duration::from_millis(100), pod_capacity: 110 }
+        SimConfig {
+            ready_delay: Duration::from_millis(100),
+            delete_delay: Duration::from_millis(100),
+            pod_capacity: 110,
+        }
     }
 }
 
@@ -69,7 +73,11 @@ fn state_of(c: &ContainerSpec, uid: &str, state: ContainerState) -> ContainerRun
 
 impl SimRuntime {
     pub fn new(config: SimConfig) -> Self {
-        SimRuntime { config, ipam: Ipam::default(), pods: BTreeMap::new() }
+        SimRuntime {
+            config,
+            ipam: Ipam::default(),
+            pods: BTreeMap::new(),
+        }
     }
 
     /// The exit the pod's annotations ask for, if its containers are started.
@@ -102,8 +110,21 @@ impl Runtime for SimRuntime {
         };
         let created = adopt.and_then(|a| a.started_at).filter(|t| *t <= now).unwrap_or(now);
         let running = adopt.is_some_and(|a| a.running);
-        let containers_start = if running { created } else { now + signed(self.config.ready_delay) };
-        self.pods.insert(pod.uid.clone(), SimPod { ip, created, containers_start, exited: None, stop_at: None });
+        let containers_start = if running {
+            created
+        } else {
+            now + signed(self.config.ready_delay)
+        };
+        self.pods.insert(
+            pod.uid.clone(),
+            SimPod {
+                ip,
+                created,
+                containers_start,
+                exited: None,
+                stop_at: None,
+            },
+        );
         Ok(())
     }
 
@@ -130,9 +151,16 @@ impl Runtime for SimRuntime {
             .iter()
             .map(|c| {
                 let state = if started {
-                    ContainerState::Terminated { exit_code: 0, reason: "Completed".into(), started_at: p.created, finished_at: start }
+                    ContainerState::Terminated {
+                        exit_code: 0,
+                        reason: "Completed".into(),
+                        started_at: p.created,
+                        finished_at: start,
+                    }
                 } else {
-                    ContainerState::Waiting { reason: "PodInitializing".into() }
+                    ContainerState::Waiting {
+                        reason: "PodInitializing".into(),
+                    }
                 };
                 state_of(c, &pod.uid, state)
             })
@@ -142,10 +170,12 @@ impl Runtime for SimRuntime {
             .iter()
             .map(|c| {
                 let state = match (started, p.exited, stopped) {
-                    (false, _, _) if pod.init_containers.is_empty() => {
-                        ContainerState::Waiting { reason: "ContainerCreating".into() }
-                    }
-                    (false, _, _) => ContainerState::Waiting { reason: "PodInitializing".into() },
+                    (false, _, _) if pod.init_containers.is_empty() => ContainerState::Waiting {
+                        reason: "ContainerCreating".into(),
+                    },
+                    (false, _, _) => ContainerState::Waiting {
+                        reason: "PodInitializing".into(),
+                    },
                     (true, Some((code, at)), _) => ContainerState::Terminated {
                         exit_code: code,
                         reason: if code == 0 { "Completed" } else { "Error" }.into(),
@@ -158,7 +188,10 @@ impl Runtime for SimRuntime {
                         started_at: start,
                         finished_at: p.stop_at.unwrap_or(now),
                     },
-                    (true, None, false) => ContainerState::Running { started_at: start, ready: !pod.simulation.unready },
+                    (true, None, false) => ContainerState::Running {
+                        started_at: start,
+                        ready: !pod.simulation.unready,
+                    },
                 };
                 state_of(c, &pod.uid, state)
             })
@@ -207,7 +240,10 @@ mod tests {
             uid: uid.into(),
             namespace: "default".into(),
             name: uid.into(),
-            containers: vec![ContainerSpec { name: "app".into(), image: "busybox".into() }],
+            containers: vec![ContainerSpec {
+                name: "app".into(),
+                image: "busybox".into(),
+            }],
             init_containers: vec![],
             restart_policy,
             simulation,
@@ -231,9 +267,20 @@ mod tests {
         let mut rt = sim(100, 0);
         let p = pod("a", RestartPolicy::Always, Simulation::default());
         rt.start(&p, None, t(0)).expect("ip");
-        assert_eq!(state(&mut rt, &p, t(99)), ContainerState::Waiting { reason: "ContainerCreating".into() });
+        assert_eq!(
+            state(&mut rt, &p, t(99)),
+            ContainerState::Waiting {
+                reason: "ContainerCreating".into()
+            }
+        );
         assert_eq!(rt.next_change(t(0)), Some(t(100)));
-        assert_eq!(state(&mut rt, &p, t(100)), ContainerState::Running { started_at: t(100), ready: true });
+        assert_eq!(
+            state(&mut rt, &p, t(100)),
+            ContainerState::Running {
+                started_at: t(100),
+                ready: true
+            }
+        );
         assert_eq!(rt.next_change(t(100)), None);
     }
 
@@ -250,23 +297,42 @@ mod tests {
     #[test]
     fn a_failed_container_stays_failed_when_the_annotation_goes() {
         let mut rt = sim(0, 0);
-        let fail = pod("a", RestartPolicy::Always, Simulation { fail: true, ..Simulation::default() });
+        let fail = pod(
+            "a",
+            RestartPolicy::Always,
+            Simulation {
+                fail: true,
+                ..Simulation::default()
+            },
+        );
         rt.start(&fail, None, t(0)).expect("ip");
-        assert!(matches!(state(&mut rt, &fail, t(5)), ContainerState::Terminated { exit_code: 1, .. }));
+        assert!(matches!(
+            state(&mut rt, &fail, t(5)),
+            ContainerState::Terminated { exit_code: 1, .. }
+        ));
         let healed = pod("a", RestartPolicy::Always, Simulation::default());
-        assert!(matches!(state(&mut rt, &healed, t(6)), ContainerState::Terminated { exit_code: 1, .. }));
+        assert!(matches!(
+            state(&mut rt, &healed, t(6)),
+            ContainerState::Terminated { exit_code: 1, .. }
+        ));
     }
 
     #[test]
     fn an_exit_code_only_ends_run_to_completion_pods() {
         let mut rt = sim(0, 0);
-        let sim = Simulation { exit_code: Some(0), ..Simulation::default() };
+        let sim = Simulation {
+            exit_code: Some(0),
+            ..Simulation::default()
+        };
         let server = pod("a", RestartPolicy::Always, sim);
         let job = pod("b", RestartPolicy::Never, sim);
         rt.start(&server, None, t(0)).expect("ip");
         rt.start(&job, None, t(0)).expect("ip");
         assert!(matches!(state(&mut rt, &server, t(1)), ContainerState::Running { .. }));
-        assert!(matches!(state(&mut rt, &job, t(1)), ContainerState::Terminated { exit_code: 0, .. }));
+        assert!(matches!(
+            state(&mut rt, &job, t(1)),
+            ContainerState::Terminated { exit_code: 0, .. }
+        ));
     }
 
     #[test]
@@ -274,10 +340,22 @@ mod tests {
         let mut rt = sim(10_000, 0);
         let p = pod("a", RestartPolicy::Always, Simulation::default());
         let ip = Ipv4Addr::new(10, 244, 3, 4);
-        rt.start(&p, Some(Adopt { ip: Some(ip), started_at: Some(t(-50)), running: true }), t(0)).expect("ip");
+        rt.start(
+            &p,
+            Some(Adopt {
+                ip: Some(ip),
+                started_at: Some(t(-50)),
+                running: true,
+            }),
+            t(0),
+        )
+        .expect("ip");
         let seen = rt.observe(&p, t(0)).expect("known");
         assert_eq!((seen.ip, seen.started_at), (ip, t(-50)));
-        assert!(matches!(seen.containers[0].state, ContainerState::Running { ready: true, .. }));
+        assert!(matches!(
+            seen.containers[0].state,
+            ContainerState::Running { ready: true, .. }
+        ));
     }
 
     #[test]

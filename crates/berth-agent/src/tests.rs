@@ -57,15 +57,33 @@ impl Fake {
 }
 
 fn api_error() -> kube::Error {
-    kube::Error::Api(Box::new(kube::core::Status { code: 500, message: "boom".into(), ..kube::core::Status::default() }))
+    kube::Error::Api(Box::new(kube::core::Status {
+        code: 500,
+        message: "boom".into(),
+        ..kube::core::Status::default()
+    }))
 }
 
 impl PodApi for &Fake {
-    async fn write_pod_status(&self, namespace: &str, name: &str, uid: &str, status: &PodStatus) -> Result<Option<Pod>, AgentError> {
+    async fn write_pod_status(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        status: &PodStatus,
+    ) -> Result<Option<Pod>, AgentError> {
         if self.should_fail("status") {
-            return Err(AgentError::PodStatus { namespace: namespace.into(), name: name.into(), source: api_error() });
+            return Err(AgentError::PodStatus {
+                namespace: namespace.into(),
+                name: name.into(),
+                source: api_error(),
+            });
         }
-        let ready = status.conditions.iter().flatten().any(|c| c.type_ == "Ready" && c.status == "True");
+        let ready = status
+            .conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
         self.calls.lock().expect("lock").push(Call::WriteStatus {
             name: name.into(),
             phase: status.phase.clone().unwrap_or_default(),
@@ -77,7 +95,10 @@ impl PodApi for &Fake {
     }
 
     async fn confirm_deletion(&self, _namespace: &str, name: &str, uid: &str) -> Result<(), AgentError> {
-        self.calls.lock().expect("lock").push(Call::ConfirmDeletion { name: name.into(), uid: uid.into() });
+        self.calls.lock().expect("lock").push(Call::ConfirmDeletion {
+            name: name.into(),
+            uid: uid.into(),
+        });
         Ok(())
     }
 }
@@ -94,7 +115,10 @@ impl NodeApi for &Fake {
             return Err(AgentError::NodeGone { node: name.into() });
         }
         if self.should_fail("node-status") {
-            return Err(AgentError::NodeStatus { node: name.into(), source: api_error() });
+            return Err(AgentError::NodeStatus {
+                node: name.into(),
+                source: api_error(),
+            });
         }
         self.calls.lock().expect("lock").push(Call::NodeStatus);
         Ok(())
@@ -124,7 +148,11 @@ fn pod(name: &str, uid: &str) -> Pod {
         },
         spec: Some(PodSpec {
             node_name: Some("berth".into()),
-            containers: vec![Container { name: "app".into(), image: Some("nginx".into()), ..Container::default() }],
+            containers: vec![Container {
+                name: "app".into(),
+                image: Some("nginx".into()),
+                ..Container::default()
+            }],
             ..PodSpec::default()
         }),
         status: None,
@@ -156,7 +184,11 @@ fn synced_with<'a>(fake: &'a Fake, rt: SimRuntime, pods: Vec<Pod>) -> PodSync<&'
 }
 
 fn write(name: &str, phase: &str, ready: bool) -> Call {
-    Call::WriteStatus { name: name.into(), phase: phase.into(), ready }
+    Call::WriteStatus {
+        name: name.into(),
+        phase: phase.into(),
+        ready,
+    }
 }
 
 #[tokio::test]
@@ -191,7 +223,13 @@ async fn a_deleted_pod_is_confirmed_with_its_uid_after_the_delete_delay_and_then
     assert_eq!(s.sync(at(1_000)).await, Some(at(1_300)));
     assert_eq!(fake.take(), vec![], "the containers are still stopping");
     s.sync(at(1_300)).await;
-    assert_eq!(fake.take(), vec![Call::ConfirmDeletion { name: "web-0".into(), uid: "u0".into() }]);
+    assert_eq!(
+        fake.take(),
+        vec![Call::ConfirmDeletion {
+            name: "web-0".into(),
+            uid: "u0".into()
+        }]
+    );
     // Not deleted twice while the watch catches up.
     s.sync(at(1_400)).await;
     assert_eq!(fake.take(), vec![]);
@@ -211,7 +249,13 @@ async fn a_grace_period_shorter_than_the_delete_delay_wins() {
     s.sync(at(1_999)).await;
     assert_eq!(fake.take(), vec![]);
     s.sync(at(2_000)).await;
-    assert_eq!(fake.take(), vec![Call::ConfirmDeletion { name: "web-0".into(), uid: "u0".into() }]);
+    assert_eq!(
+        fake.take(),
+        vec![Call::ConfirmDeletion {
+            name: "web-0".into(),
+            uid: "u0".into()
+        }]
+    );
 }
 
 #[tokio::test]
@@ -219,7 +263,13 @@ async fn a_deleted_pod_that_never_started_is_deleted_at_once() {
     let fake = Fake::default();
     let mut s = synced_with(&fake, sim(0, 60_000), vec![deleting(pod("web-0", "u0"), 30)]);
     s.sync(at(0)).await;
-    assert_eq!(fake.take(), vec![Call::ConfirmDeletion { name: "web-0".into(), uid: "u0".into() }]);
+    assert_eq!(
+        fake.take(),
+        vec![Call::ConfirmDeletion {
+            name: "web-0".into(),
+            uid: "u0".into()
+        }]
+    );
 }
 
 #[tokio::test]
@@ -231,7 +281,10 @@ async fn a_same_named_successor_gets_a_fresh_start_and_ip() {
     s.observe(Event::Apply(pod("web-0", "new")));
     s.sync(at(10)).await;
     assert_eq!(s.runtime().pods(), vec!["new".to_string()]);
-    assert_eq!(fake.take(), vec![write("web-0", "Running", true), write("web-0", "Running", true)]);
+    assert_eq!(
+        fake.take(),
+        vec![write("web-0", "Running", true), write("web-0", "Running", true)]
+    );
 }
 
 #[tokio::test]
@@ -308,6 +361,9 @@ async fn a_failed_node_status_is_posted_again_on_the_next_beat() {
 
 #[test]
 fn pods_by_uid_are_unique_in_the_fake_builders() {
-    let names: BTreeMap<_, _> = [pod("a", "1"), pod("b", "2")].into_iter().map(|p| (p.metadata.uid.clone(), p)).collect();
+    let names: BTreeMap<_, _> = [pod("a", "1"), pod("b", "2")]
+        .into_iter()
+        .map(|p| (p.metadata.uid.clone(), p))
+        .collect();
     assert_eq!(names.len(), 2);
 }

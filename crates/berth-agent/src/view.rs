@@ -19,7 +19,9 @@ pub const SIMULATE_EXIT_CODE: &str = "berth.dev/simulate-exit-code";
 const DEFAULT_GRACE: Duration = Duration::from_secs(30);
 
 fn is_true(annotations: &BTreeMap<String, String>, key: &str) -> bool {
-    annotations.get(key).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    annotations
+        .get(key)
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
 /// Parses the `berth.dev/simulate-*` annotations; an unparsable exit code is ignored.
@@ -38,7 +40,10 @@ pub fn pod_spec_view(pod: &Pod) -> Option<PodSpecView> {
     let containers = |v: Option<&Vec<k8s_openapi::api::core::v1::Container>>| -> Vec<ContainerSpec> {
         v.into_iter()
             .flatten()
-            .map(|c| ContainerSpec { name: c.name.clone(), image: c.image.clone().unwrap_or_default() })
+            .map(|c| ContainerSpec {
+                name: c.name.clone(),
+                image: c.image.clone().unwrap_or_default(),
+            })
             .collect()
     };
     let restart_policy = match spec.and_then(|s| s.restart_policy.as_deref()) {
@@ -80,11 +85,35 @@ mod tests {
     fn simulation_annotations_are_parsed_leniently() {
         let cases = [
             (ann(&[]), Simulation::default()),
-            (ann(&[(SIMULATE_FAIL, "true")]), Simulation { fail: true, ..Simulation::default() }),
-            (ann(&[(SIMULATE_FAIL, "True")]), Simulation { fail: true, ..Simulation::default() }),
+            (
+                ann(&[(SIMULATE_FAIL, "true")]),
+                Simulation {
+                    fail: true,
+                    ..Simulation::default()
+                },
+            ),
+            (
+                ann(&[(SIMULATE_FAIL, "True")]),
+                Simulation {
+                    fail: true,
+                    ..Simulation::default()
+                },
+            ),
             (ann(&[(SIMULATE_FAIL, "false")]), Simulation::default()),
-            (ann(&[(SIMULATE_UNREADY, "true")]), Simulation { unready: true, ..Simulation::default() }),
-            (ann(&[(SIMULATE_EXIT_CODE, "3")]), Simulation { exit_code: Some(3), ..Simulation::default() }),
+            (
+                ann(&[(SIMULATE_UNREADY, "true")]),
+                Simulation {
+                    unready: true,
+                    ..Simulation::default()
+                },
+            ),
+            (
+                ann(&[(SIMULATE_EXIT_CODE, "3")]),
+                Simulation {
+                    exit_code: Some(3),
+                    ..Simulation::default()
+                },
+            ),
             (ann(&[(SIMULATE_EXIT_CODE, "x")]), Simulation::default()),
         ];
         for (input, want) in cases {

@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EphemeralContainer, HTTPGetAction, Lifecycle, ObjectFieldSelector,
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, Pod, PodSecurityContext, PodSpec, Probe,
-    ResourceRequirements, Volume,
+    Container, ContainerPort, EphemeralContainer, HTTPGetAction, Lifecycle, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, Pod, PodSecurityContext, PodSpec, Probe, ResourceRequirements, Volume,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -71,8 +70,7 @@ pub fn apply(obj: &mut Object) {
         }
         Object::StorageClass(sc) => {
             sc.reclaim_policy.get_or_insert_with(|| "Delete".into());
-            sc.volume_binding_mode
-                .get_or_insert_with(|| "Immediate".into());
+            sc.volume_binding_mode.get_or_insert_with(|| "Immediate".into());
         }
         Object::Event(_)
         | Object::EventsEvent(_)
@@ -131,8 +129,7 @@ fn requests_from_limits(r: &mut ResourceRequirements) {
 pub fn pod_spec(spec: &mut PodSpec) {
     default_str(&mut spec.dns_policy, "ClusterFirst");
     default_str(&mut spec.restart_policy, "Always");
-    spec.security_context
-        .get_or_insert_with(PodSecurityContext::default);
+    spec.security_context.get_or_insert_with(PodSecurityContext::default);
     spec.termination_grace_period_seconds.get_or_insert(30);
     default_str(&mut spec.scheduler_name, "default-scheduler");
     for c in spec
@@ -330,11 +327,7 @@ fn volume(v: &mut Volume) {
         default_str(&mut s.storage_mode, "ThinProvisioned");
         default_str(&mut s.fs_type, "xfs");
     }
-    if let Some(t) = v
-        .ephemeral
-        .as_mut()
-        .and_then(|e| e.volume_claim_template.as_mut())
-    {
+    if let Some(t) = v.ephemeral.as_mut().and_then(|e| e.volume_claim_template.as_mut()) {
         pvc_spec(&mut t.spec);
     }
 }
@@ -417,9 +410,7 @@ fn service(s: &mut k8s_openapi::api::core::v1::Service) {
     if ty == "NodePort" || ty == "LoadBalancer" {
         default_str(&mut spec.external_traffic_policy, "Cluster");
     }
-    if spec.internal_traffic_policy.is_none()
-        && matches!(ty.as_str(), "NodePort" | "LoadBalancer" | "ClusterIP")
-    {
+    if spec.internal_traffic_policy.is_none() && matches!(ty.as_str(), "NodePort" | "LoadBalancer" | "ClusterIP") {
         spec.internal_traffic_policy = Some("Cluster".into());
     }
     if ty == "LoadBalancer" {

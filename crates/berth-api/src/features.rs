@@ -36,7 +36,10 @@ impl FeatureGates {
                 return Err(FeatureGateError::MissingValue(entry.to_string()));
             };
             let (name, v) = (name.trim(), v.trim());
-            let on = parse_bool(v).ok_or_else(|| FeatureGateError::InvalidValue { name: name.into(), value: v.into() })?;
+            let on = parse_bool(v).ok_or_else(|| FeatureGateError::InvalidValue {
+                name: name.into(),
+                value: v.into(),
+            })?;
             match name {
                 "MaxUnavailableStatefulSet" => gates.max_unavailable_stateful_set = on,
                 _ => return Err(FeatureGateError::Unknown(name.to_string())),
@@ -67,16 +70,27 @@ mod tests {
 
     #[test]
     fn feature_gates_parse_like_upstream() {
-        let on = FeatureGates { max_unavailable_stateful_set: true };
+        let on = FeatureGates {
+            max_unavailable_stateful_set: true,
+        };
         let cases: &[(&str, Result<FeatureGates, FeatureGateError>)] = &[
             ("", Ok(FeatureGates::default())),
             ("MaxUnavailableStatefulSet=true", Ok(on)),
             (" MaxUnavailableStatefulSet = 1 ,", Ok(on)),
-            ("MaxUnavailableStatefulSet=true,MaxUnavailableStatefulSet=false", Ok(FeatureGates::default())),
-            ("MaxUnavailableStatefulSet", Err(FeatureGateError::MissingValue("MaxUnavailableStatefulSet".into()))),
+            (
+                "MaxUnavailableStatefulSet=true,MaxUnavailableStatefulSet=false",
+                Ok(FeatureGates::default()),
+            ),
+            (
+                "MaxUnavailableStatefulSet",
+                Err(FeatureGateError::MissingValue("MaxUnavailableStatefulSet".into())),
+            ),
             (
                 "MaxUnavailableStatefulSet=yes",
-                Err(FeatureGateError::InvalidValue { name: "MaxUnavailableStatefulSet".into(), value: "yes".into() }),
+                Err(FeatureGateError::InvalidValue {
+                    name: "MaxUnavailableStatefulSet".into(),
+                    value: "yes".into(),
+                }),
             ),
             ("NoSuchGate=true", Err(FeatureGateError::Unknown("NoSuchGate".into()))),
         ];

@@ -60,7 +60,12 @@ fn conflict_message(conflicts: &[Conflict]) -> String {
     let mut lines = Vec::new();
     for m in managers {
         lines.push(format!("conflicts with {m}:"));
-        lines.extend(conflicts.iter().filter(|c| c.manager == m).map(|c| format!("- {}", c.field)));
+        lines.extend(
+            conflicts
+                .iter()
+                .filter(|c| c.manager == m)
+                .map(|c| format!("- {}", c.field)),
+        );
     }
     format!("Apply failed with {} conflicts: {}", conflicts.len(), lines.join("\n"))
 }
@@ -139,14 +144,21 @@ impl Entry {
 }
 
 fn decode(obj: Option<&Value>) -> Vec<Entry> {
-    let Some(list) = obj.and_then(|o| o.pointer("/metadata/managedFields")).and_then(Value::as_array) else {
+    let Some(list) = obj
+        .and_then(|o| o.pointer("/metadata/managedFields"))
+        .and_then(Value::as_array)
+    else {
         return Vec::new();
     };
     let s = |e: &Value, k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     list.iter()
         .map(|e| Entry {
             manager: s(e, "manager"),
-            operation: if s(e, "operation") == "Apply" { Operation::Apply } else { Operation::Update },
+            operation: if s(e, "operation") == "Apply" {
+                Operation::Apply
+            } else {
+                Operation::Update
+            },
             api_version: s(e, "apiVersion"),
             time: e.get("time").and_then(Value::as_str).map(str::to_string),
             subresource: s(e, "subresource"),
@@ -160,16 +172,28 @@ fn decode(obj: Option<&Value>) -> Vec<Entry> {
 fn encode_into(obj: &mut Value, mut entries: Vec<Entry>) {
     entries.retain(|e| !e.set.is_empty());
     entries.sort_by(|a, b| {
-        (a.operation, &a.time, &a.manager, &a.api_version, &a.subresource).cmp(&(b.operation, &b.time, &b.manager, &b.api_version, &b.subresource))
+        (a.operation, &a.time, &a.manager, &a.api_version, &a.subresource).cmp(&(
+            b.operation,
+            &b.time,
+            &b.manager,
+            &b.api_version,
+            &b.subresource,
+        ))
     });
-    let Some(meta) = obj.as_object_mut().map(|o| o.entry("metadata").or_insert_with(|| json!({}))) else {
+    let Some(meta) = obj
+        .as_object_mut()
+        .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+    else {
         return;
     };
     let Some(meta) = meta.as_object_mut() else { return };
     if entries.is_empty() {
         meta.shift_remove("managedFields");
     } else {
-        meta.insert("managedFields".into(), Value::Array(entries.iter().map(Entry::encode).collect()));
+        meta.insert(
+            "managedFields".into(),
+            Value::Array(entries.iter().map(Entry::encode).collect()),
+        );
     }
 }
 
@@ -217,7 +241,12 @@ fn group_kind(obj: &Value) -> (String, String) {
 }
 
 fn root_info(group: &str, kind: &str) -> FieldInfo {
-    FieldInfo { schema: Schema::root(group, kind), shape: Shape::Struct, list: None, dict_entry: false }
+    FieldInfo {
+        schema: Schema::root(group, kind),
+        shape: Shape::Struct,
+        list: None,
+        dict_entry: false,
+    }
 }
 
 fn without_managed_fields(v: &Value) -> Value {
@@ -231,7 +260,14 @@ fn without_managed_fields(v: &Value) -> Value {
 /// Records a non-apply write (create, update, patch) by `manager` in `new.metadata.managedFields`:
 /// the manager comes to own what it set or changed, other managers lose those fields, and
 /// fields the write removed leave every set.
-pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, subresource: Option<&str>, api_version: &str, now: &str) {
+pub fn record_update(
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    subresource: Option<&str>,
+    api_version: &str,
+    now: &str,
+) {
     let sends_entries = new
         .pointer("/metadata/managedFields")
         .and_then(Value::as_array)
@@ -257,7 +293,8 @@ fn record_create(new: &mut Value, manager: &str, sub: &str, api_version: &str, n
             path.push(Pe::Field(k.clone()));
             fieldset::walk_added(v, &ci, true, &mut path, &mut |p: &[Pe]| {
                 // The generic path diffs the object without its `metadata.managedFields`.
-                let under_managed_fields = matches!(p, [Pe::Field(m), Pe::Field(f), ..] if m == "metadata" && f == "managedFields");
+                let under_managed_fields =
+                    matches!(p, [Pe::Field(m), Pe::Field(f), ..] if m == "metadata" && f == "managedFields");
                 if !under_managed_fields && !is_stripped(p) && !reset.0.iter().any(|r| p.starts_with(r)) {
                     tree.insert(p);
                 }
@@ -265,7 +302,10 @@ fn record_create(new: &mut Value, manager: &str, sub: &str, api_version: &str, n
             path.pop();
         }
     }
-    let Some(meta) = new.as_object_mut().map(|o| o.entry("metadata").or_insert_with(|| json!({}))) else {
+    let Some(meta) = new
+        .as_object_mut()
+        .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+    else {
         return;
     };
     let Some(meta) = meta.as_object_mut() else { return };
@@ -281,7 +321,10 @@ fn record_create(new: &mut Value, manager: &str, sub: &str, api_version: &str, n
         subresource: sub.to_string(),
         set: Set::default(),
     };
-    meta.insert("managedFields".into(), Value::Array(vec![entry.encode_with(tree.to_fields_v1())]));
+    meta.insert(
+        "managedFields".into(),
+        Value::Array(vec![entry.encode_with(tree.to_fields_v1())]),
+    );
 }
 
 /// Whether `p` is one of the paths nobody owns (see [`strip`]).
@@ -314,7 +357,14 @@ fn is_stripped(p: &[Pe]) -> bool {
 }
 
 /// The general case of [`record_update`]: a diff of the old and new objects.
-fn record_update_generic(old: Option<&Value>, new: &mut Value, manager: &str, subresource: Option<&str>, api_version: &str, now: &str) {
+fn record_update_generic(
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    subresource: Option<&str>,
+    api_version: &str,
+    now: &str,
+) {
     let sub = subresource.unwrap_or_default();
     let (group, kind) = group_kind(new);
     // Like upstream, managed fields sent with a main-resource write replace the stored ones.
@@ -332,7 +382,10 @@ fn record_update_generic(old: Option<&Value>, new: &mut Value, manager: &str, su
         e.set = e.set.difference(&changed).difference(&cmp.removed);
     }
     if !changed.is_empty() {
-        match entries.iter_mut().find(|e| e.is(manager, Operation::Update, api_version, sub)) {
+        match entries
+            .iter_mut()
+            .find(|e| e.is(manager, Operation::Update, api_version, sub))
+        {
             Some(e) => {
                 e.set = e.set.union(&changed);
                 e.time = Some(now.to_string());
@@ -352,11 +405,24 @@ fn record_update_generic(old: Option<&Value>, new: &mut Value, manager: &str, su
 
 /// Server-side apply of `applied` by `manager` onto `live` (absent when the apply creates the
 /// object). Returns the new object with `metadata.managedFields` updated.
-pub fn apply(live: Option<&Value>, applied: &Value, manager: &str, force: bool, kind: (&str, &str), api_version: &str, now: &str) -> Result<Value, ApplyError> {
+pub fn apply(
+    live: Option<&Value>,
+    applied: &Value,
+    manager: &str,
+    force: bool,
+    kind: (&str, &str),
+    api_version: &str,
+    now: &str,
+) -> Result<Value, ApplyError> {
     if !applied.is_object() {
-        return Err(ApplyError::NotAnObject { found: json_kind(applied) });
+        return Err(ApplyError::NotAnObject {
+            found: json_kind(applied),
+        });
     }
-    if applied.pointer("/metadata/managedFields").is_some_and(|m| !m.is_null() && m.as_array().is_none_or(|a| !a.is_empty())) {
+    if applied
+        .pointer("/metadata/managedFields")
+        .is_some_and(|m| !m.is_null() && m.as_array().is_none_or(|a| !a.is_empty()))
+    {
         return Err(ApplyError::ManagedFieldsInRequest);
     }
     let info = root_info(kind.0, kind.1);
@@ -380,7 +446,12 @@ pub fn apply(live: Option<&Value>, applied: &Value, manager: &str, force: bool, 
     if !conflicts.is_empty() && !force && !allowed_by_last_applied(manager, live, &conflicts, &entries, &info) {
         let mut list: Vec<Conflict> = conflicts
             .iter()
-            .flat_map(|(i, set)| set.0.iter().map(|p| Conflict { manager: entries[*i].printed(), field: path_string(p) }))
+            .flat_map(|(i, set)| {
+                set.0.iter().map(|p| Conflict {
+                    manager: entries[*i].printed(),
+                    field: path_string(p),
+                })
+            })
             .collect();
         list.sort_by(|a, b| (&a.manager, &a.field).cmp(&(&b.manager, &b.field)));
         return Err(ApplyError::Conflicts(list));
@@ -390,8 +461,15 @@ pub fn apply(live: Option<&Value>, applied: &Value, manager: &str, force: bool, 
     }
 
     let new_set = strip(to_field_set(&applied, &info)).recursive_difference(&reset);
-    let last_set = entries.iter().find(|e| is_self(e)).map(|e| e.set.clone()).unwrap_or_default();
-    let others = entries.iter().filter(|e| !is_self(e)).fold(Set::default(), |acc, e| acc.union(&e.set));
+    let last_set = entries
+        .iter()
+        .find(|e| is_self(e))
+        .map(|e| e.set.clone())
+        .unwrap_or_default();
+    let others = entries
+        .iter()
+        .filter(|e| !is_self(e))
+        .fold(Set::default(), |acc, e| acc.union(&e.set));
     let owned = others.union(&new_set);
     let mut to_remove: Vec<Vec<Pe>> = last_set
         .difference(&owned)
@@ -433,7 +511,13 @@ pub fn apply(live: Option<&Value>, applied: &Value, manager: &str, force: bool, 
 
 /// Upstream's lastAppliedManager: `kubectl apply --server-side` (manager `kubectl`) may take over
 /// fields from client-side apply when they still hold the values of the last-applied annotation.
-fn allowed_by_last_applied(manager: &str, live: Option<&Value>, conflicts: &[(usize, Set)], _entries: &[Entry], info: &FieldInfo) -> bool {
+fn allowed_by_last_applied(
+    manager: &str,
+    live: Option<&Value>,
+    conflicts: &[(usize, Set)],
+    _entries: &[Entry],
+    info: &FieldInfo,
+) -> bool {
     if manager != "kubectl" {
         return false;
     }
@@ -444,7 +528,9 @@ fn allowed_by_last_applied(manager: &str, live: Option<&Value>, conflicts: &[(us
     else {
         return false;
     };
-    let Some(live) = live.map(without_managed_fields) else { return false };
+    let Some(live) = live.map(without_managed_fields) else {
+        return false;
+    };
     let last_set = to_field_set(&last, info);
     let allowed = last_set.difference(&compare(&last, &live, info).modified);
     conflicts.iter().all(|(_, c)| c.difference(&allowed).is_empty())
@@ -495,7 +581,9 @@ fn merge(lhs: &Value, rhs: &Value, info: &FieldInfo) -> Value {
 
 /// Removes the field or item at `path`, if present.
 fn remove_at(v: &mut Value, path: &[Pe], info: &FieldInfo) {
-    let Some((first, rest)) = path.split_first() else { return };
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
     match (v, first) {
         (Value::Object(m), Pe::Field(f)) => {
             if rest.is_empty() {
@@ -505,7 +593,11 @@ fn remove_at(v: &mut Value, path: &[Pe], info: &FieldInfo) {
             }
         }
         (Value::Array(a), pe) => {
-            let Some(i) = a.iter().enumerate().position(|(i, item)| item_pe(item, i, info.ssa()) == *pe) else {
+            let Some(i) = a
+                .iter()
+                .enumerate()
+                .position(|(i, item)| item_pe(item, i, info.ssa()) == *pe)
+            else {
                 return;
             };
             if rest.is_empty() {

@@ -10,9 +10,7 @@ pub fn metadata(obj: &Value) -> Option<&Map<String, Value>> {
 /// `metadata`, created if missing (the object itself must be a JSON object).
 pub fn metadata_mut(obj: &mut Value) -> &mut Map<String, Value> {
     let root = ensure_object(obj);
-    let m = root
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(Map::new()));
+    let m = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
     ensure_object(m)
 }
 

@@ -40,10 +40,7 @@ fn is_label_char(c: u8) -> bool {
 
 fn matches_label(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty()
-        && b.iter().all(|&c| is_label_char(c))
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
+    !b.is_empty() && b.iter().all(|&c| is_label_char(c)) && b[0] != b'-' && b[b.len() - 1] != b'-'
 }
 
 /// RFC 1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, at most 63.

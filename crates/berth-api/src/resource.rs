@@ -344,11 +344,7 @@ mod tests {
     fn every_kind_is_unique_per_group() {
         for (i, a) in RESOURCES.iter().enumerate() {
             for b in &RESOURCES[i + 1..] {
-                assert!(
-                    !(a.group == b.group && a.kind == b.kind),
-                    "{} twice",
-                    a.kind
-                );
+                assert!(!(a.group == b.group && a.kind == b.kind), "{} twice", a.kind);
             }
         }
     }

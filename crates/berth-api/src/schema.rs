@@ -6,8 +6,8 @@
 //! upstream's strict decoder names them (`spec.template.spec.containers[0].foo`).
 
 use k8s_openapi::api::{
-    apps::v1 as apps, coordination::v1 as coordination, core::v1 as core,
-    discovery::v1 as discovery, events::v1 as events, storage::v1 as storage,
+    apps::v1 as apps, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery,
+    events::v1 as events, storage::v1 as storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Map, Value};
@@ -294,9 +294,7 @@ fn drop_empty_lists(v: &mut Value) {
 }
 
 fn embedded_meta(m: &mut Map<String, Value>) {
-    let meta = m
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(Map::new()));
+    let meta = m.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
     if let Some(meta) = meta.as_object_mut() {
         if !meta.contains_key("creationTimestamp") {
             // Go prints the zero metav1.Time as null. Keys here are in k8s-openapi's alphabetical
@@ -342,8 +340,7 @@ fn shape_pod_spec(spec: &mut Value) {
     for list in ["containers", "initContainers", "ephemeralContainers"] {
         if let Some(Value::Array(cs)) = spec.get_mut(list) {
             for c in cs.iter_mut().filter_map(Value::as_object_mut) {
-                c.entry("resources")
-                    .or_insert_with(|| Value::Object(Map::new()));
+                c.entry("resources").or_insert_with(|| Value::Object(Map::new()));
             }
         }
     }

@@ -239,10 +239,7 @@ impl ApiError {
                         .iter()
                         .map(|c| {
                             // Upstream's cause message is the error body, without the field path.
-                            let body = c
-                                .message
-                                .strip_prefix(&format!("{}: ", c.field))
-                                .unwrap_or(&c.message);
+                            let body = c.message.strip_prefix(&format!("{}: ", c.field)).unwrap_or(&c.message);
                             json!({"reason": c.reason, "message": body, "field": c.field})
                         })
                         .collect(),
@@ -327,7 +324,11 @@ mod tests {
     fn invalid_lists_each_cause_with_its_field() {
         let e = ApiError::Invalid {
             target: sts("web"),
-            causes: vec![Cause::invalid("spec.replicas", &json!(-1), "must be greater than or equal to 0")],
+            causes: vec![Cause::invalid(
+                "spec.replicas",
+                &json!(-1),
+                "must be greater than or equal to 0",
+            )],
         };
         let s = e.to_status();
         assert_eq!(s["code"], 422);

@@ -87,7 +87,10 @@ fn invalid(info: &ResourceInfo, obj: &Object, causes: Vec<Cause>) -> Result<(), 
         return Ok(());
     }
     let name = obj.metadata().name.clone().unwrap_or_default();
-    Err(ApiError::Invalid { target: target(info, &name), causes })
+    Err(ApiError::Invalid {
+        target: target(info, &name),
+        causes,
+    })
 }
 
 /// Decodes and applies `fv` to unknown fields.
@@ -140,8 +143,14 @@ fn merge_string_data(obj: &mut Object) {
 
 /// `qos.GetPodQOS`: from the cpu and memory requests and limits of all containers.
 pub fn pod_qos(pod: &Pod) -> &'static str {
-    let Some(spec) = pod.spec.as_ref() else { return "BestEffort" };
-    let all: Vec<&Container> = spec.containers.iter().chain(spec.init_containers.iter().flatten()).collect();
+    let Some(spec) = pod.spec.as_ref() else {
+        return "BestEffort";
+    };
+    let all: Vec<&Container> = spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .collect();
     let mut any = false;
     let mut guaranteed = true;
     for c in &all {
@@ -171,7 +180,8 @@ pub fn pod_qos(pod: &Pod) -> &'static str {
 }
 
 fn is_zero_quantity(q: &str) -> bool {
-    q.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim_start_matches(['+', '-'])
+    q.trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .trim_start_matches(['+', '-'])
         .chars()
         .all(|c| c == '0' || c == '.')
 }
@@ -183,7 +193,8 @@ fn gated_defaults(obj: &mut Object, gates: FeatureGates) {
         let strategy = s.spec.as_mut().and_then(|sp| sp.update_strategy.as_mut());
         if let Some(u) = strategy.filter(|u| u.type_.as_deref() == Some("RollingUpdate")) {
             if let Some(ru) = u.rolling_update.as_mut().filter(|_| gates.max_unavailable_stateful_set) {
-                ru.max_unavailable.get_or_insert(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1));
+                ru.max_unavailable
+                    .get_or_insert(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1));
             }
         }
     }
@@ -202,7 +213,11 @@ fn drop_disabled_fields(obj: &mut Object, old: Option<&Object>, gates: FeatureGa
         return;
     }
     if let Object::StatefulSet(s) = obj {
-        let ru = s.spec.as_mut().and_then(|sp| sp.update_strategy.as_mut()).and_then(|u| u.rolling_update.as_mut());
+        let ru = s
+            .spec
+            .as_mut()
+            .and_then(|sp| sp.update_strategy.as_mut())
+            .and_then(|u| u.rolling_update.as_mut());
         if let Some(ru) = ru {
             ru.max_unavailable = None;
         }
@@ -276,7 +291,12 @@ fn prepare_for_create(obj: &mut Object, now: Timestamp) {
 fn warnings_on_create(obj: &Object) -> Vec<String> {
     let mut w = Vec::new();
     match obj {
-        Object::StatefulSet(s) if s.spec.as_ref().and_then(|s| s.revision_history_limit).is_some_and(|l| l < 0) => {
+        Object::StatefulSet(s)
+            if s.spec
+                .as_ref()
+                .and_then(|s| s.revision_history_limit)
+                .is_some_and(|l| l < 0) =>
+        {
             w.push("spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended".into());
         }
         Object::Pod(p) => {
@@ -296,7 +316,10 @@ fn warnings_on_create(obj: &Object) -> Vec<String> {
 fn finish(info: &ResourceInfo, mut obj: Object, warnings: Vec<String>) -> Prepared {
     // Upstream defaults again when it reads the stored object back (e.g. PVC status.phase).
     defaults::apply(&mut obj);
-    Prepared { object: obj.to_value(info), warnings }
+    Prepared {
+        object: obj.to_value(info),
+        warnings,
+    }
 }
 
 /// Create: decode (unknown fields per `fv`), default, `PrepareForCreate`, validate.
@@ -304,7 +327,12 @@ fn finish(info: &ResourceInfo, mut obj: Object, warnings: Vec<String>) -> Prepar
 /// The caller has set `metadata.namespace` from the URL and resolved `generateName`; it sets
 /// uid, creationTimestamp and resourceVersion afterwards. `now` stamps time fields upstream
 /// sets on create (PersistentVolume `status.lastPhaseTransitionTime`).
-pub fn prepare_create(info: &ResourceInfo, body: Value, fv: FieldValidation, now: Timestamp) -> Result<Prepared, ApiError> {
+pub fn prepare_create(
+    info: &ResourceInfo,
+    body: Value,
+    fv: FieldValidation,
+    now: Timestamp,
+) -> Result<Prepared, ApiError> {
     prepare_create_gated(info, body, fv, now, FeatureGates::default())
 }
 
@@ -423,7 +451,13 @@ fn warnings_on_update(new: &Object, old: &Object) -> Vec<String> {
 /// System metadata the body omits (uid, resourceVersion, creationTimestamp, deletionTimestamp,
 /// deletionGracePeriodSeconds) is carried from `old` here; the caller still checks a given
 /// resourceVersion against the stored one.
-pub fn prepare_update(info: &ResourceInfo, body: Value, old: &Value, fv: FieldValidation, now: Timestamp) -> Result<Prepared, ApiError> {
+pub fn prepare_update(
+    info: &ResourceInfo,
+    body: Value,
+    old: &Value,
+    fv: FieldValidation,
+    now: Timestamp,
+) -> Result<Prepared, ApiError> {
     prepare_update_gated(info, body, old, fv, now, FeatureGates::default())
 }
 
@@ -451,7 +485,13 @@ pub fn prepare_update_gated(
 }
 
 /// Update through `/status`: spec (and what upstream resets) comes from `old`.
-pub fn prepare_status_update(info: &ResourceInfo, body: Value, old: &Value, fv: FieldValidation, now: Timestamp) -> Result<Prepared, ApiError> {
+pub fn prepare_status_update(
+    info: &ResourceInfo,
+    body: Value,
+    old: &Value,
+    fv: FieldValidation,
+    now: Timestamp,
+) -> Result<Prepared, ApiError> {
     let (mut new, warnings) = decode(info, body, fv)?;
     let mut old_obj = schema::decode_typed_known(info, old)?;
     defaults::apply(&mut old_obj);
@@ -495,12 +535,22 @@ pub fn graceful_delete_period(info: &ResourceInfo, obj: &Value, requested: Optio
         return None;
     }
     let mut period = requested.unwrap_or_else(|| {
-        obj.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(0)
+        obj.pointer("/spec/terminationGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
     });
-    if obj.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or("").is_empty() {
+    if obj
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty()
+    {
         period = 0;
     }
-    if matches!(obj.pointer("/status/phase").and_then(Value::as_str), Some("Failed" | "Succeeded")) {
+    if matches!(
+        obj.pointer("/status/phase").and_then(Value::as_str),
+        Some("Failed" | "Succeeded")
+    ) {
         period = 0;
     }
     if period < 0 {
@@ -545,7 +595,12 @@ pub fn scale_of(obj: &Value) -> Result<Value, ApiError> {
     let spec = sts.spec.clone().unwrap_or_default();
     let mut metadata = serde_json::Map::new();
     let m = &sts.metadata;
-    for (k, v) in [("name", &m.name), ("namespace", &m.namespace), ("uid", &m.uid), ("resourceVersion", &m.resource_version)] {
+    for (k, v) in [
+        ("name", &m.name),
+        ("namespace", &m.namespace),
+        ("uid", &m.uid),
+        ("resourceVersion", &m.resource_version),
+    ] {
         if let Some(v) = v {
             metadata.insert(k.into(), Value::String(v.clone()));
         }
@@ -590,7 +645,11 @@ pub fn apply_scale(obj: &Value, scale: &Value) -> Result<Value, ApiError> {
                 kind: "Scale".into(),
                 name,
             },
-            causes: vec![Cause::invalid("spec.replicas", &json!(replicas), "must be greater than or equal to 0")],
+            causes: vec![Cause::invalid(
+                "spec.replicas",
+                &json!(replicas),
+                "must be greater than or equal to 0",
+            )],
         });
     }
     let mut out = obj.clone();
@@ -599,7 +658,11 @@ pub fn apply_scale(obj: &Value, scale: &Value) -> Result<Value, ApiError> {
         .map(|m| m.entry("spec").or_insert_with(|| json!({})))
         .ok_or_else(|| ApiError::Internal("stored statefulset is not an object".into()))?;
     spec["replicas"] = json!(replicas);
-    if let Some(rv) = scale.pointer("/metadata/resourceVersion").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    if let Some(rv) = scale
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
         crate::meta::metadata_mut(&mut out).insert("resourceVersion".into(), json!(rv));
     }
     Ok(out)

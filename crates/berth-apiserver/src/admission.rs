@@ -16,11 +16,20 @@ pub fn default_class(classes: &[Value]) -> Option<String> {
     classes
         .iter()
         .filter(|c| {
-            let ann = |k: &str| c.pointer(&format!("/metadata/annotations/{}", k.replace('/', "~1"))).and_then(Value::as_str) == Some("true");
+            let ann = |k: &str| {
+                c.pointer(&format!("/metadata/annotations/{}", k.replace('/', "~1")))
+                    .and_then(Value::as_str)
+                    == Some("true")
+            };
             ann(DEFAULT_CLASS_ANN) || ann(BETA_DEFAULT_CLASS_ANN)
         })
         .max_by(|a, b| {
-            let key = |c: &Value| (meta::meta_str(c, "creationTimestamp").to_string(), std::cmp::Reverse(meta::name(c).to_string()));
+            let key = |c: &Value| {
+                (
+                    meta::meta_str(c, "creationTimestamp").to_string(),
+                    std::cmp::Reverse(meta::name(c).to_string()),
+                )
+            };
             key(a).cmp(&key(b))
         })
         .map(|c| meta::name(c).to_string())
@@ -41,8 +50,14 @@ pub fn admit(info: &ResourceInfo, obj: &mut Value, default_class: Option<String>
     match (info.group, info.kind) {
         ("", "PersistentVolumeClaim") => {
             let has_class = obj.pointer("/spec/storageClassName").is_some_and(|v| !v.is_null())
-                || obj.pointer("/metadata/annotations/volume.beta.kubernetes.io~1storage-class").is_some();
-            if let (false, Some(class), Some(spec)) = (has_class, default_class, obj.get_mut("spec").and_then(Value::as_object_mut)) {
+                || obj
+                    .pointer("/metadata/annotations/volume.beta.kubernetes.io~1storage-class")
+                    .is_some();
+            if let (false, Some(class), Some(spec)) = (
+                has_class,
+                default_class,
+                obj.get_mut("spec").and_then(Value::as_object_mut),
+            ) {
                 spec.insert("storageClassName".into(), json!(class));
             }
             add_finalizer(obj, "kubernetes.io/pvc-protection");
@@ -59,7 +74,13 @@ pub fn admit_create(registry: &Registry, info: &ResourceInfo, obj: &mut Value) {
     }
     let default = if info.kind == "PersistentVolumeClaim" {
         lookup_kind("storage.k8s.io", "StorageClass").and_then(|sc| {
-            let classes: Vec<Value> = registry.store.list(&prefix(sc, None)).items.iter().filter_map(|(_, _, b)| served(sc, b).ok()).collect();
+            let classes: Vec<Value> = registry
+                .store
+                .list(&prefix(sc, None))
+                .items
+                .iter()
+                .filter_map(|(_, _, b)| served(sc, b).ok())
+                .collect();
             default_class(&classes)
         })
     } else {
@@ -79,7 +100,11 @@ mod tests {
 
     #[test]
     fn the_newest_default_class_wins() {
-        let classes = [class("a", true, "2025-01-01T00:00:00Z"), class("b", true, "2025-02-01T00:00:00Z"), class("c", false, "2025-03-01T00:00:00Z")];
+        let classes = [
+            class("a", true, "2025-01-01T00:00:00Z"),
+            class("b", true, "2025-02-01T00:00:00Z"),
+            class("c", false, "2025-03-01T00:00:00Z"),
+        ];
         assert_eq!(default_class(&classes), Some("b".into()));
         assert_eq!(default_class(&classes[2..]), None);
     }
@@ -93,7 +118,10 @@ mod tests {
         assert_eq!(c["metadata"]["finalizers"], json!(["kubernetes.io/pvc-protection"]));
         let mut empty = json!({"metadata": {"name": "c"}, "spec": {"storageClassName": ""}});
         admit(pvc, &mut empty, Some("local-path".into()));
-        assert_eq!(empty["spec"]["storageClassName"], "", "the empty class is a choice, not an omission");
+        assert_eq!(
+            empty["spec"]["storageClassName"], "",
+            "the empty class is a choice, not an omission"
+        );
         let pv = lookup_kind("", "PersistentVolume").expect("pv");
         let mut v = json!({"metadata": {"name": "v", "finalizers": ["x"]}, "spec": {}});
         admit(pv, &mut v, None);

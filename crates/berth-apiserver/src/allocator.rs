@@ -39,7 +39,9 @@ fn invalid(svc: &Value, field: &str, value: Value, detail: &str) -> ApiError {
 }
 
 fn cluster_ip(svc: &Value) -> Option<Ipv4Addr> {
-    svc.pointer("/spec/clusterIP").and_then(Value::as_str).and_then(|s| s.parse().ok())
+    svc.pointer("/spec/clusterIP")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
 }
 
 fn node_ports(svc: &Value) -> Vec<u16> {
@@ -73,12 +75,20 @@ impl Allocator {
 
     /// Gives a new Service its cluster IP (unless headless or ExternalName) and node ports.
     pub fn allocate(&self, svc: &mut Value) -> Result<(), ApiError> {
-        let ty = svc.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+        let ty = svc
+            .pointer("/spec/type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP")
+            .to_string();
         if ty == "ExternalName" {
             return Ok(());
         }
         let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        let requested = svc.pointer("/spec/clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
+        let requested = svc
+            .pointer("/spec/clusterIP")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let mut taken_ip = None;
         if requested == "None" {
             svc["spec"]["clusterIPs"] = json!(["None"]);
@@ -96,11 +106,20 @@ impl Allocator {
                     .map_err(|_| invalid(svc, "spec.clusterIPs", json!(requested), "must be a valid IP address"))?;
                 let o = ip.octets();
                 if o[0] != SERVICE_NET[0] || o[1] != SERVICE_NET[1] {
-                    return Err(invalid(svc, "spec.clusterIPs", json!(requested),
-                        "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/16"));
+                    return Err(invalid(
+                        svc,
+                        "spec.clusterIPs",
+                        json!(requested),
+                        "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/16",
+                    ));
                 }
                 if used.ips.contains(&ip) {
-                    return Err(invalid(svc, "spec.clusterIPs", json!(requested), "provided IP is already allocated"));
+                    return Err(invalid(
+                        svc,
+                        "spec.clusterIPs",
+                        json!(requested),
+                        "provided IP is already allocated",
+                    ));
                 }
                 ip
             };
@@ -145,7 +164,13 @@ fn assign_node_ports(svc: &mut Value, used: &mut Used) -> Result<(), ApiError> {
                 match valid {
                     Some(n) if !used.ports.contains(&n) || mine.contains(&n) => mine.push(n),
                     Some(_) => failure = Some((i, n, "provided port is already allocated")),
-                    None => failure = Some((i, n, "provided port is not in the valid range. The range of valid ports is 30000-32767")),
+                    None => {
+                        failure = Some((
+                            i,
+                            n,
+                            "provided port is not in the valid range. The range of valid ports is 30000-32767",
+                        ))
+                    }
                 }
             }
             None => {
@@ -186,8 +211,11 @@ mod tests {
         a.allocate(&mut svc).expect("allocated");
         let n = svc["spec"]["ports"][0]["nodePort"].as_u64().expect("node port");
         assert!((30000..=32767).contains(&n));
-        assert!(svc["spec"]["clusterIP"].as_str().is_some_and(|s| s.starts_with("10.96.")));
-        let mut twin = json!({"metadata": {"name": "t"}, "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": n}]}});
+        assert!(svc["spec"]["clusterIP"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("10.96.")));
+        let mut twin =
+            json!({"metadata": {"name": "t"}, "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": n}]}});
         assert!(a.allocate(&mut twin).is_err(), "a taken port is refused");
         a.release(&svc);
         a.allocate(&mut twin).expect("free again after release");

@@ -4,14 +4,15 @@ use berth_api::resource::{group_versions, ResourceInfo, RESOURCES};
 use serde_json::{json, Value};
 
 /// The exact content type kubectl requires to treat a reply as aggregated discovery.
-pub const AGGREGATED_CONTENT_TYPE: &str =
-    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+pub const AGGREGATED_CONTENT_TYPE: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 /// Whether `Accept` asks for aggregated discovery v2.
 pub fn wants_aggregated(accept: Option<&str>) -> bool {
     accept.is_some_and(|a| {
         a.split(',').any(|e| {
-            e.contains("g=apidiscovery.k8s.io") && e.contains("v=v2") && !e.contains("v=v2beta1")
+            e.contains("g=apidiscovery.k8s.io")
+                && e.contains("v=v2")
+                && !e.contains("v=v2beta1")
                 && e.contains("as=APIGroupDiscoveryList")
         })
     })

@@ -52,9 +52,17 @@ impl Metrics {
         }
         out.push_str("# HELP apiserver_request_duration_seconds Request latency.\n# TYPE apiserver_request_duration_seconds histogram\n");
         for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "apiserver_request_duration_seconds_bucket{{le=\"{b}\"}} {}", c.buckets[i]);
+            let _ = writeln!(
+                out,
+                "apiserver_request_duration_seconds_bucket{{le=\"{b}\"}} {}",
+                c.buckets[i]
+            );
         }
-        let _ = writeln!(out, "apiserver_request_duration_seconds_bucket{{le=\"+Inf\"}} {}", c.latency_count);
+        let _ = writeln!(
+            out,
+            "apiserver_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            c.latency_count
+        );
         let _ = writeln!(out, "apiserver_request_duration_seconds_sum {}", c.latency_sum);
         let _ = writeln!(out, "apiserver_request_duration_seconds_count {}", c.latency_count);
         out.push_str("# HELP berth_store_revision The store's current revision.\n# TYPE berth_store_revision gauge\n");

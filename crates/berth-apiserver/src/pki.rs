@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use base64::Engine as _;
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::sign::CertifiedKey;
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType,
-};
 
 /// Why setting up the PKI failed.
 #[derive(Debug, thiserror::Error)]
@@ -274,7 +274,10 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600, "{key}");
         }
-        assert!(!dir.path().join("pki").join("server.key").exists(), "the serving key stays in memory");
+        assert!(
+            !dir.path().join("pki").join("server.key").exists(),
+            "the serving key stays in memory"
+        );
         assert_eq!(first.unsynced.len(), 4);
         assert!(second.unsynced.is_empty());
         assert!(kubeconfig(&first, "https://127.0.0.1:6443").contains("client-key-data"));

@@ -75,9 +75,8 @@ fn parse_bool(name: &str, v: &str) -> Result<bool, ApiError> {
 }
 
 fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, ApiError> {
-    v.parse().map_err(|_| {
-        ApiError::BadRequest(format!("invalid value {v:?} for parameter {name}: must be an integer"))
-    })
+    v.parse()
+        .map_err(|_| ApiError::BadRequest(format!("invalid value {v:?} for parameter {name}: must be an integer")))
 }
 
 /// Parses a raw query string (without `?`). Tolerates empty pairs (kube-rs sends `?&a=b`).

@@ -61,7 +61,11 @@ pub fn encoder(mut obj: Value) -> Encoder {
     meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(PLACEHOLDER));
     // Serializing a Value cannot fail: all keys are strings.
     let bytes = serde_json::to_vec(&obj).unwrap_or_default();
-    let mut found = bytes.windows(PATTERN.len()).enumerate().filter(|(_, w)| *w == PATTERN).map(|(i, _)| i);
+    let mut found = bytes
+        .windows(PATTERN.len())
+        .enumerate()
+        .filter(|(_, w)| *w == PATTERN)
+        .map(|(i, _)| i);
     match (found.next(), found.next()) {
         (Some(at), None) => {
             drop(obj);
@@ -168,7 +172,12 @@ impl Registry {
     }
 
     /// The current object and its revision.
-    pub fn get(&self, info: &'static ResourceInfo, ns: Option<&str>, name: &str) -> Result<(Revision, Value), ApiError> {
+    pub fn get(
+        &self,
+        info: &'static ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<(Revision, Value), ApiError> {
         match self.store.get(&key(info, ns, name)) {
             Some((rev, bytes)) => Ok((rev, served(info, &bytes)?)),
             None => Err(ApiError::NotFound(target(info, name))),
@@ -176,7 +185,12 @@ impl Registry {
     }
 
     /// Raw bytes of the current object.
-    pub fn get_raw(&self, info: &'static ResourceInfo, ns: Option<&str>, name: &str) -> Result<Option<(Revision, Bytes)>, ApiError> {
+    pub fn get_raw(
+        &self,
+        info: &'static ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<Option<(Revision, Bytes)>, ApiError> {
         match self.store.get(&key(info, ns, name)) {
             Some((rev, b)) => Ok(Some((rev, served_bytes(info, b)?))),
             None => Ok(None),
@@ -511,7 +525,11 @@ mod encoder_tests {
         for obj in objects {
             for rev in [1, 42, u64::MAX] {
                 let new = encoder(obj.clone())(rev);
-                assert_eq!(String::from_utf8(new).unwrap_or_default(), String::from_utf8(old_encoder(obj.clone(), rev)).unwrap_or_default(), "{obj}");
+                assert_eq!(
+                    String::from_utf8(new).unwrap_or_default(),
+                    String::from_utf8(old_encoder(obj.clone(), rev)).unwrap_or_default(),
+                    "{obj}"
+                );
             }
         }
     }

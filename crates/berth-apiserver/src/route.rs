@@ -33,9 +33,15 @@ pub enum Route {
     /// `/apis/{group}`
     Group(String),
     /// `/api/v1`, `/apis/{group}/{version}`
-    ResourceList { group: String, version: String },
+    ResourceList {
+        group: String,
+        version: String,
+    },
     OpenApiIndex,
-    OpenApiDoc { group: String, version: String },
+    OpenApiDoc {
+        group: String,
+        version: String,
+    },
     OpenApiV2,
     Resource(ResourceRoute),
     NotFound,
@@ -62,11 +68,7 @@ fn decode_segment(s: &str) -> Option<String> {
 pub fn route(path: &str) -> Route {
     let trimmed = path.trim_end_matches('/');
     let raw: Vec<&str> = trimmed.split('/').skip(1).collect();
-    let Some(segs) = raw
-        .iter()
-        .map(|s| decode_segment(s))
-        .collect::<Option<Vec<String>>>()
-    else {
+    let Some(segs) = raw.iter().map(|s| decode_segment(s)).collect::<Option<Vec<String>>>() else {
         return Route::NotFound;
     };
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
@@ -104,20 +106,18 @@ pub fn route(path: &str) -> Route {
 }
 
 fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
-    let namespaced = |ns: &str, plural: &str, name: Option<&str>, sub: Option<&str>| {
-        match resource::lookup(group, version, plural) {
-            Some(info) if info.namespaced => Route::Resource(ResourceRoute {
-                info,
-                namespace: Some(ns.to_string()),
-                name: name.map(String::from),
-                subresource: sub.map(String::from),
-            }),
-            _ => Route::NotFound,
-        }
-    };
-    let any = |plural: &str, name: Option<&str>, sub: Option<&str>| match resource::lookup(
+    let namespaced = |ns: &str, plural: &str, name: Option<&str>, sub: Option<&str>| match resource::lookup(
         group, version, plural,
     ) {
+        Some(info) if info.namespaced => Route::Resource(ResourceRoute {
+            info,
+            namespace: Some(ns.to_string()),
+            name: name.map(String::from),
+            subresource: sub.map(String::from),
+        }),
+        _ => Route::NotFound,
+    };
+    let any = |plural: &str, name: Option<&str>, sub: Option<&str>| match resource::lookup(group, version, plural) {
         Some(info) => Route::Resource(ResourceRoute {
             info,
             namespace: None,

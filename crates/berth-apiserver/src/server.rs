@@ -19,8 +19,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use crate::clock::{self, Clock, SystemClock};
 use crate::allocator::Allocator;
+use crate::clock::{self, Clock, SystemClock};
 use crate::metrics::Metrics;
 use crate::pki;
 use crate::registry::{self, Registry};
@@ -75,7 +75,6 @@ impl Api {
         self.ready.load(Ordering::Acquire)
     }
 }
-
 
 /// A running server.
 pub struct Server {
@@ -151,9 +150,19 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
     let tls = TlsAcceptor::from(Arc::new(tls_config(&pki)?));
     let listener = TcpListener::bind(cfg.listen)
         .await
-        .map_err(|source| StartError::Listen { addr: cfg.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: cfg.listen, source })?;
-    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+        .map_err(|source| StartError::Listen {
+            addr: cfg.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: cfg.listen,
+        source,
+    })?;
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
     let url = if addr.is_ipv6() && !addr.ip().is_unspecified() {
         format!("https://[{host}]:{}", addr.port())
     } else {
@@ -211,7 +220,13 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
             });
         }
     });
-    Ok(Server { addr, kubeconfig_path, api, shutdown, task })
+    Ok(Server {
+        addr,
+        kubeconfig_path,
+        api,
+        shutdown,
+        task,
+    })
 }
 
 /// Creates what every cluster has: the four system namespaces and the `kubernetes` Service.
@@ -227,7 +242,12 @@ async fn bootstrap(api: &Api) -> Result<(), StartError> {
     }
     let mut objects: Vec<(&str, Value)> = ["default", "kube-system", "kube-public", "kube-node-lease"]
         .into_iter()
-        .map(|ns| ("namespaces", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})))
+        .map(|ns| {
+            (
+                "namespaces",
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+            )
+        })
         .collect();
     objects.push((
         "services",
@@ -237,19 +257,31 @@ async fn bootstrap(api: &Api) -> Result<(), StartError> {
     ));
     // All at once, so that the store group-commits them in one transaction (one fsync, not five).
     // `join_all` polls them in order, so they still get their revisions in this order.
-    let results = futures::future::join_all(objects.into_iter().map(|(plural, body)| ensure_object(api, "", plural, body))).await;
+    let results = futures::future::join_all(
+        objects
+            .into_iter()
+            .map(|(plural, body)| ensure_object(api, "", plural, body)),
+    )
+    .await;
     results.into_iter().collect()
 }
 
 async fn ensure_object(api: &Api, group: &str, plural: &str, body: Value) -> Result<(), StartError> {
-    let Some(info) = resource::lookup(group, "v1", plural) else { return Ok(()) };
+    let Some(info) = resource::lookup(group, "v1", plural) else {
+        return Ok(());
+    };
     let name = meta::name(&body).to_string();
     let ns = meta::namespace(&body).to_string();
-    let fail = |source| StartError::Bootstrap { what: format!("{plural}/{name}"), source };
+    let fail = |source| StartError::Bootstrap {
+        what: format!("{plural}/{name}"),
+        source,
+    };
     if api.registry.exists(info, Some(&ns), &name) {
         return Ok(());
     }
-    let mut obj = strategy::prepare_create(info, body, FieldValidation::Strict, api.clock.now()).map_err(fail)?.object;
+    let mut obj = strategy::prepare_create(info, body, FieldValidation::Strict, api.clock.now())
+        .map_err(fail)?
+        .object;
     {
         let m = meta::metadata_mut(&mut obj);
         m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));

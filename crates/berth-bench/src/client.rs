@@ -35,11 +35,10 @@ pub fn tls_config(creds: &Credentials, identity: Identity) -> anyhow::Result<Arc
             .add(cert.context("reading the kubeconfig CA")?)
             .context("adding the kubeconfig CA")?;
     }
-    let builder =
-        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .context("choosing TLS versions")?
-            .with_root_certificates(roots);
+    let builder = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .context("choosing TLS versions")?
+        .with_root_certificates(roots);
     let mut config = match identity {
         Identity::Anonymous => builder.with_no_client_auth(),
         Identity::Admin => {

@@ -95,10 +95,7 @@ mod tests {
 
     #[test]
     fn accepts_quoted_values() {
-        let text = sample().replace(
-            "server: https://127.0.0.1:40123",
-            "server: \"https://127.0.0.1:1\"",
-        );
+        let text = sample().replace("server: https://127.0.0.1:40123", "server: \"https://127.0.0.1:1\"");
         assert_eq!(parse(&text).expect("parses").server, "https://127.0.0.1:1");
     }
 
@@ -109,10 +106,7 @@ mod tests {
             .filter(|l| !l.contains("client-key-data"))
             .map(|l| format!("{l}\n"))
             .collect();
-        assert_eq!(
-            parse(&text),
-            Err(KubeconfigError::MissingField("client-key-data"))
-        );
+        assert_eq!(parse(&text), Err(KubeconfigError::MissingField("client-key-data")));
     }
 
     #[test]

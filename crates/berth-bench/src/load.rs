@@ -54,15 +54,9 @@ async fn one_op(conn: &mut Conn, op: Op, i: usize) -> anyhow::Result<(StatusCode
     let fut = async {
         match op {
             Op::Create => {
-                let body =
-                    serde_json::to_vec(&workload::pod_manifest(i)).context("encoding the pod")?;
-                conn.request(
-                    Method::POST,
-                    &pods_path(),
-                    Some("application/json"),
-                    body.into(),
-                )
-                .await
+                let body = serde_json::to_vec(&workload::pod_manifest(i)).context("encoding the pod")?;
+                conn.request(Method::POST, &pods_path(), Some("application/json"), body.into())
+                    .await
             }
             Op::Get => {
                 conn.request(
@@ -74,8 +68,7 @@ async fn one_op(conn: &mut Conn, op: Op, i: usize) -> anyhow::Result<(StatusCode
                 .await
             }
             Op::Patch => {
-                let body =
-                    serde_json::to_vec(&workload::label_patch(2)).context("encoding the patch")?;
+                let body = serde_json::to_vec(&workload::label_patch(2)).context("encoding the patch")?;
                 conn.request(
                     Method::PATCH,
                     &format!("{}/{}", pods_path(), pod_name(i)),
@@ -171,12 +164,9 @@ struct Ctx {
 
 async fn get_json(conn: &mut Conn, path: &str) -> anyhow::Result<(Duration, Value)> {
     let t0 = Instant::now();
-    let (status, body) = tokio::time::timeout(
-        REQUEST_TIMEOUT,
-        conn.request(Method::GET, path, None, Bytes::new()),
-    )
-    .await
-    .context("list timed out")??;
+    let (status, body) = tokio::time::timeout(REQUEST_TIMEOUT, conn.request(Method::GET, path, None, Bytes::new()))
+        .await
+        .context("list timed out")??;
     let took = t0.elapsed();
     if status != StatusCode::OK {
         anyhow::bail!(
@@ -184,10 +174,7 @@ async fn get_json(conn: &mut Conn, path: &str) -> anyhow::Result<(Duration, Valu
             String::from_utf8_lossy(&body[..body.len().min(300)])
         );
     }
-    Ok((
-        took,
-        serde_json::from_slice(&body).context("list body is not JSON")?,
-    ))
+    Ok((took, serde_json::from_slice(&body).context("list body is not JSON")?))
 }
 
 /// Times unpaged lists and `limit=page_size` traversals; returns (full lists, pages).
@@ -199,10 +186,7 @@ async fn run_lists(conn: &mut Conn, cfg: &LoadConfig) -> (PhaseStats, PhaseStats
             Ok((took, v)) if workload::item_count(&v) >= cfg.pods => full.push(took),
             Ok((_, v)) => {
                 full_err += 1;
-                first_error.get_or_insert(format!(
-                    "full list returned {} items",
-                    workload::item_count(&v)
-                ));
+                first_error.get_or_insert(format!("full list returned {} items", workload::item_count(&v)));
             }
             Err(e) => {
                 full_err += 1;
@@ -317,10 +301,7 @@ async fn watch_pods(
                     }
                 }
                 Some(ev) if ev.kind == "ERROR" => {
-                    w.error = Some(format!(
-                        "watch error event: {}",
-                        String::from_utf8_lossy(&line)
-                    ));
+                    w.error = Some(format!("watch error event: {}", String::from_utf8_lossy(&line)));
                 }
                 _ => {}
             }
@@ -392,18 +373,9 @@ pub async fn run(
 
     let acks: HashMap<String, Instant> = acks.into_iter().map(|(i, t)| (pod_name(i), t)).collect();
     let delays = workload::ack_to_event_delays(&acks, &watched.arrivals);
-    let last_event = watched
-        .arrivals
-        .values()
-        .max()
-        .copied()
-        .unwrap_or(all_acked);
+    let last_event = watched.arrivals.values().max().copied().unwrap_or(all_acked);
     let missed = acks.len().saturating_sub(delays.len()) as u64;
-    report.watch = PhaseStats::from_latencies(
-        &delays,
-        missed,
-        last_event.saturating_duration_since(t_updates),
-    );
+    report.watch = PhaseStats::from_latencies(&delays, missed, last_event.saturating_duration_since(t_updates));
 
     let d = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
     report.server_cpu_by_phase = PhaseCpu {

@@ -155,10 +155,7 @@ fn run_sts(args: StsArgs) -> anyhow::Result<()> {
             "config": {"berth": bin, "runs": cfg.runs, "settle_ms": args.settle_ms},
             "cases": results.iter().map(|(case, median, runs)| json!({"case": case, "median": median, "runs": runs})).collect::<Vec<_>>(),
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&out).context("encoding the report")?
-        );
+        println!("{}", serde_json::to_string_pretty(&out).context("encoding the report")?);
     } else {
         println!("berth-load sts: medians of {} run(s) per row", cfg.runs);
         print!("{}", sts::render_table(&results));
@@ -270,10 +267,7 @@ fn main() -> anyhow::Result<()> {
             "median": median,
             "runs": runs,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&out).context("encoding the report")?
-        );
+        println!("{}", serde_json::to_string_pretty(&out).context("encoding the report")?);
     } else {
         print!(
             "{}",

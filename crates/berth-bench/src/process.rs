@@ -21,19 +21,13 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub fn parse_up_line(line: &str) -> Option<(String, PathBuf)> {
     let rest = line.strip_prefix(UP_PREFIX)?;
     let (url, tail) = rest.split_once(' ')?;
-    let path = tail
-        .trim()
-        .strip_prefix("(KUBECONFIG=")?
-        .strip_suffix(')')?;
+    let path = tail.trim().strip_prefix("(KUBECONFIG=")?.strip_suffix(')')?;
     Some((url.to_string(), PathBuf::from(path)))
 }
 
 /// The socket address of an `https://IP:PORT` URL.
 pub fn url_addr(url: &str) -> Option<SocketAddr> {
-    url.strip_prefix("https://")?
-        .trim_end_matches('/')
-        .parse()
-        .ok()
+    url.strip_prefix("https://")?.trim_end_matches('/').parse().ok()
 }
 
 /// A running `berth up` that this driver started (killed on drop if still running).
@@ -96,17 +90,14 @@ pub async fn start_with(bin: &Path, data_dir: &Path, extra: &[String]) -> anyhow
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
 
     let addr = url_addr(&url).with_context(|| format!("no IP:port in {url}"))?;
-    let text = std::fs::read_to_string(&kubeconfig_path)
-        .with_context(|| format!("reading {}", kubeconfig_path.display()))?;
+    let text =
+        std::fs::read_to_string(&kubeconfig_path).with_context(|| format!("reading {}", kubeconfig_path.display()))?;
     let creds = kubeconfig::parse(&text)?;
     let anon = client::tls_config(&creds, Identity::Anonymous)?;
     let deadline = t0 + START_TIMEOUT;
     loop {
         if let Ok(mut conn) = Conn::connect(addr, anon.clone()).await {
-            if let Ok((StatusCode::OK, _)) = conn
-                .request(Method::GET, "/readyz", None, Bytes::new())
-                .await
-            {
+            if let Ok((StatusCode::OK, _)) = conn.request(Method::GET, "/readyz", None, Bytes::new()).await {
                 break;
             }
         }
@@ -162,10 +153,7 @@ mod tests {
         let (url, path) = parse_up_line(line).expect("parses");
         assert_eq!(url, "https://127.0.0.1:41234");
         assert_eq!(path, PathBuf::from("/tmp/x y/admin.kubeconfig"));
-        assert_eq!(
-            url_addr(&url),
-            Some("127.0.0.1:41234".parse().expect("addr"))
-        );
+        assert_eq!(url_addr(&url), Some("127.0.0.1:41234".parse().expect("addr")));
     }
 
     #[test]

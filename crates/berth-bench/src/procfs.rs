@@ -4,14 +4,9 @@ use std::path::PathBuf;
 
 /// VmRSS in kibibytes from the text of `/proc/<pid>/status`.
 pub fn parse_vmrss_kib(status: &str) -> Option<u64> {
-    status.lines().find_map(|l| {
-        l.strip_prefix("VmRSS:")?
-            .trim()
-            .strip_suffix("kB")?
-            .trim()
-            .parse()
-            .ok()
-    })
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse().ok())
 }
 
 /// utime + stime in clock ticks from the text of `/proc/<pid>/stat`.

@@ -54,9 +54,7 @@ pub struct RunReport {
 /// Per-field medians over runs (the worst run's error counts).
 pub fn median_report(runs: &[RunReport]) -> RunReport {
     let m = |f: &dyn Fn(&RunReport) -> Option<f64>| median_opt(runs.iter().map(f));
-    let p = |f: &dyn Fn(&RunReport) -> &PhaseStats| {
-        PhaseStats::median_of(&runs.iter().map(f).collect::<Vec<_>>())
-    };
+    let p = |f: &dyn Fn(&RunReport) -> &PhaseStats| PhaseStats::median_of(&runs.iter().map(f).collect::<Vec<_>>());
     RunReport {
         cold_up_line_ms: m(&|r| r.cold_up_line_ms),
         cold_start_ms: m(&|r| r.cold_start_ms),
@@ -104,9 +102,7 @@ fn num(v: Option<f64>, decimals: usize) -> String {
 fn verdict(value: Option<f64>, target: f64, higher_is_better: bool) -> String {
     match value {
         None => "no figure".into(),
-        Some(v) if (higher_is_better && v >= target) || (!higher_is_better && v <= target) => {
-            "met".into()
-        }
+        Some(v) if (higher_is_better && v >= target) || (!higher_is_better && v <= target) => "met".into(),
         Some(v) if higher_is_better => {
             format!("missed: reached {:.0}% of target", v / target * 100.0)
         }
@@ -122,11 +118,7 @@ pub fn render_table(m: &RunReport, runs: usize, pods: usize, concurrency: usize)
         s,
         "berth-load: medians of {runs} run(s), {pods} pods, concurrency {concurrency}"
     );
-    let _ = writeln!(
-        s,
-        "load average (1m) at run start: {}",
-        num(m.load_avg_1m, 2)
-    );
+    let _ = writeln!(s, "load average (1m) at run start: {}", num(m.load_avg_1m, 2));
     let _ = writeln!(s);
     let _ = writeln!(s, "{:<34} {:>10}  target", "startup and memory", "median");
     let rows = [
@@ -136,36 +128,16 @@ pub fn render_table(m: &RunReport, runs: usize, pods: usize, concurrency: usize)
             1,
             verdict(m.cold_start_ms, TARGETS.cold_start_ms, false),
         ),
-        (
-            "  of which spawn to up line (ms)",
-            m.cold_up_line_ms,
-            1,
-            String::new(),
-        ),
-        (
-            "warm start with pods stored (ms)",
-            m.warm_start_ms,
-            1,
-            String::new(),
-        ),
+        ("  of which spawn to up line (ms)", m.cold_up_line_ms, 1, String::new()),
+        ("warm start with pods stored (ms)", m.warm_start_ms, 1, String::new()),
         (
             "idle RSS after cold start (MiB)",
             m.idle_rss_mib,
             1,
             verdict(m.idle_rss_mib, TARGETS.idle_rss_mib, false),
         ),
-        (
-            "RSS after load, idle (MiB)",
-            m.loaded_rss_mib,
-            1,
-            String::new(),
-        ),
-        (
-            "idle RSS after warm start (MiB)",
-            m.warm_idle_rss_mib,
-            1,
-            String::new(),
-        ),
+        ("RSS after load, idle (MiB)", m.loaded_rss_mib, 1, String::new()),
+        ("idle RSS after warm start (MiB)", m.warm_idle_rss_mib, 1, String::new()),
         ("shutdown on SIGTERM (ms)", m.shutdown_ms, 1, String::new()),
     ];
     for (name, v, d, t) in rows {
@@ -215,11 +187,7 @@ pub fn render_table(m: &RunReport, runs: usize, pods: usize, concurrency: usize)
         num(m.client_cpu_s, 2)
     );
     if let (Some(cpu), true) = (c.create, m.create.ok > 0) {
-        let _ = writeln!(
-            s,
-            "berth CPU per create: {:.0} us",
-            cpu / m.create.ok as f64 * 1e6
-        );
+        let _ = writeln!(s, "berth CPU per create: {:.0} us", cpu / m.create.ok as f64 * 1e6);
     }
     s
 }
@@ -253,10 +221,7 @@ mod tests {
     fn verdicts_say_by_how_much_a_target_is_missed() {
         assert_eq!(verdict(Some(40.0), 50.0, false), "met");
         assert_eq!(verdict(Some(100.0), 50.0, false), "missed: 2.0x target");
-        assert_eq!(
-            verdict(Some(2500.0), 5000.0, true),
-            "missed: reached 50% of target"
-        );
+        assert_eq!(verdict(Some(2500.0), 5000.0, true), "missed: reached 50% of target");
         assert_eq!(verdict(None, 1.0, true), "no figure");
     }
 

@@ -65,11 +65,7 @@ impl PhaseStats {
             ok,
             errors,
             wall_s,
-            ops_per_s: if wall_s > 0.0 {
-                ok as f64 / wall_s
-            } else {
-                0.0
-            },
+            ops_per_s: if wall_s > 0.0 { ok as f64 / wall_s } else { 0.0 },
             p50_ms: percentile(&ms, 50.0),
             p99_ms: percentile(&ms, 99.0),
             max_ms: ms.last().copied(),
@@ -78,9 +74,7 @@ impl PhaseStats {
 
     /// The per-field median over runs (counts too, so a flaky run shows as a fractional median).
     pub fn median_of(runs: &[&PhaseStats]) -> PhaseStats {
-        let m = |f: &dyn Fn(&PhaseStats) -> f64| {
-            median(&runs.iter().map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(0.0)
-        };
+        let m = |f: &dyn Fn(&PhaseStats) -> f64| median(&runs.iter().map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(0.0);
         let mo = |f: &dyn Fn(&PhaseStats) -> Option<f64>| median_opt(runs.iter().map(|r| f(r)));
         PhaseStats {
             ok: m(&|r| r.ok as f64).round() as u64,

@@ -120,12 +120,7 @@ pub fn median_run(runs: &[StsRun]) -> StsRun {
         client_cpu_s: m(&|r| r.client_cpu_s),
         requests: verbs
             .into_iter()
-            .filter_map(|v| {
-                Some((
-                    v.clone(),
-                    median_opt(runs.iter().map(|r| r.requests.get(v).copied()))?,
-                ))
-            })
+            .filter_map(|v| Some((v.clone(), median_opt(runs.iter().map(|r| r.requests.get(v).copied()))?)))
             .collect(),
         server_latency_mean_ms: m(&|r| r.server_latency_mean_ms),
         error: runs.iter().find_map(|r| r.error.clone()),
@@ -216,10 +211,9 @@ impl PodTracker {
 pub fn pod_running_and_ready(pod: &Value) -> bool {
     let status = &pod["status"];
     status["phase"] == "Running"
-        && status["conditions"].as_array().is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True")
-        })
+        && status["conditions"]
+            .as_array()
+            .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
 }
 
 /// `status.readyReplicas == replicas` of a StatefulSet.
@@ -313,18 +307,14 @@ async fn wait_node_ready(conn: &mut Conn, node: &str, timeout: Duration) -> anyh
     let deadline = Instant::now() + timeout;
     loop {
         if let Ok(n) = get_json(conn, &format!("/api/v1/nodes/{node}")).await {
-            let ready = n["status"]["conditions"].as_array().is_some_and(|cs| {
-                cs.iter()
-                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
-            });
+            let ready = n["status"]["conditions"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
             if ready {
                 return Ok(());
             }
         }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "node {node} not Ready within {timeout:?}"
-        );
+        anyhow::ensure!(Instant::now() < deadline, "node {node} not Ready within {timeout:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -366,10 +356,7 @@ async fn watch(
                 continue;
             };
             if ev["type"] == "ERROR" {
-                return Some(format!(
-                    "watch {path}: error event {}",
-                    String::from_utf8_lossy(&line)
-                ));
+                return Some(format!("watch {path}: error event {}", String::from_utf8_lossy(&line)));
             }
             if on_event(&ev, now) {
                 return None;
@@ -470,13 +457,7 @@ async fn measure(
             .context("list without resourceVersion")
     };
     let sets_rv = rv_of(&get_json(&mut conn, &sets_path()).await?)?;
-    let pods_rv = rv_of(
-        &get_json(
-            &mut conn,
-            &format!("{}?labelSelector=app%3D{APP_LABEL}", pods_path()),
-        )
-        .await?,
-    )?;
+    let pods_rv = rv_of(&get_json(&mut conn, &format!("{}?labelSelector=app%3D{APP_LABEL}", pods_path())).await?)?;
     let n = case.replicas;
 
     let (set_open_tx, set_open_rx) = oneshot::channel();
@@ -531,13 +512,7 @@ async fn measure(
     let client0 = Proc::Myself.cpu_s();
     let cpu0 = server.cpu_s();
     let t_post = Instant::now();
-    let (status, body) = request(
-        &mut conn,
-        Method::POST,
-        &sets_path(),
-        Some(&statefulset_manifest(case)),
-    )
-    .await?;
+    let (status, body) = request(&mut conn, Method::POST, &sets_path(), Some(&statefulset_manifest(case))).await?;
     let t_ack = Instant::now();
     anyhow::ensure!(
         status == StatusCode::CREATED,
@@ -553,9 +528,7 @@ async fn measure(
     let metrics1 = scrape(&mut conn).await;
     match outcome {
         Ok(Ok((Some(at), _))) => run.ready_ms = since(at),
-        Ok(Ok((None, err))) => {
-            run.error = Some(err.unwrap_or_else(|| "set watch ended early".into()))
-        }
+        Ok(Ok((None, err))) => run.error = Some(err.unwrap_or_else(|| "set watch ended early".into())),
         Ok(Err(e)) => run.error = Some(format!("set watcher panicked: {e}")),
         Err(_) => {
             run.error = Some(format!("not ready within {:?}", cfg.timeout));
@@ -650,15 +623,16 @@ pub fn render_table(results: &[(Case, StsRun, Vec<StsRun>)]) -> String {
             fmt_ms(m.all_running_ms),
             m.server_cpu_s.map_or("-".into(), |c| format!("{c:.2} s")),
             m.total_requests().map_or("-".into(), |n| format!("{n:.0}")),
-            m.server_latency_mean_ms
-                .map_or("-".into(), |l| format!("{l:.2} ms")),
+            m.server_latency_mean_ms.map_or("-".into(), |l| format!("{l:.2} ms")),
             loads.join("/"),
         );
         if let Some(e) = &m.error {
             let _ = writeln!(out, "{:>8} error: {e}", "");
         }
     }
-    out.push_str("times are from the StatefulSet POST's response: ready = status.readyReplicas == replicas on its watch;\n");
+    out.push_str(
+        "times are from the StatefulSet POST's response: ready = status.readyReplicas == replicas on its watch;\n",
+    );
     out.push_str("created / running = the last pod's first event / Running+Ready on the pod watch; load = 1-min load average at each run's start\n");
     out
 }
@@ -676,10 +650,7 @@ mod tests {
         });
         assert_eq!(with["spec"]["replicas"], 100);
         assert_eq!(with["spec"]["podManagementPolicy"], "Parallel");
-        assert_eq!(
-            with["spec"]["volumeClaimTemplates"][0]["metadata"]["name"],
-            "www"
-        );
+        assert_eq!(with["spec"]["volumeClaimTemplates"][0]["metadata"]["name"], "www");
         assert_eq!(
             with["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"],
             "www"

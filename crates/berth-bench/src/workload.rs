@@ -47,8 +47,7 @@ pub fn label_patch(round: u32) -> Value {
 
 /// `metadata.resourceVersion` of a list or object response.
 pub fn resource_version(body: &Value) -> Option<&str> {
-    body.pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
+    body.pointer("/metadata/resourceVersion").and_then(Value::as_str)
 }
 
 /// `metadata.continue` of a list page, when there are more pages.
@@ -60,9 +59,7 @@ pub fn continue_token(body: &Value) -> Option<&str> {
 
 /// How many items a list response carries.
 pub fn item_count(body: &Value) -> usize {
-    body.get("items")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
+    body.get("items").and_then(Value::as_array).map_or(0, Vec::len)
 }
 
 /// Percent-encodes a query value (continue tokens are base64 and may carry `+`, `/`, `=`).
@@ -115,16 +112,9 @@ pub fn parse_watch_line(line: &[u8]) -> Option<WatchEvent> {
 ///
 /// An event may arrive before the client has processed the write's response; that delay is
 /// counted as zero rather than dropped, so the sample stays unbiased in count.
-pub fn ack_to_event_delays(
-    acks: &HashMap<String, Instant>,
-    events: &HashMap<String, Instant>,
-) -> Vec<Duration> {
+pub fn ack_to_event_delays(acks: &HashMap<String, Instant>, events: &HashMap<String, Instant>) -> Vec<Duration> {
     acks.iter()
-        .filter_map(|(name, ack)| {
-            events
-                .get(name)
-                .map(|ev| ev.saturating_duration_since(*ack))
-        })
+        .filter_map(|(name, ack)| events.get(name).map(|ev| ev.saturating_duration_since(*ack)))
         .collect()
 }
 
@@ -143,8 +133,7 @@ mod tests {
 
     #[test]
     fn list_helpers_read_metadata() {
-        let v =
-            json!({"metadata": {"resourceVersion": "17", "continue": "abc"}, "items": [{}, {}]});
+        let v = json!({"metadata": {"resourceVersion": "17", "continue": "abc"}, "items": [{}, {}]});
         assert_eq!(resource_version(&v), Some("17"));
         assert_eq!(continue_token(&v), Some("abc"));
         assert_eq!(item_count(&v), 2);
@@ -161,10 +150,7 @@ mod tests {
     #[test]
     fn take_lines_keeps_the_partial_tail() {
         let mut buf = b"{\"a\":1}\n{\"b\":2}\n{\"c\"".to_vec();
-        assert_eq!(
-            take_lines(&mut buf),
-            vec![b"{\"a\":1}".to_vec(), b"{\"b\":2}".to_vec()]
-        );
+        assert_eq!(take_lines(&mut buf), vec![b"{\"a\":1}".to_vec(), b"{\"b\":2}".to_vec()]);
         assert_eq!(buf, b"{\"c\"".to_vec());
         buf.extend_from_slice(b":3}\n\n");
         assert_eq!(take_lines(&mut buf), vec![b"{\"c\":3}".to_vec()]);
@@ -174,9 +160,7 @@ mod tests {
 
     #[test]
     fn watch_lines_parse_type_and_name() {
-        let e = parse_watch_line(
-            br#"{"type":"MODIFIED","object":{"metadata":{"name":"bench-00001"}}}"#,
-        );
+        let e = parse_watch_line(br#"{"type":"MODIFIED","object":{"metadata":{"name":"bench-00001"}}}"#);
         assert_eq!(
             e,
             Some(WatchEvent {

@@ -55,8 +55,7 @@ pub async fn discover(client: &kube::Client) -> Result<Vec<ServedResource>, Cont
 
 /// Resources the garbage collector does not track, like upstream's `DefaultIgnoredResources`.
 pub fn gc_ignored(r: &ServedResource) -> bool {
-    r.resource.plural == "events"
-        && (r.resource.group.is_empty() || r.resource.group == "events.k8s.io")
+    r.resource.plural == "events" && (r.resource.group.is_empty() || r.resource.group == "events.k8s.io")
 }
 
 /// Whether a resource can be watched (list and watch verbs).
@@ -74,12 +73,7 @@ impl ResourceMap {
     pub fn new(resources: &[ServedResource]) -> Self {
         let by_kind = resources
             .iter()
-            .map(|r| {
-                (
-                    (r.resource.group.clone(), r.resource.kind.clone()),
-                    r.clone(),
-                )
-            })
+            .map(|r| ((r.resource.group.clone(), r.resource.kind.clone()), r.clone()))
             .collect();
         ResourceMap { by_kind }
     }
@@ -116,13 +110,7 @@ pub async fn discover_until_ok(client: &kube::Client, who: &str) -> Vec<ServedRe
 mod tests {
     use super::*;
 
-    fn res(
-        group: &str,
-        version: &str,
-        kind: &str,
-        plural: &str,
-        namespaced: bool,
-    ) -> ServedResource {
+    fn res(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> ServedResource {
         let api_version = if group.is_empty() {
             version.to_string()
         } else {
@@ -148,13 +136,11 @@ mod tests {
             res("apps", "v1", "StatefulSet", "statefulsets", true),
         ]);
         assert_eq!(
-            map.lookup("v1", "ConfigMap")
-                .map(|r| r.resource.plural.as_str()),
+            map.lookup("v1", "ConfigMap").map(|r| r.resource.plural.as_str()),
             Some("configmaps")
         );
         assert_eq!(
-            map.lookup("apps/v1", "StatefulSet")
-                .map(|r| r.resource.plural.as_str()),
+            map.lookup("apps/v1", "StatefulSet").map(|r| r.resource.plural.as_str()),
             Some("statefulsets")
         );
         assert!(map.lookup("apps/v1", "ConfigMap").is_none());
@@ -163,13 +149,7 @@ mod tests {
     #[test]
     fn both_event_resources_are_ignored_by_the_garbage_collector() {
         assert!(gc_ignored(&res("", "v1", "Event", "events", true)));
-        assert!(gc_ignored(&res(
-            "events.k8s.io",
-            "v1",
-            "Event",
-            "events",
-            true
-        )));
+        assert!(gc_ignored(&res("events.k8s.io", "v1", "Event", "events", true)));
         assert!(!gc_ignored(&res("", "v1", "Pod", "pods", true)));
     }
 }

@@ -73,8 +73,7 @@ async fn create_cm(c: &Client, ns: &str, name: &str, owners: Vec<serde_json::Val
     if !owners.is_empty() {
         meta["ownerReferences"] = json!(owners);
     }
-    let cm: ConfigMap =
-        serde_json::from_value(json!({"metadata": meta, "data": {"k": "v"}})).expect("a configmap");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": meta, "data": {"k": "v"}})).expect("a configmap");
     Api::<ConfigMap>::namespaced(c.clone(), ns)
         .create(&PostParams::default(), &cm)
         .await
@@ -104,9 +103,7 @@ async fn a_new_namespace_gets_a_default_service_account_and_gets_it_back_after_d
     let sas = Api::<ServiceAccount>::namespaced(c.clone(), "sa-demo");
     eventually("default appears in sa-demo", || exists(&sas, "default")).await;
     let before = sas.get("default").await.expect("default").metadata.uid;
-    sas.delete("default", &DeleteParams::default())
-        .await
-        .expect("deleted");
+    sas.delete("default", &DeleteParams::default()).await.expect("deleted");
     eventually("default is re-created with a new uid", || {
         let sas = sas.clone();
         let before = before.clone();
@@ -134,19 +131,14 @@ async fn deleting_a_namespace_removes_its_pods_and_configmaps_and_then_the_names
     }))
     .expect("a pod");
     let pods = Api::<Pod>::namespaced(c.clone(), "doomed");
-    pods.create(&PostParams::default(), &pod)
-        .await
-        .expect("pod created");
+    pods.create(&PostParams::default(), &pod).await.expect("pod created");
 
     // Content held by a finalizer keeps the namespace terminating until it is released.
     let cms = Api::<ConfigMap>::namespaced(c.clone(), "doomed");
-    let held: ConfigMap = serde_json::from_value(
-        json!({"metadata": {"name": "held", "finalizers": ["example.com/hold"]}}),
-    )
-    .expect("a configmap");
-    cms.create(&PostParams::default(), &held)
-        .await
-        .expect("held created");
+    let held: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": "held", "finalizers": ["example.com/hold"]}}))
+            .expect("a configmap");
+    cms.create(&PostParams::default(), &held).await.expect("held created");
 
     let nss = Api::<Namespace>::all(c.clone());
     nss.delete("doomed", &DeleteParams::default())
@@ -158,15 +150,9 @@ async fn deleting_a_namespace_removes_its_pods_and_configmaps_and_then_the_names
     })
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let ns = nss
-        .get("doomed")
-        .await
-        .expect("the namespace waits for held");
+    let ns = nss.get("doomed").await.expect("the namespace waits for held");
     assert!(ns.metadata.deletion_timestamp.is_some());
-    assert_eq!(
-        ns.status.and_then(|s| s.phase).as_deref(),
-        Some("Terminating")
-    );
+    assert_eq!(ns.status.and_then(|s| s.phase).as_deref(), Some("Terminating"));
 
     cms.patch(
         "held",
@@ -175,10 +161,7 @@ async fn deleting_a_namespace_removes_its_pods_and_configmaps_and_then_the_names
     )
     .await
     .expect("held released");
-    eventually("the namespace is gone", || {
-        exists(&nss, "doomed").map(|e| !e)
-    })
-    .await;
+    eventually("the namespace is gone", || exists(&nss, "doomed").map(|e| !e)).await;
 }
 
 #[tokio::test]
@@ -239,11 +222,7 @@ async fn orphan_deletion_keeps_dependents_without_the_owner_reference_and_remove
     eventually("the owner is gone", || exists(&cms, "owner").map(|e| !e)).await;
     let child: ConfigMap = cms.get("child").await.expect("the child survives");
     assert!(
-        child
-            .metadata
-            .owner_references
-            .unwrap_or_default()
-            .is_empty(),
+        child.metadata.owner_references.unwrap_or_default().is_empty(),
         "the owner reference is stripped"
     );
 }
@@ -261,9 +240,7 @@ async fn foreground_deletion_keeps_the_owner_until_its_dependents_are_gone() {
         "metadata": {"name": "held", "finalizers": ["example.com/hold"], "ownerReferences": [owner_ref(&owner, true)]}
     }))
     .expect("a configmap");
-    cms.create(&PostParams::default(), &held)
-        .await
-        .expect("held created");
+    cms.create(&PostParams::default(), &held).await.expect("held created");
     create_cm(&c, "gc-fg", "child", vec![owner_ref(&owner, true)]).await;
 
     cms.delete("owner", &delete_with(PropagationPolicy::Foreground))
@@ -352,11 +329,7 @@ async fn kubectl_delete_cascade_waits_for_the_garbage_collector() {
     .await
     .ok();
     let child = cms.get("or-child").await.expect("the dependent survives");
-    assert!(child
-        .metadata
-        .owner_references
-        .unwrap_or_default()
-        .is_empty());
+    assert!(child.metadata.owner_references.unwrap_or_default().is_empty());
 
     // namespace: kubectl waits until the namespace is gone.
     kubectl(&b, &["delete", "namespace", "cascade", "--timeout=20s"])

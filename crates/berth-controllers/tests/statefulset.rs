@@ -53,14 +53,24 @@ fn start_berth(extra: &[&str]) -> Option<Berth> {
             other => panic!("berth exited before it was up: {other:?}"),
         }
     };
-    let kubeconfig =
-        line.split("KUBECONFIG=").nth(1).and_then(|s| s.strip_suffix(')')).map(PathBuf::from).expect("the up line names the kubeconfig");
-    Some(Berth { child, kubeconfig, _dir: dir })
+    let kubeconfig = line
+        .split("KUBECONFIG=")
+        .nth(1)
+        .and_then(|s| s.strip_suffix(')'))
+        .map(PathBuf::from)
+        .expect("the up line names the kubeconfig");
+    Some(Berth {
+        child,
+        kubeconfig,
+        _dir: dir,
+    })
 }
 
 async fn client(b: &Berth) -> Client {
     let kc = Kubeconfig::read_from(&b.kubeconfig).expect("kubeconfig reads");
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.expect("kubeconfig is valid");
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("kubeconfig is valid");
     Client::try_from(config).expect("a client")
 }
 
@@ -69,7 +79,9 @@ async fn cluster(extra: &[&str]) -> Option<(Berth, Client)> {
     let c = client(&b).await;
     let run = c.clone();
     tokio::spawn(async move {
-        statefulset::run(run, StatefulSetConfig::default(), std::future::pending()).await.expect("controller runs");
+        statefulset::run(run, StatefulSetConfig::default(), std::future::pending())
+            .await
+            .expect("controller runs");
     });
     Some((b, c))
 }
@@ -116,18 +128,30 @@ async fn wait_ready(api: &Api<StatefulSet>, name: &str, n: i32, limit: Duration)
 async fn ordered_ready_creates_pods_in_order_with_identity() {
     let Some((_b, c)) = cluster(&[]).await else { return };
     let api: Api<StatefulSet> = Api::namespaced(c.clone(), "default");
-    api.create(&PostParams::default(), &sts("web", 3, false, true)).await.expect("created");
+    api.create(&PostParams::default(), &sts("web", 3, false, true))
+        .await
+        .expect("created");
     wait_ready(&api, "web", 3, Duration::from_secs(20)).await;
     let pods: Api<Pod> = Api::namespaced(c.clone(), "default");
-    let mut list = pods.list(&ListParams::default().labels("app=web")).await.expect("pods").items;
+    let mut list = pods
+        .list(&ListParams::default().labels("app=web"))
+        .await
+        .expect("pods")
+        .items;
     list.sort_by_key(|p| p.metadata.creation_timestamp.clone());
     let names: Vec<String> = list.iter().filter_map(|p| p.metadata.name.clone()).collect();
     assert_eq!(names, vec!["web-0", "web-1", "web-2"]);
     let p0 = &list[0];
     let spec = p0.spec.clone().unwrap_or_default();
-    assert_eq!((spec.hostname.as_deref(), spec.subdomain.as_deref()), (Some("web-0"), Some("web")));
+    assert_eq!(
+        (spec.hostname.as_deref(), spec.subdomain.as_deref()),
+        (Some("web-0"), Some("web"))
+    );
     let labels = p0.metadata.labels.clone().unwrap_or_default();
-    assert_eq!(labels.get("apps.kubernetes.io/pod-index").map(String::as_str), Some("0"));
+    assert_eq!(
+        labels.get("apps.kubernetes.io/pod-index").map(String::as_str),
+        Some("0")
+    );
     let st = api.get("web").await.expect("get").status.unwrap_or_default();
     assert_eq!(st.current_revision, st.update_revision);
     assert_eq!(labels.get("controller-revision-hash"), st.update_revision.as_ref());
@@ -135,23 +159,45 @@ async fn ordered_ready_creates_pods_in_order_with_identity() {
 
 #[tokio::test]
 async fn parallel_scale_up_of_100_with_claims_is_fast() {
-    let Some((_b, c)) = cluster(&["--sim-ready-delay", "0"]).await else { return };
+    let Some((_b, c)) = cluster(&["--sim-ready-delay", "0"]).await else {
+        return;
+    };
     let api: Api<StatefulSet> = Api::namespaced(c.clone(), "default");
     // Warm up the watches and the connection pool.
-    api.create(&PostParams::default(), &sts("warm", 1, true, true)).await.expect("created");
+    api.create(&PostParams::default(), &sts("warm", 1, true, true))
+        .await
+        .expect("created");
     wait_ready(&api, "warm", 1, Duration::from_secs(20)).await;
-    api.create(&PostParams::default(), &sts("big", 100, true, true)).await.expect("created");
+    api.create(&PostParams::default(), &sts("big", 100, true, true))
+        .await
+        .expect("created");
     let pods: Api<Pod> = Api::namespaced(c.clone(), "default");
     let t0 = Instant::now();
-    while pods.list_metadata(&ListParams::default().labels("app=big")).await.expect("pods").items.len() < 100 {
+    while pods
+        .list_metadata(&ListParams::default().labels("app=big"))
+        .await
+        .expect("pods")
+        .items
+        .len()
+        < 100
+    {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     eprintln!("100 pods exist after {:?}", t0.elapsed());
     loop {
-        let items = pods.list(&ListParams::default().labels("app=big")).await.expect("pods").items;
+        let items = pods
+            .list(&ListParams::default().labels("app=big"))
+            .await
+            .expect("pods")
+            .items;
         let ready = items
             .iter()
-            .filter(|p| p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True")))
+            .filter(|p| {
+                p.status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+            })
             .count();
         if ready == 100 {
             break;
@@ -165,23 +211,40 @@ async fn parallel_scale_up_of_100_with_claims_is_fast() {
 
 #[tokio::test]
 async fn a_rolling_update_replaces_every_pod_top_down() {
-    let Some((_b, c)) = cluster(&["--sim-ready-delay", "0", "--sim-delete-delay", "0"]).await else { return };
+    let Some((_b, c)) = cluster(&["--sim-ready-delay", "0", "--sim-delete-delay", "0"]).await else {
+        return;
+    };
     let api: Api<StatefulSet> = Api::namespaced(c.clone(), "default");
-    api.create(&PostParams::default(), &sts("roll", 3, false, false)).await.expect("created");
+    api.create(&PostParams::default(), &sts("roll", 3, false, false))
+        .await
+        .expect("created");
     wait_ready(&api, "roll", 3, Duration::from_secs(20)).await;
     let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "busybox:2"}]}}}});
-    api.patch("roll", &PatchParams::default(), &Patch::Strategic(patch)).await.expect("patched");
+    api.patch("roll", &PatchParams::default(), &Patch::Strategic(patch))
+        .await
+        .expect("patched");
     let start = Instant::now();
     loop {
         let st = api.get("roll").await.expect("get").status.unwrap_or_default();
-        if st.observed_generation == Some(2) && st.current_revision == st.update_revision && st.ready_replicas == Some(3) {
+        if st.observed_generation == Some(2)
+            && st.current_revision == st.update_revision
+            && st.ready_replicas == Some(3)
+        {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "rollout did not finish: {st:?}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "rollout did not finish: {st:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let pods: Api<Pod> = Api::namespaced(c, "default");
-    for p in pods.list(&ListParams::default().labels("app=roll")).await.expect("pods").items {
+    for p in pods
+        .list(&ListParams::default().labels("app=roll"))
+        .await
+        .expect("pods")
+        .items
+    {
         let image = p.spec.and_then(|s| s.containers.first().and_then(|c| c.image.clone()));
         assert_eq!(image.as_deref(), Some("busybox:2"));
     }

@@ -19,10 +19,7 @@ pub enum StoreError {
     },
     /// A watch asked for history older than what is kept, or fell behind the live broadcast.
     #[error("too old resource version: {requested} ({oldest})")]
-    Expired {
-        requested: Revision,
-        oldest: Revision,
-    },
+    Expired { requested: Revision, oldest: Revision },
     /// The caller's encoder panicked; the write was not applied and consumed no revision.
     #[error("encoder for key {key} panicked")]
     EncoderPanicked { key: String },

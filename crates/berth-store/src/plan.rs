@@ -17,17 +17,11 @@ pub(crate) fn plan_write(
     precondition: &Precondition,
     kind: WriteKind,
 ) -> Result<EventType, StoreError> {
-    let not_found = || StoreError::NotFound {
-        key: key.to_owned(),
-    };
+    let not_found = || StoreError::NotFound { key: key.to_owned() };
     match (precondition, current) {
         (Precondition::None, _) => {}
         (Precondition::MustNotExist, None) => {}
-        (Precondition::MustNotExist, Some(_)) => {
-            return Err(StoreError::AlreadyExists {
-                key: key.to_owned(),
-            })
-        }
+        (Precondition::MustNotExist, Some(_)) => return Err(StoreError::AlreadyExists { key: key.to_owned() }),
         (Precondition::MustExist, Some(_)) => {}
         (Precondition::MustExist, None) => return Err(not_found()),
         (Precondition::Revision(_), None) => return Err(not_found()),
@@ -68,12 +62,7 @@ mod tests {
             expected: 4,
             actual: 5,
         });
-        type Case = (
-            Option<Revision>,
-            Precondition,
-            WriteKind,
-            Result<EventType, StoreError>,
-        );
+        type Case = (Option<Revision>, Precondition, WriteKind, Result<EventType, StoreError>);
         let table: Vec<Case> = vec![
             (None, P::None, Put, Ok(Added)),
             (Some(5), P::None, Put, Ok(Modified)),

@@ -133,16 +133,12 @@ pub(crate) type SharedState = Arc<RwLock<State>>;
 pub(crate) fn read(state: &RwLock<State>) -> RwLockReadGuard<'_, State> {
     // The lock is poisoned only if the writer panicked while applying a committed batch; the code
     // under the write lock runs no caller code (encoders run before it), so recovering is sound.
-    state
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub(crate) fn write(state: &RwLock<State>) -> RwLockWriteGuard<'_, State> {
     // See `read`: nothing under this lock calls caller code.
-    state
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The versioned object store. Cheap to clone; the last clone dropped stops the writer thread
@@ -200,9 +196,7 @@ impl Store {
         let handle = std::thread::Builder::new()
             .name("berth-store-writer".into())
             .spawn(move || writer::run(backend, writer_state, rx, max_batch))
-            .map_err(|e| StoreError::WriterSpawn {
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| StoreError::WriterSpawn { detail: e.to_string() })?;
         Ok(Store {
             inner: Arc::new(Inner {
                 state,
@@ -236,12 +230,7 @@ impl Store {
 
     /// Up to `limit` keys starting with `prefix` and sorted after `start_after` (`limit` 0 means
     /// no limit), and whether more follow. Each page reflects the store as of its own revision.
-    pub fn list_page(
-        &self,
-        prefix: &str,
-        start_after: Option<&str>,
-        limit: usize,
-    ) -> (Snapshot, bool) {
+    pub fn list_page(&self, prefix: &str, start_after: Option<&str>, limit: usize) -> (Snapshot, bool) {
         let state = read(&self.inner.state);
         let (snapshot, more) = page(&state, prefix, start_after, limit);
         (snapshot, more)

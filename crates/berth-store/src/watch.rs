@@ -78,11 +78,7 @@ impl History {
     }
 
     /// The events after `from` whose key starts with `prefix`, or `Expired` if some were dropped.
-    pub(crate) fn replay(
-        &self,
-        prefix: &str,
-        from: Revision,
-    ) -> Result<VecDeque<WatchEvent>, StoreError> {
+    pub(crate) fn replay(&self, prefix: &str, from: Revision) -> Result<VecDeque<WatchEvent>, StoreError> {
         let oldest = self.oldest();
         if from < oldest {
             return Err(StoreError::Expired {
@@ -198,10 +194,7 @@ mod tests {
             h.push(event("/a", rev));
         }
         assert_eq!(h.oldest(), 11);
-        assert_eq!(
-            revisions(&h.replay("", 11).expect("11 is watchable")),
-            vec![12, 13]
-        );
+        assert_eq!(revisions(&h.replay("", 11).expect("11 is watchable")), vec![12, 13]);
         assert_eq!(
             h.replay("", 10),
             Err(StoreError::Expired {
@@ -217,10 +210,7 @@ mod tests {
         h.push(event("/a/1", 1));
         h.push(event("/b/1", 2));
         h.push(event("/a/2", 3));
-        assert_eq!(
-            revisions(&h.replay("/a/", 0).expect("watchable")),
-            vec![1, 3]
-        );
+        assert_eq!(revisions(&h.replay("/a/", 0).expect("watchable")), vec![1, 3]);
         assert_eq!(revisions(&h.replay("/a/", 1).expect("watchable")), vec![3]);
         assert!(h.replay("/a/", 3).expect("watchable").is_empty());
     }
@@ -237,9 +227,6 @@ mod tests {
         assert_eq!(h.oldest(), 3);
         h.compact(99, 5);
         assert_eq!(h.oldest(), 5);
-        assert!(h
-            .replay("", 5)
-            .expect("current revision is watchable")
-            .is_empty());
+        assert!(h.replay("", 5).expect("current revision is watchable").is_empty());
     }
 }

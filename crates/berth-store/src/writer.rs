@@ -76,11 +76,7 @@ fn apply_batch(backend: &dyn Backend, state: &SharedState, batch: Vec<Request>) 
         let mut current = store::write(state);
         for m in mutations {
             match m {
-                Mutation::Put {
-                    key,
-                    revision,
-                    value,
-                } => {
+                Mutation::Put { key, revision, value } => {
                     current.map.insert(key, (revision, value));
                 }
                 Mutation::Delete { key } => {
@@ -122,11 +118,7 @@ impl Planner {
     }
 
     fn plan(&mut self, write: Write, mutations: &mut Vec<Mutation>) -> Outcome {
-        let Write {
-            key,
-            precondition,
-            op,
-        } = write;
+        let Write { key, precondition, op } = write;
         let current = self.current(&key);
         let (kind, encoder) = match op {
             Op::Put(encoder) => (WriteKind::Put, encoder),
@@ -140,8 +132,7 @@ impl Planner {
         self.last = revision;
         match kind {
             WriteKind::Put => {
-                self.overlay
-                    .insert(key.clone(), Some((revision, value.clone())));
+                self.overlay.insert(key.clone(), Some((revision, value.clone())));
                 mutations.push(Mutation::Put {
                     key: key.clone(),
                     revision,

@@ -35,13 +35,21 @@ pub struct Kubectl {
 impl Kubectl {
     /// Panics with both streams unless the command succeeded.
     pub fn ok(self) -> Kubectl {
-        assert_eq!(self.status, 0, "kubectl failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.status, 0,
+            "kubectl failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// Panics unless the command failed.
     pub fn fails(self) -> Kubectl {
-        assert_ne!(self.status, 0, "kubectl unexpectedly succeeded\nstdout:\n{}", self.stdout);
+        assert_ne!(
+            self.status, 0,
+            "kubectl unexpectedly succeeded\nstdout:\n{}",
+            self.stdout
+        );
         self
     }
 }
@@ -93,7 +101,10 @@ impl Berth {
             .arg(self.data_dir())
             .args(["--listen", &self.listen])
             .args(&self.extra_args)
-            .env("RUST_LOG", std::env::var("BERTH_TEST_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("BERTH_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

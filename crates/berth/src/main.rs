@@ -32,7 +32,11 @@ static TUNE_ALLOCATOR: extern "C" fn() = {
 };
 
 #[derive(Parser)]
-#[command(name = "berth", version, about = "A single-binary, Kubernetes-compatible system for stateful applications")]
+#[command(
+    name = "berth",
+    version,
+    about = "A single-binary, Kubernetes-compatible system for stateful applications"
+)]
 struct Cli {
     /// Log format: `text` or `json`.
     #[arg(long, global = true, default_value = "text", env = "BERTH_LOG_FORMAT")]

@@ -28,7 +28,10 @@ async fn raw(c: &Client, method: &str, path: &str, content_type: Option<&str>, b
         req = req.header(http::header::CONTENT_TYPE, ct);
     }
     let req = req.body(kube::client::Body::from(body)).expect("request");
-    let resp = c.send(req).await.unwrap_or_else(|e| panic!("{method} {path}: transport error {e}"));
+    let resp = c
+        .send(req)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: transport error {e}"));
     let code = resp.status().as_u16();
     let bytes = resp.into_body().collect().await.expect("body").to_bytes();
     let v = serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)}));
@@ -64,7 +67,14 @@ fn cause_fields(s: &Value) -> Vec<String> {
 
 /// The server still answers a normal request.
 async fn still_serving(c: &Client) {
-    let (code, v) = raw(c, "GET", "/api/v1/namespaces/default/services/kubernetes", None, Vec::new()).await;
+    let (code, v) = raw(
+        c,
+        "GET",
+        "/api/v1/namespaces/default/services/kubernetes",
+        None,
+        Vec::new(),
+    )
+    .await;
     assert_eq!(code, 200, "{v}");
     assert_eq!(v["metadata"]["name"], "kubernetes");
 }
@@ -77,22 +87,65 @@ fn cm(name: &str) -> String {
 async fn malformed_json_and_yaml_bodies_are_400_bad_request() {
     let b = berth();
     let c = client(&b).await;
-    for body in [r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"#, "not json at all", "", "[1, 2]", "null"] {
+    for body in [
+        r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"#,
+        "not json at all",
+        "",
+        "[1, 2]",
+        "null",
+    ] {
         let got = post(&c, CMS, "application/json", body).await;
         assert_status(&got, 400, "BadRequest", "");
-        assert!(!got.1["message"].as_str().unwrap_or_default().is_empty(), "{body:?}: {}", got.1);
+        assert!(
+            !got.1["message"].as_str().unwrap_or_default().is_empty(),
+            "{body:?}: {}",
+            got.1
+        );
     }
-    let got = post(&c, CMS, "application/yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [name: x\n").await;
+    let got = post(
+        &c,
+        CMS,
+        "application/yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: [name: x\n",
+    )
+    .await;
     assert_status(&got, 400, "BadRequest", "");
     // Well-formed YAML is accepted.
-    let ok = post(&c, CMS, "application/yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  a: '1'\n").await;
+    let ok = post(
+        &c,
+        CMS,
+        "application/yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  a: '1'\n",
+    )
+    .await;
     assert_eq!(ok.0, 201, "{}", ok.1);
     // A malformed body on PUT and PATCH too.
-    let got = raw(&c, "PUT", &format!("{CMS}/from-yaml"), Some("application/json"), b"{".to_vec()).await;
+    let got = raw(
+        &c,
+        "PUT",
+        &format!("{CMS}/from-yaml"),
+        Some("application/json"),
+        b"{".to_vec(),
+    )
+    .await;
     assert_status(&got, 400, "BadRequest", "");
-    let got = raw(&c, "PATCH", &format!("{CMS}/from-yaml"), Some("application/merge-patch+json"), b"{".to_vec()).await;
+    let got = raw(
+        &c,
+        "PATCH",
+        &format!("{CMS}/from-yaml"),
+        Some("application/merge-patch+json"),
+        b"{".to_vec(),
+    )
+    .await;
     assert_status(&got, 400, "BadRequest", "");
-    let got = raw(&c, "PATCH", &format!("{CMS}/from-yaml"), Some("application/json-patch+json"), b"{}".to_vec()).await;
+    let got = raw(
+        &c,
+        "PATCH",
+        &format!("{CMS}/from-yaml"),
+        Some("application/json-patch+json"),
+        b"{}".to_vec(),
+    )
+    .await;
     assert!((400..500).contains(&got.0), "json patch that is not a list: {}", got.1);
     assert_eq!(got.1["kind"], "Status");
     still_serving(&c).await;
@@ -106,11 +159,20 @@ async fn unknown_fields_under_strict_validation_are_400_naming_the_field() {
         "spec": {"foo": 1, "containers": [{"name": "c", "image": "busybox"}]}})
     .to_string();
     let got = post(&c, &format!("{PODS}?fieldValidation=Strict"), "application/json", &pod).await;
-    assert_status(&got, 400, "BadRequest", r#"strict decoding error: unknown field "spec.foo""#);
+    assert_status(
+        &got,
+        400,
+        "BadRequest",
+        r#"strict decoding error: unknown field "spec.foo""#,
+    );
     // Ignore accepts the object and drops the unknown field.
     let got = post(&c, &format!("{PODS}?fieldValidation=Ignore"), "application/json", &pod).await;
     assert_eq!(got.0, 201, "{}", got.1);
-    assert!(got.1["spec"].get("foo").is_none(), "unknown fields are dropped: {}", got.1);
+    assert!(
+        got.1["spec"].get("foo").is_none(),
+        "unknown fields are dropped: {}",
+        got.1
+    );
     let got = post(&c, &format!("{PODS}?fieldValidation=Bogus"), "application/json", &pod).await;
     // An unknown fieldValidation value is an invalid CreateOptions, as upstream.
     assert_status(&got, 422, "Invalid", "fieldValidation");
@@ -123,22 +185,50 @@ async fn a_body_whose_kind_or_api_version_does_not_match_the_url_is_400() {
     let b = berth();
     let c = client(&b).await;
     let pod_to_cms = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}}).to_string();
-    assert_status(&post(&c, CMS, "application/json", &pod_to_cms).await, 400, "BadRequest", "kind");
+    assert_status(
+        &post(&c, CMS, "application/json", &pod_to_cms).await,
+        400,
+        "BadRequest",
+        "kind",
+    );
     let wrong_version = json!({"apiVersion": "v2", "kind": "ConfigMap", "metadata": {"name": "x"}}).to_string();
-    assert_status(&post(&c, CMS, "application/json", &wrong_version).await, 400, "BadRequest", "v2");
+    assert_status(
+        &post(&c, CMS, "application/json", &wrong_version).await,
+        400,
+        "BadRequest",
+        "v2",
+    );
     let apps = json!({"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "x"}}).to_string();
-    assert_status(&post(&c, CMS, "application/json", &apps).await, 400, "BadRequest", "apps/v1");
+    assert_status(
+        &post(&c, CMS, "application/json", &apps).await,
+        400,
+        "BadRequest",
+        "apps/v1",
+    );
     // The name and namespace in the body must match the URL.
     assert_eq!(post(&c, CMS, "application/json", &cm("x")).await.0, 201);
-    let got = raw(&c, "PUT", &format!("{CMS}/x"), Some("application/json"), cm("y").into_bytes()).await;
+    let got = raw(
+        &c,
+        "PUT",
+        &format!("{CMS}/x"),
+        Some("application/json"),
+        cm("y").into_bytes(),
+    )
+    .await;
     assert_status(&got, 400, "BadRequest", "does not match");
-    let other_ns = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "z", "namespace": "kube-system"}});
+    let other_ns =
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "z", "namespace": "kube-system"}});
     let got = post(&c, CMS, "application/json", &other_ns.to_string()).await;
     assert_status(&got, 400, "BadRequest", "namespace");
     // Nothing was stored by the failed requests.
     let (code, list) = raw(&c, "GET", CMS, None, Vec::new()).await;
     assert_eq!(code, 200);
-    let names: Vec<&str> = list["items"].as_array().expect("items").iter().filter_map(|i| i["metadata"]["name"].as_str()).collect();
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["metadata"]["name"].as_str())
+        .collect();
     assert_eq!(names, ["x"]);
     still_serving(&c).await;
 }
@@ -151,7 +241,14 @@ async fn a_body_over_3_mib_is_413() {
     let body = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}, "data": {"a": big}});
     let got = raw(&c, "POST", CMS, Some("application/json"), body.to_string().into_bytes()).await;
     assert_status(&got, 413, "RequestEntityTooLarge", "limit is 3145728");
-    let got = raw(&c, "PUT", &format!("{CMS}/big"), Some("application/json"), body.to_string().into_bytes()).await;
+    let got = raw(
+        &c,
+        "PUT",
+        &format!("{CMS}/big"),
+        Some("application/json"),
+        body.to_string().into_bytes(),
+    )
+    .await;
     assert_status(&got, 413, "RequestEntityTooLarge", "");
     // Under the body limit the body is read, and a ConfigMap over 1 MiB of data is invalid.
     let body = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big"}, "data": {"a": "x".repeat(2 * 1024 * 1024)}});
@@ -169,10 +266,20 @@ async fn invalid_names_are_422_invalid_with_metadata_name_in_the_causes() {
         let got = post(&c, CMS, "application/json", &cm(name)).await;
         assert_status(&got, 422, "Invalid", "metadata.name");
         let fields = cause_fields(&got.1);
-        assert!(!fields.is_empty() && fields.iter().all(|f| f == "metadata.name"), "{name}: {}", got.1);
+        assert!(
+            !fields.is_empty() && fields.iter().all(|f| f == "metadata.name"),
+            "{name}: {}",
+            got.1
+        );
         assert_eq!(got.1["details"]["kind"], "ConfigMap");
     }
-    let got = post(&c, CMS, "application/json", &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}).to_string()).await;
+    let got = post(
+        &c,
+        CMS,
+        "application/json",
+        &json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}).to_string(),
+    )
+    .await;
     assert_status(&got, 422, "Invalid", "name or generateName is required");
     // Names in the URL: `/` and `..` can never name an object.
     assert_eq!(post(&c, CMS, "application/json", &cm("ok")).await.0, 201);
@@ -181,11 +288,23 @@ async fn invalid_names_are_422_invalid_with_metadata_name_in_the_causes() {
         for (method, ct, body) in [
             ("GET", None, String::new()),
             ("DELETE", None, String::new()),
-            ("PUT", Some("application/json"), cm(&seg.replace("%2F", "/").replace("%2E", "."))),
+            (
+                "PUT",
+                Some("application/json"),
+                cm(&seg.replace("%2F", "/").replace("%2E", ".")),
+            ),
             ("PATCH", Some("application/merge-patch+json"), "{}".to_string()),
-            ("PATCH", Some("application/apply-patch+yaml"), cm(&seg.replace("%2F", "/").replace("%2E", "."))),
+            (
+                "PATCH",
+                Some("application/apply-patch+yaml"),
+                cm(&seg.replace("%2F", "/").replace("%2E", ".")),
+            ),
         ] {
-            let p = if ct == Some("application/apply-patch+yaml") { format!("{path}?fieldManager=t") } else { path.clone() };
+            let p = if ct == Some("application/apply-patch+yaml") {
+                format!("{path}?fieldManager=t")
+            } else {
+                path.clone()
+            };
             let got = raw(&c, method, &p, ct, body.into_bytes()).await;
             assert!((400..500).contains(&got.0), "{method} {p}: {}", got.1);
             assert_eq!(got.1["kind"], "Status", "{method} {p}: {}", got.1);
@@ -193,7 +312,12 @@ async fn invalid_names_are_422_invalid_with_metadata_name_in_the_causes() {
     }
     let (code, list) = raw(&c, "GET", CMS, None, Vec::new()).await;
     assert_eq!(code, 200);
-    let names: Vec<&str> = list["items"].as_array().expect("items").iter().filter_map(|i| i["metadata"]["name"].as_str()).collect();
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["metadata"]["name"].as_str())
+        .collect();
     assert_eq!(names, ["ok"], "no request with a bad name stored anything");
     still_serving(&c).await;
 }
@@ -202,21 +326,54 @@ async fn invalid_names_are_422_invalid_with_metadata_name_in_the_causes() {
 async fn invalid_label_selectors_and_unsupported_field_selectors_are_400() {
     let b = berth();
     let c = client(&b).await;
-    for q in ["labelSelector=a%20b", "labelSelector=a%20in%20(b", "labelSelector=%3D%3Dx", "labelSelector=a%3D%3D%3Db"] {
+    for q in [
+        "labelSelector=a%20b",
+        "labelSelector=a%20in%20(b",
+        "labelSelector=%3D%3Dx",
+        "labelSelector=a%3D%3D%3Db",
+    ] {
         let got = raw(&c, "GET", &format!("{PODS}?{q}"), None, Vec::new()).await;
         assert_status(&got, 400, "BadRequest", "");
         let got = raw(&c, "GET", &format!("{PODS}?{q}&watch=true"), None, Vec::new()).await;
         assert_status(&got, 400, "BadRequest", "");
     }
-    let got = raw(&c, "GET", &format!("{CMS}?fieldSelector=spec.foo%3Dx"), None, Vec::new()).await;
+    let got = raw(
+        &c,
+        "GET",
+        &format!("{CMS}?fieldSelector=spec.foo%3Dx"),
+        None,
+        Vec::new(),
+    )
+    .await;
     assert_status(&got, 400, "BadRequest", "spec.foo");
-    let got = raw(&c, "GET", &format!("{PODS}?fieldSelector=spec.nodeName%3Dn"), None, Vec::new()).await;
+    let got = raw(
+        &c,
+        "GET",
+        &format!("{PODS}?fieldSelector=spec.nodeName%3Dn"),
+        None,
+        Vec::new(),
+    )
+    .await;
     assert_eq!(got.0, 200, "spec.nodeName is a pod field selector: {}", got.1);
-    let got = raw(&c, "GET", &format!("{PODS}?fieldSelector=metadata.name"), None, Vec::new()).await;
+    let got = raw(
+        &c,
+        "GET",
+        &format!("{PODS}?fieldSelector=metadata.name"),
+        None,
+        Vec::new(),
+    )
+    .await;
     assert_status(&got, 400, "BadRequest", "");
     let got = raw(&c, "GET", &format!("{PODS}?limit=abc"), None, Vec::new()).await;
     assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1);
-    let got = raw(&c, "GET", &format!("{PODS}?watch=true&resourceVersion=abc"), None, Vec::new()).await;
+    let got = raw(
+        &c,
+        "GET",
+        &format!("{PODS}?watch=true&resourceVersion=abc"),
+        None,
+        Vec::new(),
+    )
+    .await;
     assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1);
     let got = raw(&c, "GET", &format!("{PODS}?continue=garbage"), None, Vec::new()).await;
     assert_status(&got, 400, "BadRequest", "continue");
@@ -228,11 +385,23 @@ async fn a_patch_with_an_unsupported_content_type_is_415() {
     let b = berth();
     let c = client(&b).await;
     assert_eq!(post(&c, CMS, "application/json", &cm("p")).await.0, 201);
-    for ct in [Some("text/plain"), Some("application/json"), Some("application/xml"), None] {
+    for ct in [
+        Some("text/plain"),
+        Some("application/json"),
+        Some("application/xml"),
+        None,
+    ] {
         let got = raw(&c, "PATCH", &format!("{CMS}/p"), ct, br#"{"data":{"b":"2"}}"#.to_vec()).await;
         assert_status(&got, 415, "UnsupportedMediaType", "");
     }
-    let got = raw(&c, "PATCH", "/apis/apps/v1/namespaces/default/statefulsets/none/scale", Some("text/plain"), b"{}".to_vec()).await;
+    let got = raw(
+        &c,
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/statefulsets/none/scale",
+        Some("text/plain"),
+        b"{}".to_vec(),
+    )
+    .await;
     assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1);
     still_serving(&c).await;
 }
@@ -259,24 +428,44 @@ async fn deeply_nested_bodies_alias_bombs_and_binary_garbage_are_4xx_and_do_not_
     let b = berth();
     let c = client(&b).await;
     let deep = 100_000;
-    let json_deep = format!(r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"d"}},"x":{}{}}}"#, "[".repeat(deep), "]".repeat(deep));
+    let json_deep = format!(
+        r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"d"}},"x":{}{}}}"#,
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
     let got = post(&c, CMS, "application/json", &json_deep).await;
     assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1);
-    let yaml_deep = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: d}}\nx: {}{}\n", "[".repeat(deep), "]".repeat(deep));
+    let yaml_deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: d}}\nx: {}{}\n",
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
     let started = std::time::Instant::now();
     let got = post(&c, CMS, "application/yaml", &yaml_deep).await;
     assert_status(&got, 400, "BadRequest", "max depth");
     // The YAML scanner is quadratic in nesting depth: this took 95 s before depth was bounded.
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
     // "Billion laughs": nine levels of nine aliases.
     let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\na0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     for i in 1..10 {
         let p = i - 1;
-        bomb.push_str(&format!("a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"
+        ));
     }
     let got = post(&c, CMS, "application/yaml", &bomb).await;
-    assert!((400..500).contains(&got.0) && got.1["kind"] == "Status", "{}", got.1.to_string().chars().take(500).collect::<String>());
-    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    assert!(
+        (400..500).contains(&got.0) && got.1["kind"] == "Status",
+        "{}",
+        got.1.to_string().chars().take(500).collect::<String>()
+    );
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let got = raw(&c, "POST", CMS, Some("application/json"), garbage.clone()).await;
     assert_status(&got, 400, "BadRequest", "");
     let got = raw(&c, "POST", CMS, Some("application/yaml"), garbage).await;
@@ -306,14 +495,20 @@ async fn anonymous_get(b: &Berth, path: &str) -> (u16, String) {
     let addr = b.url.trim_start_matches("https://").to_string();
     let tcp = tokio::net::TcpStream::connect(&addr).await.expect("connect");
     let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("server name");
-    let mut tls = anonymous_tls(b).connect(name, tcp).await.expect("TLS without a client certificate");
+    let mut tls = anonymous_tls(b)
+        .connect(name, tcp)
+        .await
+        .expect("TLS without a client certificate");
     let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\r\n");
     tls.write_all(req.as_bytes()).await.expect("write");
     let mut out = Vec::new();
     let _ = tls.read_to_end(&mut out).await;
     let text = String::from_utf8_lossy(&out).into_owned();
     let code = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (code, body)
 }
 
@@ -327,7 +522,14 @@ fn json_in(body: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_without_a_client_certificate_are_401_but_health_and_version_answer() {
     let b = berth();
-    for path in ["/api/v1/namespaces/default/pods", "/api", "/apis", "/openapi/v3", "/api/v1/namespaces", "/metrics"] {
+    for path in [
+        "/api/v1/namespaces/default/pods",
+        "/api",
+        "/apis",
+        "/openapi/v3",
+        "/api/v1/namespaces",
+        "/metrics",
+    ] {
         let (code, body) = anonymous_get(&b, path).await;
         assert_eq!(code, 401, "{path}: {body}");
         let s = json_in(&body);

@@ -21,7 +21,11 @@ fn configmap(name: &str) -> ConfigMap {
 
 /// Starts `WRITERS` tasks creating configmaps as fast as they can; each records the names whose
 /// create returned success, and stops at its first failure.
-fn start_writers(api: &Api<ConfigMap>, round: usize, acked: &Arc<Mutex<Vec<String>>>) -> Vec<tokio::task::JoinHandle<()>> {
+fn start_writers(
+    api: &Api<ConfigMap>,
+    round: usize,
+    acked: &Arc<Mutex<Vec<String>>>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     (0..WRITERS)
         .map(|w| {
             let api = api.clone();
@@ -73,18 +77,33 @@ async fn kill_9_during_concurrent_creates_loses_no_acknowledged_object_three_tim
             .collect();
         let acked_now = acked.lock().expect("lock").clone();
         let missing: Vec<&String> = acked_now.iter().filter(|n| !stored.contains(*n)).collect();
-        assert!(missing.is_empty(), "round {round}: acknowledged but lost after kill -9: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "round {round}: acknowledged but lost after kill -9: {missing:?}"
+        );
         for name in acked_now.iter().rev().take(5) {
             let cm = api.get(name).await.expect("get an acknowledged object");
-            assert_eq!(cm.data.as_ref().and_then(|d| d.get("n")), Some(name), "its content survived too");
+            assert_eq!(
+                cm.data.as_ref().and_then(|d| d.get("n")),
+                Some(name),
+                "its content survived too"
+            );
         }
         // The server answers normally: writes, and watches from the current resourceVersion.
-        let probe = api.create(&PostParams::default(), &configmap(&format!("probe-{round}"))).await.expect("create after restart");
+        let probe = api
+            .create(&PostParams::default(), &configmap(&format!("probe-{round}")))
+            .await
+            .expect("create after restart");
         let rv = probe.resource_version().expect("rv");
         let mut probe2 = probe.clone();
         probe2.data = Some([("n".to_string(), "changed".to_string())].into());
-        api.replace(&probe.name_any(), &PostParams::default(), &probe2).await.expect("replace after restart");
-        let events = api.watch(&WatchParams::default().timeout(1), &rv).await.expect("watch after restart");
+        api.replace(&probe.name_any(), &PostParams::default(), &probe2)
+            .await
+            .expect("replace after restart");
+        let events = api
+            .watch(&WatchParams::default().timeout(1), &rv)
+            .await
+            .expect("watch after restart");
         futures::pin_mut!(events);
         let first = futures::TryStreamExt::try_next(&mut events).await.expect("watch event");
         assert!(
@@ -98,7 +117,10 @@ async fn kill_9_during_concurrent_creates_loses_no_acknowledged_object_three_tim
 #[test]
 fn sigterm_makes_berth_exit_0_promptly_even_with_an_open_watch() {
     let mut b = Berth::start(env!("CARGO_BIN_EXE_berth")).expect("berth starts");
-    let manifest = b.file("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: '1'\n");
+    let manifest = b.file(
+        "c.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: '1'\n",
+    );
     b.kubectl(&["apply", "-f", &manifest]).ok();
     let mut watch = b.kubectl_spawn(&["get", "configmaps", "-w"]);
     std::thread::sleep(Duration::from_millis(500));
@@ -111,5 +133,10 @@ fn sigterm_makes_berth_exit_0_promptly_even_with_an_open_watch() {
     assert!(took < Duration::from_secs(3), "SIGTERM took {took:?}");
     // And the data dir opens again afterwards.
     b.restart().expect("restart after a clean stop");
-    assert_eq!(b.kubectl(&["get", "configmap", "c", "-o", "jsonpath={.data.a}"]).ok().stdout, "1");
+    assert_eq!(
+        b.kubectl(&["get", "configmap", "c", "-o", "jsonpath={.data.a}"])
+            .ok()
+            .stdout,
+        "1"
+    );
 }

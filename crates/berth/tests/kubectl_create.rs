@@ -23,22 +23,56 @@ fn create_generators_send_protobuf_and_the_objects_come_back_as_created() {
         verbose.stderr
     );
     let ns = get(&b, &["namespace", "team-a"]);
-    assert_eq!((ns["kind"].as_str(), ns["metadata"]["name"].as_str()), (Some("Namespace"), Some("team-a")));
+    assert_eq!(
+        (ns["kind"].as_str(), ns["metadata"]["name"].as_str()),
+        (Some("Namespace"), Some("team-a"))
+    );
 
-    b.kubectl(&["create", "configmap", "settings", "-n", "team-a", "--from-literal=mode=prod", "--from-literal=level=3"]).ok();
-    assert_eq!(get(&b, &["configmap", "settings", "-n", "team-a"])["data"], json!({"mode": "prod", "level": "3"}));
-    let yaml = b.kubectl(&["get", "configmap", "settings", "-n", "team-a", "-o", "yaml"]).ok().stdout;
-    assert!(yaml.contains("mode: prod") && yaml.contains("kind: ConfigMap"), "{yaml}");
+    b.kubectl(&[
+        "create",
+        "configmap",
+        "settings",
+        "-n",
+        "team-a",
+        "--from-literal=mode=prod",
+        "--from-literal=level=3",
+    ])
+    .ok();
+    assert_eq!(
+        get(&b, &["configmap", "settings", "-n", "team-a"])["data"],
+        json!({"mode": "prod", "level": "3"})
+    );
+    let yaml = b
+        .kubectl(&["get", "configmap", "settings", "-n", "team-a", "-o", "yaml"])
+        .ok()
+        .stdout;
+    assert!(
+        yaml.contains("mode: prod") && yaml.contains("kind: ConfigMap"),
+        "{yaml}"
+    );
 
-    b.kubectl(&["create", "secret", "generic", "creds", "-n", "team-a", "--from-literal=password=hunter2"]).ok();
+    b.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "creds",
+        "-n",
+        "team-a",
+        "--from-literal=password=hunter2",
+    ])
+    .ok();
     let secret = get(&b, &["secret", "creds", "-n", "team-a"]);
     assert_eq!(secret["data"], json!({"password": "aHVudGVyMg=="}));
     assert_eq!(secret["type"], "Opaque");
 
     b.kubectl(&["create", "serviceaccount", "bot", "-n", "team-a"]).ok();
-    assert_eq!(get(&b, &["serviceaccount", "bot", "-n", "team-a"])["metadata"]["namespace"], "team-a");
+    assert_eq!(
+        get(&b, &["serviceaccount", "bot", "-n", "team-a"])["metadata"]["namespace"],
+        "team-a"
+    );
 
-    b.kubectl(&["create", "service", "clusterip", "web", "-n", "team-a", "--tcp=80:8080"]).ok();
+    b.kubectl(&["create", "service", "clusterip", "web", "-n", "team-a", "--tcp=80:8080"])
+        .ok();
     let web = get(&b, &["service", "web", "-n", "team-a"]);
     assert_eq!(web["spec"]["type"], "ClusterIP");
     assert_eq!(web["spec"]["selector"], json!({"app": "web"}));
@@ -46,20 +80,59 @@ fn create_generators_send_protobuf_and_the_objects_come_back_as_created() {
     assert_eq!(web["spec"]["ports"][0]["port"], 80);
     assert_eq!(web["spec"]["ports"][0]["targetPort"], 8080);
     assert_eq!(web["spec"]["ports"][0]["protocol"], "TCP");
-    assert!(web["spec"]["clusterIP"].as_str().is_some_and(|ip| !ip.is_empty() && ip != "None"), "{web}");
+    assert!(
+        web["spec"]["clusterIP"]
+            .as_str()
+            .is_some_and(|ip| !ip.is_empty() && ip != "None"),
+        "{web}"
+    );
 
-    b.kubectl(&["create", "service", "clusterip", "headless", "-n", "team-a", "--clusterip=None"]).ok();
-    assert_eq!(get(&b, &["service", "headless", "-n", "team-a"])["spec"]["clusterIP"], "None");
+    b.kubectl(&[
+        "create",
+        "service",
+        "clusterip",
+        "headless",
+        "-n",
+        "team-a",
+        "--clusterip=None",
+    ])
+    .ok();
+    assert_eq!(
+        get(&b, &["service", "headless", "-n", "team-a"])["spec"]["clusterIP"],
+        "None"
+    );
 
-    b.kubectl(&["create", "service", "nodeport", "np", "-n", "team-a", "--tcp=80:8080", "--node-port=30080"]).ok();
+    b.kubectl(&[
+        "create",
+        "service",
+        "nodeport",
+        "np",
+        "-n",
+        "team-a",
+        "--tcp=80:8080",
+        "--node-port=30080",
+    ])
+    .ok();
     let np = get(&b, &["service", "np", "-n", "team-a"]);
     assert_eq!(np["spec"]["type"], "NodePort");
     assert_eq!(np["spec"]["ports"][0]["nodePort"], 30080);
     assert_eq!(np["spec"]["ports"][0]["targetPort"], 8080);
 
-    b.kubectl(&["create", "service", "externalname", "ext", "-n", "team-a", "--external-name=example.com"]).ok();
+    b.kubectl(&[
+        "create",
+        "service",
+        "externalname",
+        "ext",
+        "-n",
+        "team-a",
+        "--external-name=example.com",
+    ])
+    .ok();
     let ext = get(&b, &["service", "ext", "-n", "team-a"]);
-    assert_eq!((ext["spec"]["type"].as_str(), ext["spec"]["externalName"].as_str()), (Some("ExternalName"), Some("example.com")));
+    assert_eq!(
+        (ext["spec"]["type"].as_str(), ext["spec"]["externalName"].as_str()),
+        (Some("ExternalName"), Some("example.com"))
+    );
 
     b.kubectl(&["delete", "configmap", "settings", "-n", "team-a"]).ok();
     b.kubectl(&["get", "configmap", "settings", "-n", "team-a"]).fails();
@@ -72,7 +145,17 @@ fn create_generator_conflicts_and_dry_runs_behave_as_with_json() {
     let again = b.kubectl(&["create", "namespace", "dup"]).fails();
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
 
-    let dry = b.kubectl(&["create", "configmap", "ghost", "--from-literal=a=b", "--dry-run=server", "-o", "json"]).ok();
+    let dry = b
+        .kubectl(&[
+            "create",
+            "configmap",
+            "ghost",
+            "--from-literal=a=b",
+            "--dry-run=server",
+            "-o",
+            "json",
+        ])
+        .ok();
     let obj: Value = serde_json::from_str(&dry.stdout).expect("json");
     assert_eq!(obj["data"], json!({"a": "b"}));
     b.kubectl(&["get", "configmap", "ghost"]).fails();

@@ -39,8 +39,16 @@ fn s1_ordered_ready_creates_claims_then_pods_one_at_a_time_with_stable_identity(
         let claim_rv = claims
             .added_at(&format!("datadir-ss-{i}"))
             .unwrap_or_else(|| panic!("claim datadir-ss-{i} was never added"));
-        let pod_added = w.events().into_iter().find(|e| e.kind == "ADDED" && e.pod.name == format!("ss-{i}")).expect("added");
-        assert!(claim_rv < pod_added.rv, "datadir-ss-{i} (rv {claim_rv}) must exist before ss-{i} (rv {})", pod_added.rv);
+        let pod_added = w
+            .events()
+            .into_iter()
+            .find(|e| e.kind == "ADDED" && e.pod.name == format!("ss-{i}"))
+            .expect("added");
+        assert!(
+            claim_rv < pod_added.rv,
+            "datadir-ss-{i} (rv {claim_rv}) must exist before ss-{i} (rv {})",
+            pod_added.rv
+        );
     }
 
     let set_obj = sts(&b, "ss");
@@ -48,10 +56,18 @@ fn s1_ordered_ready_creates_claims_then_pods_one_at_a_time_with_stable_identity(
     let p0 = &ps[0].raw;
     let owner = &p0["metadata"]["ownerReferences"][0];
     assert_eq!(
-        (text(&owner["apiVersion"]), text(&owner["kind"]), text(&owner["name"]), text(&owner["uid"])),
+        (
+            text(&owner["apiVersion"]),
+            text(&owner["kind"]),
+            text(&owner["name"]),
+            text(&owner["uid"])
+        ),
         ("apps/v1".into(), "StatefulSet".into(), "ss".into(), set_uid)
     );
-    assert_eq!((owner["controller"].as_bool(), owner["blockOwnerDeletion"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (owner["controller"].as_bool(), owner["blockOwnerDeletion"].as_bool()),
+        (Some(true), Some(true))
+    );
     let labels = &p0["metadata"]["labels"];
     assert_eq!(labels["foo"], "bar");
     assert_eq!(labels["statefulset.kubernetes.io/pod-name"], "ss-0");
@@ -59,18 +75,37 @@ fn s1_ordered_ready_creates_claims_then_pods_one_at_a_time_with_stable_identity(
     let st = status(&b, "ss");
     assert_eq!(labels["controller-revision-hash"], st["updateRevision"]);
     assert!(text(&st["updateRevision"]).starts_with("ss-"), "{st}");
-    assert_eq!((text(&p0["spec"]["hostname"]), text(&p0["spec"]["subdomain"])), ("ss-0".into(), "test".into()));
-    let vol = p0["spec"]["volumes"].as_array().and_then(|v| v.iter().find(|v| v["name"] == "datadir")).expect("datadir volume");
+    assert_eq!(
+        (text(&p0["spec"]["hostname"]), text(&p0["spec"]["subdomain"])),
+        ("ss-0".into(), "test".into())
+    );
+    let vol = p0["spec"]["volumes"]
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["name"] == "datadir"))
+        .expect("datadir volume");
     assert_eq!(vol["persistentVolumeClaim"]["claimName"], "datadir-ss-0");
 
-    let st = wait_status(&b, "ss", "the final status", |s| int(&s["availableReplicas"]) == 3 && int(&s["currentReplicas"]) == 3);
+    let st = wait_status(&b, "ss", "the final status", |s| {
+        int(&s["availableReplicas"]) == 3 && int(&s["currentReplicas"]) == 3
+    });
     assert_eq!(
-        [&st["replicas"], &st["readyReplicas"], &st["currentReplicas"], &st["updatedReplicas"], &st["availableReplicas"]].map(int),
+        [
+            &st["replicas"],
+            &st["readyReplicas"],
+            &st["currentReplicas"],
+            &st["updatedReplicas"],
+            &st["availableReplicas"]
+        ]
+        .map(int),
         [3; 5],
         "{st}"
     );
     assert_eq!(st["currentRevision"], st["updateRevision"]);
-    assert_eq!((int(&st["observedGeneration"]), int(&st["collisionCount"])), (1, 0), "{st}");
+    assert_eq!(
+        (int(&st["observedGeneration"]), int(&st["collisionCount"])),
+        (1, 0),
+        "{st}"
+    );
 
     // The same claim after the pod is deleted and recreated (the data would survive). In-container
     // hostname and DNS need a real runtime and cluster DNS, which berth does not have yet.
@@ -80,8 +115,14 @@ fn s1_ordered_ready_creates_claims_then_pods_one_at_a_time_with_stable_identity(
         let ps = wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
         (ps[0].uid != text(&p0["metadata"]["uid"])).then_some(ps)
     });
-    assert_eq!(ps[0].raw["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"], "datadir-ss-0");
-    assert_eq!(text(&get_json(&b, &["pvc", "datadir-ss-0"])["metadata"]["uid"]), claim_uid);
+    assert_eq!(
+        ps[0].raw["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "datadir-ss-0"
+    );
+    assert_eq!(
+        text(&get_json(&b, &["pvc", "datadir-ss-0"])["metadata"]["uid"]),
+        claim_uid
+    );
 }
 
 /// Spec §3.6 S2: under OrderedReady, scaling up halts while a pod is unready, resumes in order, and
@@ -97,7 +138,9 @@ fn s2_ordered_ready_scaling_halts_on_unhealthy_pods_and_scales_down_in_reverse()
     wait_status(&b, "ss", "readyReplicas 0", |s| int(&s["readyReplicas"]) == 0);
     let w = PodWatch::start(&b);
     b.kubectl(&["scale", "sts", "ss", "--replicas=3"]).ok();
-    stays("exactly one pod while ss-0 is unready", 3, || names(&pods(&b)) == ["ss-0"]);
+    stays("exactly one pod while ss-0 is unready", 3, || {
+        names(&pods(&b)) == ["ss-0"]
+    });
     annotate(&b, "ss-0", READY_AGAIN);
     wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
     assert_eq!(w.order("ADDED"), ["ss-1", "ss-2"], "{}", w.dump());
@@ -145,12 +188,18 @@ fn s3_parallel_scaling_runs_to_completion_with_unhealthy_pods() {
     wait_status(&b, "ss", "readyReplicas 0", |s| int(&s["readyReplicas"]) == 0);
     let w = PodWatch::start(&b);
     b.kubectl(&["scale", "sts", "ss", "--replicas=0"]).ok();
-    eventually("all pods deleted without waiting for health", 60, || pods(&b).is_empty().then_some(()));
+    eventually("all pods deleted without waiting for health", 60, || {
+        pods(&b).is_empty().then_some(())
+    });
     let deleted = w.order("DELETED");
     assert_eq!(deleted.len(), 3, "{}", w.dump());
     // Burst: every deletion starts before any pod is gone.
     let first_gone = w.events().iter().position(|e| e.kind == "DELETED").expect("a deletion");
-    let started = w.events()[..first_gone].iter().filter(|e| e.pod.terminating).map(|e| e.pod.name.clone()).collect::<std::collections::BTreeSet<_>>();
+    let started = w.events()[..first_gone]
+        .iter()
+        .filter(|e| e.pod.terminating)
+        .map(|e| e.pod.name.clone())
+        .collect::<std::collections::BTreeSet<_>>();
     assert_eq!(started.len(), 3, "all three deletions start at once:\n{}", w.dump());
 }
 
@@ -172,9 +221,18 @@ fn s4_a_failed_pod_is_deleted_and_recreated_with_the_same_name() {
     });
     assert_eq!(after[1].uid, before[1].uid, "ss-1 is not touched");
     let ev = w.events();
-    let failed = ev.iter().position(|e| e.pod.uid == before[0].uid && e.pod.phase == "Failed").expect("ss-0 seen Failed");
-    let deleted = ev.iter().position(|e| e.kind == "DELETED" && e.pod.uid == before[0].uid).expect("old ss-0 deleted");
-    let added = ev.iter().position(|e| e.kind == "ADDED" && e.pod.name == "ss-0").expect("new ss-0");
+    let failed = ev
+        .iter()
+        .position(|e| e.pod.uid == before[0].uid && e.pod.phase == "Failed")
+        .expect("ss-0 seen Failed");
+    let deleted = ev
+        .iter()
+        .position(|e| e.kind == "DELETED" && e.pod.uid == before[0].uid)
+        .expect("old ss-0 deleted");
+    let added = ev
+        .iter()
+        .position(|e| e.kind == "ADDED" && e.pod.name == "ss-0")
+        .expect("new ss-0");
     assert!(failed < deleted && deleted < added, "{}", w.dump());
     assert_eq!(ev[added].pod.uid, after[0].uid);
 }
@@ -195,7 +253,9 @@ fn s5_rolling_update_goes_from_the_highest_ordinal_and_waits_for_readiness() {
     let r2 = text(&st["updateRevision"]);
     assert_eq!(int(&st["observedGeneration"]), 2, "{st}");
     assert_eq!(revisions(&b)[&r2]["revision"], 2);
-    let st = wait_status(&b, "ss", "the rollout to finish", |s| text(&s["currentRevision"]) == r2 && int(&s["currentReplicas"]) == 3);
+    let st = wait_status(&b, "ss", "the rollout to finish", |s| {
+        text(&s["currentRevision"]) == r2 && int(&s["currentReplicas"]) == 3
+    });
     assert_eq!((int(&st["updatedReplicas"]), int(&st["readyReplicas"])), (3, 3), "{st}");
     let ps = wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
     assert!(ps.iter().all(|p| p.rev == r2 && p.image == "httpd:2.4.1"), "{ps:?}");
@@ -206,7 +266,10 @@ fn s5_rolling_update_goes_from_the_highest_ordinal_and_waits_for_readiness() {
         if starts {
             for p in before.values().filter(|p| p.ordinal() > e.pod.ordinal()) {
                 if !(p.healthy() && p.rev == r2) {
-                    return Err(format!("{} started terminating while {} was not updated and Ready", e.pod.name, p.name));
+                    return Err(format!(
+                        "{} started terminating while {} was not updated and Ready",
+                        e.pod.name, p.name
+                    ));
                 }
             }
         }
@@ -221,8 +284,12 @@ fn s5_rolling_update_goes_from_the_highest_ordinal_and_waits_for_readiness() {
     annotate(&b, "ss-1", UNREADY);
     wait_status(&b, "ss", "ss-1 unready", |s| int(&s["readyReplicas"]) == 2);
     set_image(&b, "ss", "httpd:2.4.2");
-    wait_status(&b, "ss", "a third revision", |s| int(&s["observedGeneration"]) == 3 && s["currentRevision"] != s["updateRevision"]);
-    stays("no pod deleted while ss-1 is unready", 3, || pods(&b).iter().map(|p| &p.uid).eq(old.iter().map(|p| &p.uid)));
+    wait_status(&b, "ss", "a third revision", |s| {
+        int(&s["observedGeneration"]) == 3 && s["currentRevision"] != s["updateRevision"]
+    });
+    stays("no pod deleted while ss-1 is unready", 3, || {
+        pods(&b).iter().map(|p| &p.uid).eq(old.iter().map(|p| &p.uid))
+    });
     annotate(&b, "ss-1", READY_AGAIN);
     eventually("the second rollout to finish", 90, || {
         let ps = wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
@@ -242,27 +309,46 @@ fn s6_rollback_reuses_the_old_controller_revision() {
     wait_ready(&b, &["ss-0", "ss-1"]);
     let r1 = text(&wait_status(&b, "ss", "rev 1", |s| int(&s["currentReplicas"]) == 2)["currentRevision"]);
     set_image(&b, "ss", "httpd:2.4.1");
-    let r2 = text(&wait_status(&b, "ss", "rev 2 complete", |s| text(&s["currentRevision"]) != r1 && int(&s["currentReplicas"]) == 2)["currentRevision"]);
+    let r2 = text(
+        &wait_status(&b, "ss", "rev 2 complete", |s| {
+            text(&s["currentRevision"]) != r1 && int(&s["currentReplicas"]) == 2
+        })["currentRevision"],
+    );
     wait_ready(&b, &["ss-0", "ss-1"]);
     let w = PodWatch::start(&b);
     set_image(&b, "ss", "httpd:2.4");
-    let st = wait_status(&b, "ss", "the rollback's update revision", |s| text(&s["updateRevision"]) == r1);
-    assert!(text(&st["currentRevision"]) == r2 || text(&st["currentRevision"]) == r1, "{st}");
+    let st = wait_status(&b, "ss", "the rollback's update revision", |s| {
+        text(&s["updateRevision"]) == r1
+    });
+    assert!(
+        text(&st["currentRevision"]) == r2 || text(&st["currentRevision"]) == r1,
+        "{st}"
+    );
     let revs = revisions(&b);
-    assert_eq!(revs.keys().cloned().collect::<Vec<_>>(), {
-        let mut v = vec![r1.clone(), r2.clone()];
-        v.sort();
-        v
-    }, "no new revision");
+    assert_eq!(
+        revs.keys().cloned().collect::<Vec<_>>(),
+        {
+            let mut v = vec![r1.clone(), r2.clone()];
+            v.sort();
+            v
+        },
+        "no new revision"
+    );
     assert_eq!(revs[&r1]["revision"], 3, "revision 1 is renumbered to 3");
-    wait_status(&b, "ss", "the rollback to finish", |s| text(&s["currentRevision"]) == r1 && int(&s["currentReplicas"]) == 2);
+    wait_status(&b, "ss", "the rollback to finish", |s| {
+        text(&s["currentRevision"]) == r1 && int(&s["currentReplicas"]) == 2
+    });
     let ps = wait_ready(&b, &["ss-0", "ss-1"]);
     assert!(ps.iter().all(|p| p.rev == r1 && p.image == "httpd:2.4"), "{ps:?}");
     assert_eq!(w.order("DELETED"), ["ss-1", "ss-0"], "{}", w.dump());
 }
 
 fn partition(b: &berth_testkit::Berth, name: &str, p: i32) {
-    patch(b, &["sts", name], json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": p}}}}));
+    patch(
+        b,
+        &["sts", name],
+        json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": p}}}}),
+    );
 }
 
 /// Spec §3.6 S7: a partition holds pods below it at the current revision: nothing moves at
@@ -272,12 +358,21 @@ fn partition(b: &berth_testkit::Berth, name: &str, p: i32) {
 fn s7_partition_canary_and_phased_rollout_restore_deleted_pods_to_their_revision() {
     let b = berth();
     apply(&b, &service());
-    apply(&b, &set("ss2", 3, json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 3}}})));
+    apply(
+        &b,
+        &set(
+            "ss2",
+            3,
+            json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 3}}}),
+        ),
+    );
     let before = wait_ready(&b, &["ss2-0", "ss2-1", "ss2-2"]);
     let r1 = text(&wait_status(&b, "ss2", "rev 1", |s| int(&s["currentReplicas"]) == 3)["currentRevision"]);
     set_image(&b, "ss2", "httpd:2.4.1");
     let r2 = text(&wait_status(&b, "ss2", "rev 2", |s| text(&s["updateRevision"]) != r1)["updateRevision"]);
-    stays("no pod updated at partition 3", 2, || pods(&b) == before || pods(&b).iter().map(|p| &p.uid).eq(before.iter().map(|p| &p.uid)));
+    stays("no pod updated at partition 3", 2, || {
+        pods(&b) == before || pods(&b).iter().map(|p| &p.uid).eq(before.iter().map(|p| &p.uid))
+    });
     assert!(pods(&b).iter().all(|p| p.rev == r1 && p.image == "httpd:2.4"));
 
     partition(&b, "ss2", 2);
@@ -286,10 +381,21 @@ fn s7_partition_canary_and_phased_rollout_restore_deleted_pods_to_their_revision
         let ps = wait_ready(&b, &["ss2-0", "ss2-1", "ss2-2"]);
         (revs_of(&ps) == [r1.clone(), r1.clone(), r2.clone()]).then_some(())
     });
-    let out = b.kubectl(&["rollout", "status", "sts/ss2", "--timeout=60s"]).ok().stdout;
+    let out = b
+        .kubectl(&["rollout", "status", "sts/ss2", "--timeout=60s"])
+        .ok()
+        .stdout;
     assert_eq!(out, "partitioned roll out complete: 1 new pods have been updated...\n");
     let st = status(&b, "ss2");
-    assert_eq!((text(&st["currentRevision"]), int(&st["currentReplicas"]), int(&st["updatedReplicas"])), (r1.clone(), 2, 1), "{st}");
+    assert_eq!(
+        (
+            text(&st["currentRevision"]),
+            int(&st["currentReplicas"]),
+            int(&st["updatedReplicas"])
+        ),
+        (r1.clone(), 2, 1),
+        "{st}"
+    );
 
     let old = pods(&b);
     b.kubectl(&["delete", "pod", "ss2-0", "ss2-2"]).ok();
@@ -297,21 +403,35 @@ fn s7_partition_canary_and_phased_rollout_restore_deleted_pods_to_their_revision
         let ps = wait_ready(&b, &["ss2-0", "ss2-1", "ss2-2"]);
         (ps[0].uid != old[0].uid && ps[2].uid != old[2].uid).then_some(ps)
     });
-    assert_eq!((ps[0].rev.as_str(), ps[0].image.as_str()), (r1.as_str(), "httpd:2.4"), "below the partition: current revision");
-    assert_eq!((ps[2].rev.as_str(), ps[2].image.as_str()), (r2.as_str(), "httpd:2.4.1"), "at the partition: update revision");
+    assert_eq!(
+        (ps[0].rev.as_str(), ps[0].image.as_str()),
+        (r1.as_str(), "httpd:2.4"),
+        "below the partition: current revision"
+    );
+    assert_eq!(
+        (ps[2].rev.as_str(), ps[2].image.as_str()),
+        (r2.as_str(), "httpd:2.4.1"),
+        "at the partition: update revision"
+    );
 
     partition(&b, "ss2", 1);
     eventually("ss2-1 updated", 60, || {
         let ps = wait_ready(&b, &["ss2-0", "ss2-1", "ss2-2"]);
         (revs_of(&ps) == [r1.clone(), r2.clone(), r2.clone()]).then_some(())
     });
-    assert_eq!(text(&status(&b, "ss2")["currentRevision"]), r1, "currentRevision stays while partition > 0");
+    assert_eq!(
+        text(&status(&b, "ss2")["currentRevision"]),
+        r1,
+        "currentRevision stays while partition > 0"
+    );
     partition(&b, "ss2", 0);
     eventually("ss2-0 updated", 60, || {
         let ps = wait_ready(&b, &["ss2-0", "ss2-1", "ss2-2"]);
         (revs_of(&ps) == [r2.clone(), r2.clone(), r2.clone()]).then_some(())
     });
-    wait_status(&b, "ss2", "currentRevision promoted", |s| text(&s["currentRevision"]) == r2 && int(&s["currentReplicas"]) == 3);
+    wait_status(&b, "ss2", "currentRevision promoted", |s| {
+        text(&s["currentRevision"]) == r2 && int(&s["currentReplicas"]) == 3
+    });
 }
 
 /// Spec §3.6 S8: OnDelete never deletes pods for an update; recreated and new pods get the update
@@ -332,11 +452,17 @@ fn s8_on_delete_replaces_pods_only_when_they_are_deleted() {
 
     set_image(&b, "ss", "httpd:2.4.1");
     let r2 = text(&wait_status(&b, "ss", "rev 2", |s| text(&s["updateRevision"]) != r1)["updateRevision"]);
-    stays("no pod deleted for the update", 2, || pods(&b).iter().map(|p| &p.uid).eq(ps.iter().map(|p| &p.uid)));
+    stays("no pod deleted for the update", 2, || {
+        pods(&b).iter().map(|p| &p.uid).eq(ps.iter().map(|p| &p.uid))
+    });
     b.kubectl(&["scale", "sts", "ss", "--replicas=5"]).ok();
     let five = wait_ready(&b, &["ss-0", "ss-1", "ss-2", "ss-3", "ss-4"]);
     let revs: Vec<&str> = five.iter().map(|p| p.rev.as_str()).collect();
-    assert_eq!(revs, [&r1, &r1, &r1, &r2, &r2].map(String::as_str), "new pods at the update revision");
+    assert_eq!(
+        revs,
+        [&r1, &r1, &r1, &r2, &r2].map(String::as_str),
+        "new pods at the update revision"
+    );
     b.kubectl(&["delete", "pod", "ss-1"]).ok();
     eventually("ss-1 recreated at revision 2", 60, || {
         let ps = wait_ready(&b, &["ss-0", "ss-1", "ss-2", "ss-3", "ss-4"]);
@@ -347,12 +473,22 @@ fn s8_on_delete_replaces_pods_only_when_they_are_deleted() {
     b.kubectl(&["scale", "sts", "ss", "--replicas=3"]).ok();
     let ps = wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
     assert!(ps.iter().all(|p| p.rev == r2 && p.image == "httpd:2.4.1"), "{ps:?}");
-    let st = wait_status(&b, "ss", "updated 3", |s| int(&s["updatedReplicas"]) == 3 && int(&s["readyReplicas"]) == 3);
-    assert_eq!(text(&st["currentRevision"]), r1, "1.32: OnDelete never promotes currentRevision: {st}");
+    let st = wait_status(&b, "ss", "updated 3", |s| {
+        int(&s["updatedReplicas"]) == 3 && int(&s["readyReplicas"]) == 3
+    });
+    assert_eq!(
+        text(&st["currentRevision"]),
+        r1,
+        "1.32: OnDelete never promotes currentRevision: {st}"
+    );
 }
 
 fn s9_set() -> serde_json::Value {
-    set("ss", 6, json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 3, "maxUnavailable": 2}}}))
+    set(
+        "ss",
+        6,
+        json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 3, "maxUnavailable": 2}}}),
+    )
 }
 
 /// Spec §3.6 S9 (gate `MaxUnavailableStatefulSet` on): with partition 3 and maxUnavailable 2, pods
@@ -367,7 +503,10 @@ fn s9_max_unavailable_deletes_two_pods_at_once_above_the_partition() {
     apply(&b, &s9_set());
     let all = ["ss-0", "ss-1", "ss-2", "ss-3", "ss-4", "ss-5"];
     let before = wait_ready(&b, &all);
-    assert_eq!(sts(&b, "ss")["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"], 2);
+    assert_eq!(
+        sts(&b, "ss")["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"],
+        2
+    );
     let w = PodWatch::start(&b);
     set_image(&b, "ss", "httpd:2.4.1");
     eventually("3, 4 and 5 updated", 90, || {
@@ -376,15 +515,32 @@ fn s9_max_unavailable_deletes_two_pods_at_once_above_the_partition() {
     });
     let ps = pods(&b);
     for i in 0..3 {
-        assert_eq!((ps[i].uid.as_str(), ps[i].image.as_str()), (before[i].uid.as_str(), "httpd:2.4"), "below the partition");
+        assert_eq!(
+            (ps[i].uid.as_str(), ps[i].image.as_str()),
+            (before[i].uid.as_str(), "httpd:2.4"),
+            "below the partition"
+        );
     }
     // Both 5 and 4 start terminating before either replacement is created.
     let ev = w.events();
     let first_add = ev.iter().position(|e| e.kind == "ADDED").expect("a replacement");
-    let started: Vec<String> = ev[..first_add].iter().filter(|e| e.pod.terminating).map(|e| e.pod.name.clone()).collect();
-    assert!(started.contains(&"ss-5".to_string()) && started.contains(&"ss-4".to_string()), "{}", w.dump());
+    let started: Vec<String> = ev[..first_add]
+        .iter()
+        .filter(|e| e.pod.terminating)
+        .map(|e| e.pod.name.clone())
+        .collect();
+    assert!(
+        started.contains(&"ss-5".to_string()) && started.contains(&"ss-4".to_string()),
+        "{}",
+        w.dump()
+    );
     assert!(!started.contains(&"ss-3".to_string()), "{}", w.dump());
-    assert_eq!(w.order("ADDED"), ["ss-4", "ss-5", "ss-3"], "OrderedReady recreates one at a time:\n{}", w.dump());
+    assert_eq!(
+        w.order("ADDED"),
+        ["ss-4", "ss-5", "ss-3"],
+        "OrderedReady recreates one at a time:\n{}",
+        w.dump()
+    );
 }
 
 /// Spec §3.6 S9 with the gate off (the 1.32 default): the API server drops `maxUnavailable` and
@@ -408,8 +564,14 @@ fn s9_without_the_gate_max_unavailable_is_dropped_and_pods_roll_one_at_a_time() 
     assert_eq!(w.order("DELETED"), ["ss-5", "ss-4", "ss-3"], "{}", w.dump());
     w.replay(|e, before| {
         let starts = e.pod.terminating && !before.get(&e.pod.name).is_some_and(|p| p.terminating);
-        match before.values().find(|p| p.ordinal() > e.pod.ordinal() && !(p.healthy() && p.image == "httpd:2.4.1")) {
-            Some(p) if starts => Err(format!("{} started terminating while {} was not updated and Ready", e.pod.name, p.name)),
+        match before
+            .values()
+            .find(|p| p.ordinal() > e.pod.ordinal() && !(p.healthy() && p.image == "httpd:2.4.1"))
+        {
+            Some(p) if starts => Err(format!(
+                "{} started terminating while {} was not updated and Ready",
+                e.pod.name, p.name
+            )),
             _ => Ok(()),
         }
     });
@@ -424,7 +586,11 @@ fn s9_without_the_gate_max_unavailable_is_dropped_and_pods_roll_one_at_a_time() 
 fn s10_revisions_are_named_by_template_hash_and_history_is_limited() {
     let b = berth();
     apply(&b, &service());
-    let mut obj = set("ss", 1, json!({"revisionHistoryLimit": 2, "podManagementPolicy": "Parallel"}));
+    let mut obj = set(
+        "ss",
+        1,
+        json!({"revisionHistoryLimit": 2, "podManagementPolicy": "Parallel"}),
+    );
     obj["metadata"]["annotations"] = json!({"team": "storage"});
     apply(&b, &obj);
     wait_ready(&b, &["ss-0"]);
@@ -433,46 +599,69 @@ fn s10_revisions_are_named_by_template_hash_and_history_is_limited() {
     let set_uid = text(&sts(&b, "ss")["metadata"]["uid"]);
     let cr = &revisions(&b)[&r1];
     let hash = r1.strip_prefix("ss-").expect("ss-<hash>");
-    assert_eq!(cr["metadata"]["labels"], json!({"foo": "bar", "controller.kubernetes.io/hash": hash}));
+    assert_eq!(
+        cr["metadata"]["labels"],
+        json!({"foo": "bar", "controller.kubernetes.io/hash": hash})
+    );
     assert_eq!(cr["metadata"]["annotations"]["team"], "storage");
     assert_eq!(cr["revision"], 1);
     let owner = &cr["metadata"]["ownerReferences"][0];
-    assert_eq!((text(&owner["uid"]), owner["controller"].as_bool()), (set_uid, Some(true)));
+    assert_eq!(
+        (text(&owner["uid"]), owner["controller"].as_bool()),
+        (set_uid, Some(true))
+    );
     assert_eq!(wait_ready(&b, &["ss-0"])[0].rev, r1);
 
     for i in 1..=6 {
         set_image(&b, "ss", &format!("httpd:2.4.{i}"));
         let st = wait_status(&b, "ss", "the rollout", |s| {
-            int(&s["observedGeneration"]) == 1 + i && s["currentRevision"] == s["updateRevision"] && int(&s["readyReplicas"]) == 1
+            int(&s["observedGeneration"]) == 1 + i
+                && s["currentRevision"] == s["updateRevision"]
+                && int(&s["readyReplicas"]) == 1
         });
         let revs = revisions(&b);
-        assert!(revs.len() <= 4, "at most limit + 2 revisions after change {i}: {:?}", revs.keys());
+        assert!(
+            revs.len() <= 4,
+            "at most limit + 2 revisions after change {i}: {:?}",
+            revs.keys()
+        );
         assert_eq!(revs[&text(&st["updateRevision"])]["revision"], 1 + i);
     }
     // Identical template, identical name: delete the set (orphaning nothing) and create it again.
     set_image(&b, "ss", "httpd:2.4");
-    wait_status(&b, "ss", "back on the first template", |s| text(&s["currentRevision"]) == r1 && int(&s["readyReplicas"]) == 1);
+    wait_status(&b, "ss", "back on the first template", |s| {
+        text(&s["currentRevision"]) == r1 && int(&s["readyReplicas"]) == 1
+    });
     b.kubectl(&["delete", "sts", "ss"]).ok();
     eventually("revisions collected", 60, || revisions(&b).is_empty().then_some(()));
     apply(&b, &obj);
-    assert_eq!(text(&wait_status(&b, "ss", "rev again", |s| !text(&s["updateRevision"]).is_empty())["updateRevision"]), r1);
+    assert_eq!(
+        text(&wait_status(&b, "ss", "rev again", |s| !text(&s["updateRevision"]).is_empty())["updateRevision"]),
+        r1
+    );
 }
 
 fn web_with_claims(extra: serde_json::Value) -> serde_json::Value {
-    let mut v = set("web", 3, json!({
-        "selector": {"matchLabels": {"foo": "bar", "app": "nginx", "tier": "db"}},
-        "template": {"metadata": {"labels": {"foo": "bar", "app": "nginx", "tier": "db"}}},
-        "volumeClaimTemplates": [{
-            "metadata": {"name": "www", "labels": {"app": "nginx"}},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
-        }]
-    }));
+    let mut v = set(
+        "web",
+        3,
+        json!({
+            "selector": {"matchLabels": {"foo": "bar", "app": "nginx", "tier": "db"}},
+            "template": {"metadata": {"labels": {"foo": "bar", "app": "nginx", "tier": "db"}}},
+            "volumeClaimTemplates": [{
+                "metadata": {"name": "www", "labels": {"app": "nginx"}},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+            }]
+        }),
+    );
     merge(&mut v["spec"], extra);
     v
 }
 
 fn claim(b: &berth_testkit::Berth, name: &str) -> Option<serde_json::Value> {
-    let r = b.kubectl(&["get", "pvc", name, "-o", "json", "--ignore-not-found"]).ok();
+    let r = b
+        .kubectl(&["get", "pvc", name, "-o", "json", "--ignore-not-found"])
+        .ok();
     (!r.stdout.trim().is_empty()).then(|| serde_json::from_str(&r.stdout).expect("json"))
 }
 
@@ -481,7 +670,13 @@ fn claim_owners(c: &serde_json::Value) -> Vec<(String, String, bool)> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|r| (text(&r["kind"]), text(&r["name"]), r["controller"].as_bool().unwrap_or(false)))
+        .map(|r| {
+            (
+                text(&r["kind"]),
+                text(&r["name"]),
+                r["controller"].as_bool().unwrap_or(false),
+            )
+        })
         .collect()
 }
 
@@ -496,31 +691,69 @@ fn s11_claims_are_named_per_template_labelled_by_the_selector_and_retained() {
     apply(&b, &web_with_claims(json!({})));
     eventually("web-0..2 ready", 90, || {
         let ps = get_json(&b, &["pods", "-l", "app=nginx"]);
-        let ready = ps["items"].as_array().map(|a| a.iter().map(P::of).filter(P::healthy).count()).unwrap_or(0);
+        let ready = ps["items"]
+            .as_array()
+            .map(|a| a.iter().map(P::of).filter(P::healthy).count())
+            .unwrap_or(0);
         (ready == 3).then_some(())
     });
     let mut uids = Vec::new();
     for i in 0..3 {
         let c = claim(&b, &format!("www-web-{i}")).expect("claim");
-        assert_eq!(c["metadata"]["labels"], json!({"app": "nginx", "tier": "db", "foo": "bar"}), "{c}");
+        assert_eq!(
+            c["metadata"]["labels"],
+            json!({"app": "nginx", "tier": "db", "foo": "bar"}),
+            "{c}"
+        );
         assert_eq!(c["spec"]["accessModes"], json!(["ReadWriteOnce"]));
         assert_eq!(c["spec"]["resources"]["requests"]["storage"], "1Gi");
         assert!(claim_owners(&c).is_empty(), "Retain/Retain: no owners: {c}");
         uids.push(text(&c["metadata"]["uid"]));
     }
     let ev = events_for(&b, "web");
-    assert!(ev.contains(&"Normal SuccessfulCreate: create Claim www-web-0 Pod web-0 in StatefulSet web success".to_string()), "{ev:?}");
-    assert!(ev.contains(&"Normal SuccessfulCreate: create Pod web-0 in StatefulSet web successful".to_string()), "{ev:?}");
+    assert!(
+        ev.contains(
+            &"Normal SuccessfulCreate: create Claim www-web-0 Pod web-0 in StatefulSet web success".to_string()
+        ),
+        "{ev:?}"
+    );
+    assert!(
+        ev.contains(&"Normal SuccessfulCreate: create Pod web-0 in StatefulSet web successful".to_string()),
+        "{ev:?}"
+    );
 
     b.kubectl(&["delete", "sts", "web"]).ok();
-    eventually("pods collected", 60, || get_json(&b, &["pods", "-l", "app=nginx"])["items"].as_array().is_some_and(|a| a.is_empty()).then_some(()));
+    eventually("pods collected", 60, || {
+        get_json(&b, &["pods", "-l", "app=nginx"])["items"]
+            .as_array()
+            .is_some_and(|a| a.is_empty())
+            .then_some(())
+    });
     for (i, uid) in uids.iter().enumerate() {
-        assert_eq!(claim(&b, &format!("www-web-{i}")).map(|c| text(&c["metadata"]["uid"])).as_deref(), Some(uid.as_str()), "retained");
+        assert_eq!(
+            claim(&b, &format!("www-web-{i}"))
+                .map(|c| text(&c["metadata"]["uid"]))
+                .as_deref(),
+            Some(uid.as_str()),
+            "retained"
+        );
     }
     apply(&b, &web_with_claims(json!({})));
-    eventually("web-0..2 back", 90, || (get_json(&b, &["pods", "-l", "app=nginx"])["items"].as_array().map_or(0, Vec::len) == 3).then_some(()));
+    eventually("web-0..2 back", 90, || {
+        (get_json(&b, &["pods", "-l", "app=nginx"])["items"]
+            .as_array()
+            .map_or(0, Vec::len)
+            == 3)
+            .then_some(())
+    });
     for (i, uid) in uids.iter().enumerate() {
-        assert_eq!(claim(&b, &format!("www-web-{i}")).map(|c| text(&c["metadata"]["uid"])).as_deref(), Some(uid.as_str()), "reused");
+        assert_eq!(
+            claim(&b, &format!("www-web-{i}"))
+                .map(|c| text(&c["metadata"]["uid"]))
+                .as_deref(),
+            Some(uid.as_str()),
+            "reused"
+        );
     }
 }
 
@@ -535,18 +768,32 @@ fn s11_the_retention_policy_deletes_claims_with_the_set_and_on_scale_down() {
     apply(&b, &web_with_claims(policy));
     eventually("three claims owned by the set", 90, || {
         (0..3)
-            .all(|i| claim(&b, &format!("www-web-{i}")).is_some_and(|c| claim_owners(&c) == [("StatefulSet".into(), "web".into(), true)]))
+            .all(|i| {
+                claim(&b, &format!("www-web-{i}"))
+                    .is_some_and(|c| claim_owners(&c) == [("StatefulSet".into(), "web".into(), true)])
+            })
             .then_some(())
     });
-    eventually("pods ready", 90, || (get_json(&b, &["pods", "-l", "app=nginx"])["items"].as_array().map_or(0, |a| a.iter().map(P::of).filter(P::healthy).count()) == 3).then_some(()));
+    eventually("pods ready", 90, || {
+        (get_json(&b, &["pods", "-l", "app=nginx"])["items"]
+            .as_array()
+            .map_or(0, |a| a.iter().map(P::of).filter(P::healthy).count())
+            == 3)
+            .then_some(())
+    });
     b.kubectl(&["scale", "sts", "web", "--replicas=1"]).ok();
     eventually("www-web-1 and www-web-2 collected", 90, || {
         (claim(&b, "www-web-2").is_none() && claim(&b, "www-web-1").is_none()).then_some(())
     });
     let c0 = claim(&b, "www-web-0").expect("www-web-0 stays");
-    assert_eq!(claim_owners(&c0), [("StatefulSet".to_string(), "web".to_string(), true)]);
+    assert_eq!(
+        claim_owners(&c0),
+        [("StatefulSet".to_string(), "web".to_string(), true)]
+    );
     b.kubectl(&["delete", "sts", "web"]).ok();
-    eventually("www-web-0 collected with the set", 60, || claim(&b, "www-web-0").is_none().then_some(()));
+    eventually("www-web-0 collected with the set", 60, || {
+        claim(&b, "www-web-0").is_none().then_some(())
+    });
 }
 
 /// Spec §3.6 S11, another controller owns the claim: the retention policy is ignored for it (no
@@ -557,20 +804,33 @@ fn s11_a_claim_controlled_by_another_object_keeps_its_owner_and_warns() {
     apply(&b, &service());
     b.kubectl(&["create", "configmap", "keeper"]).ok();
     let cm_uid = text(&get_json(&b, &["configmap", "keeper"])["metadata"]["uid"]);
-    apply(&b, &json!({
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "www-web-0", "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "keeper", "uid": cm_uid, "controller": true}]},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
-    }));
+    apply(
+        &b,
+        &json!({
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "www-web-0", "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "keeper", "uid": cm_uid, "controller": true}]},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+        }),
+    );
     let mut web = web_with_claims(json!({"persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete"}}));
     web["spec"]["replicas"] = json!(1);
     apply(&b, &web);
     let want = "Warning ConflictingController: PersistentVolumeClaim www-web-0 has a conflicting OwnerReference that acts as a manging controller, the retention policy is ignored for this claim";
-    eventually("the ConflictingController warning", 60, || events_for(&b, "web").iter().any(|e| e == want).then_some(()));
+    eventually("the ConflictingController warning", 60, || {
+        events_for(&b, "web").iter().any(|e| e == want).then_some(())
+    });
     let c = claim(&b, "www-web-0").expect("claim");
-    assert_eq!(claim_owners(&c), [("ConfigMap".to_string(), "keeper".to_string(), true)]);
+    assert_eq!(
+        claim_owners(&c),
+        [("ConfigMap".to_string(), "keeper".to_string(), true)]
+    );
     b.kubectl(&["delete", "sts", "web"]).ok();
-    eventually("the pod collected", 60, || get_json(&b, &["pods", "-l", "app=nginx"])["items"].as_array().is_some_and(|a| a.is_empty()).then_some(()));
+    eventually("the pod collected", 60, || {
+        get_json(&b, &["pods", "-l", "app=nginx"])["items"]
+            .as_array()
+            .is_some_and(|a| a.is_empty())
+            .then_some(())
+    });
     sleep_ms(1000);
     assert!(claim(&b, "www-web-0").is_some(), "the claim survives the set");
 }
@@ -582,14 +842,24 @@ fn s11_a_claim_controlled_by_another_object_keeps_its_owner_and_warns() {
 fn s12_a_claim_still_owned_by_the_old_pod_blocks_recreating_it() {
     let b = berth();
     apply(&b, &service());
-    apply(&b, &set("ss", 3, {
-        let mut v = claim_template("datadir");
-        merge(&mut v, json!({"persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete"}}));
-        v
-    }));
+    apply(
+        &b,
+        &set("ss", 3, {
+            let mut v = claim_template("datadir");
+            merge(
+                &mut v,
+                json!({"persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete"}}),
+            );
+            v
+        }),
+    );
     wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
     let old_claim = text(&get_json(&b, &["pvc", "datadir-ss-2"])["metadata"]["uid"]);
-    patch(&b, &["pvc", "datadir-ss-2"], json!({"metadata": {"finalizers": ["test.berth.dev/hold"]}}));
+    patch(
+        &b,
+        &["pvc", "datadir-ss-2"],
+        json!({"metadata": {"finalizers": ["test.berth.dev/hold"]}}),
+    );
     b.kubectl(&["scale", "sts", "ss", "--replicas=2"]).ok();
     wait_ready(&b, &["ss-0", "ss-1"]);
     eventually("the stale claim is being deleted", 60, || {
@@ -598,8 +868,18 @@ fn s12_a_claim_still_owned_by_the_old_pod_blocks_recreating_it() {
         (owned_by_pod && !c["metadata"]["deletionTimestamp"].is_null()).then_some(())
     });
     b.kubectl(&["scale", "sts", "ss", "--replicas=3"]).ok();
-    stays("ss-2 not created while its claim is stale", 3, || names(&pods(&b)) == ["ss-0", "ss-1"]);
-    b.kubectl(&["patch", "pvc", "datadir-ss-2", "--type=json", "-p", r#"[{"op":"remove","path":"/metadata/finalizers"}]"#]).ok();
+    stays("ss-2 not created while its claim is stale", 3, || {
+        names(&pods(&b)) == ["ss-0", "ss-1"]
+    });
+    b.kubectl(&[
+        "patch",
+        "pvc",
+        "datadir-ss-2",
+        "--type=json",
+        "-p",
+        r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
+    ])
+    .ok();
     wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
     let new_claim = text(&get_json(&b, &["pvc", "datadir-ss-2"])["metadata"]["uid"]);
     assert_ne!(new_claim, old_claim, "a new claim");
@@ -618,26 +898,53 @@ fn s13_matching_orphans_are_adopted_and_non_matching_pods_released() {
     apply(&b, &set("ss", 3, json!({})));
     let before = wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
     let set_uid = text(&sts(&b, "ss")["metadata"]["uid"]);
-    b.kubectl(&["patch", "pod", "ss-0", "--type=json", "-p", r#"[{"op":"remove","path":"/metadata/ownerReferences"}]"#]).ok();
+    b.kubectl(&[
+        "patch",
+        "pod",
+        "ss-0",
+        "--type=json",
+        "-p",
+        r#"[{"op":"remove","path":"/metadata/ownerReferences"}]"#,
+    ])
+    .ok();
     eventually("ss-0 adopted", 60, || {
         let p = pod(&b, "ss-0")?;
         let r = &p.raw["metadata"]["ownerReferences"][0];
-        (text(&r["uid"]) == set_uid && r["controller"] == true && r["blockOwnerDeletion"] == true && p.uid == before[0].uid).then_some(())
+        (text(&r["uid"]) == set_uid
+            && r["controller"] == true
+            && r["blockOwnerDeletion"] == true
+            && p.uid == before[0].uid)
+            .then_some(())
     });
 
     // A lookalike that is not named `<set>-<ordinal>`.
-    apply(&b, &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ss-x", "labels": {"foo": "bar"}},
-        "spec": {"containers": [{"name": "c", "image": "httpd:2.4"}]}}));
+    apply(
+        &b,
+        &json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ss-x", "labels": {"foo": "bar"}},
+        "spec": {"containers": [{"name": "c", "image": "httpd:2.4"}]}}),
+    );
 
     b.kubectl(&["label", "pod", "ss-1", "foo=released", "--overwrite"]).ok();
     eventually("ss-1 released", 60, || {
         let r = get_json(&b, &["pod", "ss-1"]);
-        r["metadata"]["ownerReferences"].as_array().is_none_or(|a| a.is_empty()).then_some(())
+        r["metadata"]["ownerReferences"]
+            .as_array()
+            .is_none_or(|a| a.is_empty())
+            .then_some(())
     });
-    stays("ss-1 kept (not deleted, not replaced)", 2, || text(&get_json(&b, &["pod", "ss-1"])["metadata"]["uid"]) == before[1].uid);
+    stays("ss-1 kept (not deleted, not replaced)", 2, || {
+        text(&get_json(&b, &["pod", "ss-1"])["metadata"]["uid"]) == before[1].uid
+    });
     // Creating the replacement fails with AlreadyExists, which upstream returns without an event.
-    assert!(!events_for(&b, "ss").iter().any(|e| e.contains("FailedCreate")), "{:?}", events_for(&b, "ss"));
-    assert!(get_json(&b, &["pod", "ss-x"])["metadata"]["ownerReferences"].is_null(), "ss-x is never adopted");
+    assert!(
+        !events_for(&b, "ss").iter().any(|e| e.contains("FailedCreate")),
+        "{:?}",
+        events_for(&b, "ss")
+    );
+    assert!(
+        get_json(&b, &["pod", "ss-x"])["metadata"]["ownerReferences"].is_null(),
+        "ss-x is never adopted"
+    );
     b.kubectl(&["label", "pod", "ss-1", "foo=bar", "--overwrite"]).ok();
     eventually("ss-1 adopted again", 60, || {
         (text(&get_json(&b, &["pod", "ss-1"])["metadata"]["ownerReferences"][0]["uid"]) == set_uid).then_some(())
@@ -648,9 +955,17 @@ fn s13_matching_orphans_are_adopted_and_non_matching_pods_released() {
     apply(&b, &set("ss", 2, json!({})));
     let after = eventually("ss-0 and ss-1 adopted, ss-2 deleted", 90, || {
         let ps = pods(&b);
-        (names(&ps) == ["ss-0", "ss-1"] && ps.iter().all(|p| !p.raw["metadata"]["ownerReferences"].is_null() && p.healthy())).then_some(ps)
+        (names(&ps) == ["ss-0", "ss-1"]
+            && ps
+                .iter()
+                .all(|p| !p.raw["metadata"]["ownerReferences"].is_null() && p.healthy()))
+        .then_some(ps)
     });
-    assert_eq!([after[0].uid.as_str(), after[1].uid.as_str()], [before[0].uid.as_str(), before[1].uid.as_str()], "adopted, not recreated");
+    assert_eq!(
+        [after[0].uid.as_str(), after[1].uid.as_str()],
+        [before[0].uid.as_str(), before[1].uid.as_str()],
+        "adopted, not recreated"
+    );
 }
 
 /// Spec §3.6 S14: `ordinals.start: 2` names pods and claims from 2; moving the start back to 0
@@ -668,19 +983,35 @@ fn s14_start_ordinal_names_pods_from_the_start_and_moves_in_order() {
         assert!(claim(&b, &format!("datadir-ss-{i}")).is_some(), "datadir-ss-{i}");
     }
     assert_eq!(claim(&b, "datadir-ss-0"), None);
-    let st = wait_status(&b, "ss", "3/3/3", |s| int(&s["replicas"]) == 3 && int(&s["readyReplicas"]) == 3 && int(&s["currentReplicas"]) == 3);
+    let st = wait_status(&b, "ss", "3/3/3", |s| {
+        int(&s["replicas"]) == 3 && int(&s["readyReplicas"]) == 3 && int(&s["currentReplicas"]) == 3
+    });
     assert_eq!(int(&st["updatedReplicas"]), 3);
-    assert_eq!(wait_ready(&b, &["ss-2", "ss-3", "ss-4"])[0].raw["metadata"]["labels"]["apps.kubernetes.io/pod-index"], "2");
+    assert_eq!(
+        wait_ready(&b, &["ss-2", "ss-3", "ss-4"])[0].raw["metadata"]["labels"]["apps.kubernetes.io/pod-index"],
+        "2"
+    );
 
     let w = PodWatch::start(&b);
-    b.kubectl(&["patch", "sts", "ss", "--type=json", "-p", r#"[{"op":"remove","path":"/spec/ordinals"}]"#]).ok();
+    b.kubectl(&[
+        "patch",
+        "sts",
+        "ss",
+        "--type=json",
+        "-p",
+        r#"[{"op":"remove","path":"/spec/ordinals"}]"#,
+    ])
+    .ok();
     wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
     assert_eq!(w.order("ADDED"), ["ss-0", "ss-1"], "{}", w.dump());
     assert_eq!(w.order("DELETED"), ["ss-4", "ss-3"], "{}", w.dump());
     w.assert_ordered_creation(0);
     // Condemned pods go only once every in-range replica is Ready.
     let ev = w.events();
-    let last_ready = ev.iter().position(|e| e.pod.name == "ss-1" && e.pod.ready).expect("ss-1 ready");
+    let last_ready = ev
+        .iter()
+        .position(|e| e.pod.name == "ss-1" && e.pod.ready)
+        .expect("ss-1 ready");
     let first_delete = ev.iter().position(|e| e.pod.terminating).expect("a deletion");
     assert!(last_ready < first_delete, "{}", w.dump());
     w.assert_reverse_deletion();
@@ -697,20 +1028,36 @@ fn s15_min_ready_seconds_delays_availability_and_ordered_creation() {
     apply(&b, &set("ss", 2, json!({"minReadySeconds": 5})));
     let ps = wait_ready(&b, &["ss-0", "ss-1"]);
     let ready_at = |p: &P| {
-        let c = p.raw["status"]["conditions"].as_array().and_then(|a| a.iter().find(|c| c["type"] == "Ready")).expect("Ready");
-        text(&c["lastTransitionTime"]).parse::<k8s_openapi::jiff::Timestamp>().expect("time")
+        let c = p.raw["status"]["conditions"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["type"] == "Ready"))
+            .expect("Ready");
+        text(&c["lastTransitionTime"])
+            .parse::<k8s_openapi::jiff::Timestamp>()
+            .expect("time")
     };
-    let created = text(&ps[1].raw["metadata"]["creationTimestamp"]).parse::<k8s_openapi::jiff::Timestamp>().expect("time");
+    let created = text(&ps[1].raw["metadata"]["creationTimestamp"])
+        .parse::<k8s_openapi::jiff::Timestamp>()
+        .expect("time");
     let waited = created.duration_since(ready_at(&ps[0])).as_secs_f64();
-    assert!(waited >= 4.0, "ss-1 created {waited} s after ss-0 was Ready; it must wait for minReadySeconds 5");
+    assert!(
+        waited >= 4.0,
+        "ss-1 created {waited} s after ss-0 was Ready; it must wait for minReadySeconds 5"
+    );
     w.assert_ordered_creation(0);
     wait_status(&b, "ss", "2 available", |s| int(&s["availableReplicas"]) == 2);
 
     patch(&b, &["sts", "ss"], json!({"spec": {"minReadySeconds": 3600}}));
     let st = wait_status(&b, "ss", "0 available", |s| int(&s["observedGeneration"]) == 2);
-    assert_eq!((int(&st["availableReplicas"]), int(&st["readyReplicas"])), (0, 2), "{st}");
+    assert_eq!(
+        (int(&st["availableReplicas"]), int(&st["readyReplicas"])),
+        (0, 2),
+        "{st}"
+    );
     patch(&b, &["sts", "ss"], json!({"spec": {"minReadySeconds": 0}}));
-    wait_status(&b, "ss", "2 available again", |s| int(&s["observedGeneration"]) == 3 && int(&s["availableReplicas"]) == 2);
+    wait_status(&b, "ss", "2 available again", |s| {
+        int(&s["observedGeneration"]) == 3 && int(&s["availableReplicas"]) == 2
+    });
     let yaml = b.kubectl(&["get", "sts", "ss", "-o", "yaml"]).ok().stdout;
     assert!(yaml.contains("availableReplicas: 2"), "{yaml}");
 }
@@ -726,9 +1073,13 @@ fn s16_status_is_written_even_when_the_sync_fails() {
     apply(&b, &service());
     apply(&b, &set("ss", 3, json!({})));
     wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
-    wait_status(&b, "ss", "converged", |s| int(&s["availableReplicas"]) == 3 && s["currentRevision"] == s["updateRevision"]);
+    wait_status(&b, "ss", "converged", |s| {
+        int(&s["availableReplicas"]) == 3 && s["currentRevision"] == s["updateRevision"]
+    });
     let rv = text(&sts(&b, "ss")["metadata"]["resourceVersion"]);
-    stays("no status writes on a converged set", 2, || text(&sts(&b, "ss")["metadata"]["resourceVersion"]) == rv);
+    stays("no status writes on a converged set", 2, || {
+        text(&sts(&b, "ss")["metadata"]["resourceVersion"]) == rv
+    });
 
     // Released, ss-1 blocks its slot: every sync fails creating it (AlreadyExists, returned
     // without an event upstream), and still writes status.
@@ -737,8 +1088,14 @@ fn s16_status_is_written_even_when_the_sync_fails() {
     let st = wait_status(&b, "ss", "the released pod uncounted", |s| int(&s["replicas"]) == 2);
     assert_eq!(int(&st["readyReplicas"]), 2, "{st}");
     patch(&b, &["sts", "ss"], json!({"spec": {"minReadySeconds": 1}}));
-    wait_status(&b, "ss", "observedGeneration 2 despite the failing syncs", |s| int(&s["observedGeneration"]) == 2 && int(&s["replicas"]) == 2);
-    assert_eq!(text(&get_json(&b, &["pod", "ss-1"])["metadata"]["uid"]), uid1, "the slot is still blocked");
+    wait_status(&b, "ss", "observedGeneration 2 despite the failing syncs", |s| {
+        int(&s["observedGeneration"]) == 2 && int(&s["replicas"]) == 2
+    });
+    assert_eq!(
+        text(&get_json(&b, &["pod", "ss-1"])["metadata"]["uid"]),
+        uid1,
+        "the slot is still blocked"
+    );
 }
 
 /// Spec §3.6 S17: while a set is being deleted (foreground, held here by a finalizer on one pod
@@ -749,17 +1106,37 @@ fn s17_a_set_being_deleted_gets_no_new_pods() {
     apply(&b, &service());
     apply(&b, &set("ss", 3, json!({"podManagementPolicy": "Parallel"})));
     wait_ready(&b, &["ss-0", "ss-1", "ss-2"]);
-    patch(&b, &["pod", "ss-0"], json!({"metadata": {"finalizers": ["test.berth.dev/hold"]}}));
+    patch(
+        &b,
+        &["pod", "ss-0"],
+        json!({"metadata": {"finalizers": ["test.berth.dev/hold"]}}),
+    );
     let w = PodWatch::start(&b);
-    b.kubectl(&["delete", "sts", "ss", "--cascade=foreground", "--wait=false"]).ok();
-    eventually("ss-1 and ss-2 collected", 60, || (names(&pods(&b)) == ["ss-0"]).then_some(()));
+    b.kubectl(&["delete", "sts", "ss", "--cascade=foreground", "--wait=false"])
+        .ok();
+    eventually("ss-1 and ss-2 collected", 60, || {
+        (names(&pods(&b)) == ["ss-0"]).then_some(())
+    });
     stays("nothing recreated while the set is deleting", 3, || {
         names(&pods(&b)) == ["ss-0"] && !sts(&b, "ss")["metadata"]["deletionTimestamp"].is_null()
     });
     assert!(w.order("ADDED").is_empty(), "{}", w.dump());
-    b.kubectl(&["patch", "pod", "ss-0", "--type=json", "-p", r#"[{"op":"remove","path":"/metadata/finalizers"}]"#]).ok();
+    b.kubectl(&[
+        "patch",
+        "pod",
+        "ss-0",
+        "--type=json",
+        "-p",
+        r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
+    ])
+    .ok();
     eventually("the set and its pods gone", 60, || {
-        let gone = b.kubectl(&["get", "sts", "ss", "--ignore-not-found", "-o", "name"]).ok().stdout.trim().is_empty();
+        let gone = b
+            .kubectl(&["get", "sts", "ss", "--ignore-not-found", "-o", "name"])
+            .ok()
+            .stdout
+            .trim()
+            .is_empty();
         (gone && pods(&b).is_empty()).then_some(())
     });
     assert!(w.order("ADDED").is_empty(), "{}", w.dump());
@@ -793,5 +1170,8 @@ fn s18_a_pending_pods_missing_claim_is_recreated() {
     assert!(!new_claim.is_empty());
     b.kubectl(&["uncordon", &node]).ok();
     let ps = wait_ready(&b, &["ss-0"]);
-    assert_eq!(ps[0].raw["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"], "datadir-ss-0");
+    assert_eq!(
+        ps[0].raw["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "datadir-ss-0"
+    );
 }

@@ -83,7 +83,17 @@ fn ready_pods(b: &Berth) -> Vec<String> {
 fn wait_ready(b: &Berth, names: &[&str]) {
     let want: Vec<String> = names.iter().map(|s| s.to_string()).collect();
     eventually(&format!("pods {names:?} ready"), 60, || {
-        let all = b.kubectl(&["get", "pods", "-l", "app=nginx", "-o", "jsonpath={.items[*].metadata.name}"]).ok().stdout;
+        let all = b
+            .kubectl(&[
+                "get",
+                "pods",
+                "-l",
+                "app=nginx",
+                "-o",
+                "jsonpath={.items[*].metadata.name}",
+            ])
+            .ok()
+            .stdout;
         let mut present: Vec<String> = all.split_whitespace().map(String::from).collect();
         present.sort();
         (ready_pods(b) == want && present == want).then_some(())
@@ -138,9 +148,18 @@ fn ordered_creation_is_visible_in_get_pods_watch() {
     let web1_seen = first(&lines, "web-1", "").expect("web-1 in the watch");
     let web1_running = first(&lines, "web-1", "Running").expect("web-1 Running");
     let web2_seen = first(&lines, "web-2", "").expect("web-2 in the watch");
-    assert!(web0_running < web1_seen && web1_running < web2_seen, "not ordered:\n{text}");
+    assert!(
+        web0_running < web1_seen && web1_running < web2_seen,
+        "not ordered:\n{text}"
+    );
     let table = b.kubectl(&["get", "sts", "web"]).ok().stdout;
-    assert!(table.lines().nth(1).is_some_and(|l| l.split_whitespace().nth(1) == Some("3/3")), "{table}");
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.split_whitespace().nth(1) == Some("3/3")),
+        "{table}"
+    );
 }
 
 #[test]
@@ -183,12 +202,21 @@ spec:
 ";
     apply(&b, "web.yaml", sts);
     let rev = eventually("the update revision", 30, || {
-        let r = b.kubectl(&["get", "sts", "web", "-o", "jsonpath={.status.updateRevision}"]).ok().stdout;
+        let r = b
+            .kubectl(&["get", "sts", "web", "-o", "jsonpath={.status.updateRevision}"])
+            .ok()
+            .stdout;
         (!r.is_empty()).then_some(r)
     });
     assert_eq!(rev, "web-7466694c86");
     let label = eventually("web-0", 30, || {
-        let r = b.kubectl(&["get", "pod", "web-0", "-o", "jsonpath={.metadata.labels.controller-revision-hash}"]);
+        let r = b.kubectl(&[
+            "get",
+            "pod",
+            "web-0",
+            "-o",
+            "jsonpath={.metadata.labels.controller-revision-hash}",
+        ]);
         (r.status == 0 && !r.stdout.is_empty()).then_some(r.stdout)
     });
     assert_eq!(label, "web-7466694c86");
@@ -204,16 +232,33 @@ fn scaling_up_is_ascending_and_down_is_descending() {
     wait_ready(&b, &["web-0", "web-1", "web-2", "web-3", "web-4"]);
     let w = b.kubectl_spawn(&["get", "pods", "-l", "app=nginx", "-w", "--output-watch-events"]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    b.kubectl(&["patch", "sts", "web", "-p", r#"{"spec":{"replicas":3}}"#]).ok();
+    b.kubectl(&["patch", "sts", "web", "-p", r#"{"spec":{"replicas":3}}"#])
+        .ok();
     wait_ready(&b, &["web-0", "web-1", "web-2"]);
     let text = stop_watch(w);
     let lines: Vec<&str> = text.lines().collect();
-    let del4 = lines.iter().position(|l| l.starts_with("DELETED") && l.contains("web-4")).expect("web-4 deleted");
-    let del3 = lines.iter().position(|l| l.starts_with("DELETED") && l.contains("web-3")).expect("web-3 deleted");
+    let del4 = lines
+        .iter()
+        .position(|l| l.starts_with("DELETED") && l.contains("web-4"))
+        .expect("web-4 deleted");
+    let del3 = lines
+        .iter()
+        .position(|l| l.starts_with("DELETED") && l.contains("web-3"))
+        .expect("web-3 deleted");
     assert!(del4 < del3, "web-4 must go before web-3:\n{text}");
-    let term3 = first(&lines.iter().map(|l| l.trim_start_matches("MODIFIED").trim()).collect::<Vec<_>>(), "web-3", "Terminating");
+    let term3 = first(
+        &lines
+            .iter()
+            .map(|l| l.trim_start_matches("MODIFIED").trim())
+            .collect::<Vec<_>>(),
+        "web-3",
+        "Terminating",
+    );
     if let Some(t3) = term3 {
-        assert!(t3 > del4, "web-3 must not start terminating before web-4 is gone:\n{text}");
+        assert!(
+            t3 > del4,
+            "web-3 must not start terminating before web-4 is gone:\n{text}"
+        );
     }
 }
 
@@ -223,23 +268,74 @@ fn a_partition_canary_updates_only_the_highest_ordinals_until_lowered() {
     apply(&b, "svc.yaml", SVC);
     apply(&b, "web.yaml", &web(3, "nginx:1.7.9", "", "OrderedReady"));
     wait_ready(&b, &["web-0", "web-1", "web-2"]);
-    b.kubectl(&["patch", "sts", "web", "-p", r#"{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"partition":2}}}}"#]).ok();
-    b.kubectl(&["patch", "sts", "web", "--type=json", "-p", r#"[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.25"}]"#]).ok();
+    b.kubectl(&[
+        "patch",
+        "sts",
+        "web",
+        "-p",
+        r#"{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"partition":2}}}}"#,
+    ])
+    .ok();
+    b.kubectl(&[
+        "patch",
+        "sts",
+        "web",
+        "--type=json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.25"}]"#,
+    ])
+    .ok();
     eventually("web-2 updated", 60, || {
-        (images(&b) == [("web-0".into(), "nginx:1.7.9".into()), ("web-1".into(), "nginx:1.7.9".into()), ("web-2".into(), "nginx:1.25".into())]
+        (images(&b)
+            == [
+                ("web-0".into(), "nginx:1.7.9".into()),
+                ("web-1".into(), "nginx:1.7.9".into()),
+                ("web-2".into(), "nginx:1.25".into()),
+            ]
             && ready_pods(&b).len() == 3)
             .then_some(())
     });
-    let status = b.kubectl(&["rollout", "status", "sts/web", "--timeout=60s"]).ok().stdout;
-    assert!(status.contains("partitioned roll out complete: 1 new pods have been updated"), "{status}");
-    b.kubectl(&["patch", "sts", "web", "-p", r#"{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}"#]).ok();
-    let status = b.kubectl(&["rollout", "status", "sts/web", "--timeout=60s"]).ok().stdout;
-    assert!(status.contains("partitioned roll out complete: 3 new pods have been updated"), "{status}");
+    let status = b
+        .kubectl(&["rollout", "status", "sts/web", "--timeout=60s"])
+        .ok()
+        .stdout;
+    assert!(
+        status.contains("partitioned roll out complete: 1 new pods have been updated"),
+        "{status}"
+    );
+    b.kubectl(&[
+        "patch",
+        "sts",
+        "web",
+        "-p",
+        r#"{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}"#,
+    ])
+    .ok();
+    let status = b
+        .kubectl(&["rollout", "status", "sts/web", "--timeout=60s"])
+        .ok()
+        .stdout;
+    assert!(
+        status.contains("partitioned roll out complete: 3 new pods have been updated"),
+        "{status}"
+    );
     assert!(images(&b).iter().all(|(_, i)| i == "nginx:1.25"), "{:?}", images(&b));
-    let revs = b.kubectl(&["get", "sts", "web", "-o", "jsonpath={.status.currentRevision} {.status.updateRevision} {.status.updatedReplicas}"]).ok().stdout;
+    let revs = b
+        .kubectl(&[
+            "get",
+            "sts",
+            "web",
+            "-o",
+            "jsonpath={.status.currentRevision} {.status.updateRevision} {.status.updatedReplicas}",
+        ])
+        .ok()
+        .stdout;
     let f: Vec<&str> = revs.split_whitespace().collect();
     assert_eq!(f.len(), 3, "{revs}");
-    assert_eq!(f[0], f[1], "currentRevision is promoted when the update completes: {revs}");
+    assert_eq!(
+        f[0], f[1],
+        "currentRevision is promoted when the update completes: {revs}"
+    );
 }
 
 #[test]
@@ -259,7 +355,12 @@ fn on_delete_updates_a_pod_only_when_it_is_deleted() {
     assert_eq!(images(&b)[0].1, "nginx:1.7.9");
     assert_eq!(images(&b)[2].1, "nginx:1.7.9");
     let err = b.kubectl(&["rollout", "status", "sts/web"]).fails();
-    assert!(err.stderr.contains("rollout status is only available for RollingUpdate strategy type"), "{}", err.stderr);
+    assert!(
+        err.stderr
+            .contains("rollout status is only available for RollingUpdate strategy type"),
+        "{}",
+        err.stderr
+    );
 }
 
 #[test]
@@ -271,14 +372,30 @@ fn rollout_history_and_undo_return_to_the_previous_template() {
     apply(&b, "web2.yaml", &web(2, "nginx:1.25", "", "Parallel"));
     b.kubectl(&["rollout", "status", "sts/web", "--timeout=60s"]).ok();
     let history = b.kubectl(&["rollout", "history", "sts/web"]).ok().stdout;
-    assert!(history.contains("REVISION") && history.lines().any(|l| l.trim_start().starts_with('1')) && history.lines().any(|l| l.trim_start().starts_with('2')), "{history}");
-    let rev1 = b.kubectl(&["rollout", "history", "sts/web", "--revision=1"]).ok().stdout;
+    assert!(
+        history.contains("REVISION")
+            && history.lines().any(|l| l.trim_start().starts_with('1'))
+            && history.lines().any(|l| l.trim_start().starts_with('2')),
+        "{history}"
+    );
+    let rev1 = b
+        .kubectl(&["rollout", "history", "sts/web", "--revision=1"])
+        .ok()
+        .stdout;
     assert!(rev1.contains("nginx:1.7.9"), "{rev1}");
-    assert_eq!(b.kubectl(&["rollout", "undo", "sts/web"]).ok().stdout.trim(), "statefulset.apps/web rolled back");
+    assert_eq!(
+        b.kubectl(&["rollout", "undo", "sts/web"]).ok().stdout.trim(),
+        "statefulset.apps/web rolled back"
+    );
     b.kubectl(&["rollout", "status", "sts/web", "--timeout=60s"]).ok();
-    eventually("pods back on 1.7.9", 60, || images(&b).iter().all(|(_, i)| i == "nginx:1.7.9").then_some(()));
+    eventually("pods back on 1.7.9", 60, || {
+        images(&b).iter().all(|(_, i)| i == "nginx:1.7.9").then_some(())
+    });
     let history = b.kubectl(&["rollout", "history", "sts/web"]).ok().stdout;
-    assert!(history.lines().any(|l| l.trim_start().starts_with('3')), "rollback renumbers the old revision:\n{history}");
+    assert!(
+        history.lines().any(|l| l.trim_start().starts_with('3')),
+        "rollback renumbers the old revision:\n{history}"
+    );
 }
 
 #[test]
@@ -287,18 +404,57 @@ fn orphaning_delete_then_recreate_adopts_the_pods_and_trims_extras() {
     apply(&b, "svc.yaml", SVC);
     apply(&b, "web.yaml", &web(3, "nginx:1.7.9", "", "OrderedReady"));
     wait_ready(&b, &["web-0", "web-1", "web-2"]);
-    let uids = b.kubectl(&["get", "pods", "-l", "app=nginx", "-o", "jsonpath={.items[*].metadata.uid}"]).ok().stdout;
+    let uids = b
+        .kubectl(&[
+            "get",
+            "pods",
+            "-l",
+            "app=nginx",
+            "-o",
+            "jsonpath={.items[*].metadata.uid}",
+        ])
+        .ok()
+        .stdout;
     b.kubectl(&["delete", "sts", "web", "--cascade=orphan"]).ok();
-    let owners = b.kubectl(&["get", "pods", "-l", "app=nginx", "-o", "jsonpath={.items[*].metadata.ownerReferences}"]).ok().stdout;
+    let owners = b
+        .kubectl(&[
+            "get",
+            "pods",
+            "-l",
+            "app=nginx",
+            "-o",
+            "jsonpath={.items[*].metadata.ownerReferences}",
+        ])
+        .ok()
+        .stdout;
     assert_eq!(owners, "", "orphaned pods have no owner");
     assert_eq!(ready_pods(&b).len(), 3);
     apply(&b, "web2.yaml", &web(2, "nginx:1.7.9", "", "OrderedReady"));
     wait_ready(&b, &["web-0", "web-1"]);
-    let after = b.kubectl(&["get", "pods", "-l", "app=nginx", "-o", "jsonpath={.items[*].metadata.uid}"]).ok().stdout;
+    let after = b
+        .kubectl(&[
+            "get",
+            "pods",
+            "-l",
+            "app=nginx",
+            "-o",
+            "jsonpath={.items[*].metadata.uid}",
+        ])
+        .ok()
+        .stdout;
     for uid in after.split_whitespace() {
         assert!(uids.contains(uid), "web-0 and web-1 are adopted, not recreated");
     }
-    let owner = b.kubectl(&["get", "pod", "web-0", "-o", "jsonpath={.metadata.ownerReferences[0].kind}"]).ok().stdout;
+    let owner = b
+        .kubectl(&[
+            "get",
+            "pod",
+            "web-0",
+            "-o",
+            "jsonpath={.metadata.ownerReferences[0].kind}",
+        ])
+        .ok()
+        .stdout;
     assert_eq!(owner, "StatefulSet");
 }
 
@@ -310,7 +466,12 @@ fn cascading_delete_removes_the_pods() {
     wait_ready(&b, &["web-0", "web-1"]);
     b.kubectl(&["delete", "sts", "web"]).ok();
     eventually("the pods to go", 60, || {
-        b.kubectl(&["get", "pods", "-l", "app=nginx", "-o", "name"]).ok().stdout.trim().is_empty().then_some(())
+        b.kubectl(&["get", "pods", "-l", "app=nginx", "-o", "name"])
+            .ok()
+            .stdout
+            .trim()
+            .is_empty()
+            .then_some(())
     });
     let revisions = b.kubectl(&["get", "controllerrevisions", "-o", "name"]).ok().stdout;
     assert!(revisions.trim().is_empty(), "{revisions}");
@@ -322,12 +483,27 @@ fn a_deleted_pod_comes_back_with_the_same_name() {
     apply(&b, "svc.yaml", SVC);
     apply(&b, "web.yaml", &web(2, "nginx:1.7.9", "", "OrderedReady"));
     wait_ready(&b, &["web-0", "web-1"]);
-    let old = b.kubectl(&["get", "pod", "web-0", "-o", "jsonpath={.metadata.uid}"]).ok().stdout;
+    let old = b
+        .kubectl(&["get", "pod", "web-0", "-o", "jsonpath={.metadata.uid}"])
+        .ok()
+        .stdout;
     b.kubectl(&["delete", "pod", "web-0"]).ok();
     wait_ready(&b, &["web-0", "web-1"]);
-    let new = b.kubectl(&["get", "pod", "web-0", "-o", "jsonpath={.metadata.uid} {.spec.hostname} {.spec.subdomain}"]).ok().stdout;
+    let new = b
+        .kubectl(&[
+            "get",
+            "pod",
+            "web-0",
+            "-o",
+            "jsonpath={.metadata.uid} {.spec.hostname} {.spec.subdomain}",
+        ])
+        .ok()
+        .stdout;
     assert!(!new.starts_with(&old), "a new pod");
     assert!(new.ends_with("web-0 nginx"), "{new}");
     let describe = b.kubectl(&["describe", "sts", "web"]).ok().stdout;
-    assert!(describe.contains("SuccessfulCreate") && describe.contains("create Pod web-0 in StatefulSet web successful"), "{describe}");
+    assert!(
+        describe.contains("SuccessfulCreate") && describe.contains("create Pod web-0 in StatefulSet web successful"),
+        "{describe}"
+    );
 }

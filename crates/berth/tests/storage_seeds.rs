@@ -35,7 +35,11 @@ fn table(out: &str) -> Vec<BTreeMap<String, String>> {
     let names: Vec<String> = starts
         .iter()
         .enumerate()
-        .map(|(n, &s)| header[s..starts.get(n + 1).copied().unwrap_or(header.len())].trim().to_string())
+        .map(|(n, &s)| {
+            header[s..starts.get(n + 1).copied().unwrap_or(header.len())]
+                .trim()
+                .to_string()
+        })
         .collect();
     lines
         .map(|l| {
@@ -125,7 +129,13 @@ fn names(b: &Berth, kind: &str, selector: Option<&str>) -> Vec<String> {
     if let Some(s) = selector {
         args.extend(["-l", s]);
     }
-    let mut v: Vec<String> = b.kubectl(&args).ok().stdout.split_whitespace().map(String::from).collect();
+    let mut v: Vec<String> = b
+        .kubectl(&args)
+        .ok()
+        .stdout
+        .split_whitespace()
+        .map(String::from)
+        .collect();
     v.sort();
     v
 }
@@ -160,13 +170,20 @@ fn wait_ready(b: &Berth, app: &str, n: usize) {
 /// Waits for pods `<set>-0..n` labeled `app=<app>`, and no others, Running and Ready.
 fn wait_set_ready(b: &Berth, app: &str, set: &str, n: usize) {
     let want: Vec<String> = (0..n).map(|i| format!("{set}-{i}")).collect();
-    eventually(&format!("{want:?} ready"), 90, || (ready(b, app) == want && names(b, "pods", Some(&format!("app={app}"))) == want).then_some(()));
+    eventually(&format!("{want:?} ready"), 90, || {
+        (ready(b, app) == want && names(b, "pods", Some(&format!("app={app}"))) == want).then_some(())
+    });
 }
 
 /// Claim name → bound volume name, for claims of `set`.
 fn bindings(b: &Berth) -> BTreeMap<String, String> {
     let out = b
-        .kubectl(&["get", "pvc", "-o", r#"jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.spec.volumeName}{"\n"}{end}"#])
+        .kubectl(&[
+            "get",
+            "pvc",
+            "-o",
+            r#"jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.spec.volumeName}{"\n"}{end}"#,
+        ])
         .ok()
         .stdout;
     out.lines()
@@ -185,7 +202,10 @@ fn wait_bound(b: &Berth, claims: &[&str]) -> BTreeMap<String, String> {
 }
 
 fn volume_dir(b: &Berth, volume: &str) -> PathBuf {
-    let path = b.kubectl(&["get", "pv", volume, "-o", "jsonpath={.spec.hostPath.path}"]).ok().stdout;
+    let path = b
+        .kubectl(&["get", "pv", volume, "-o", "jsonpath={.spec.hostPath.path}"])
+        .ok()
+        .stdout;
     PathBuf::from(path)
 }
 
@@ -220,13 +240,27 @@ spec:
 ";
     let out = b.kubectl(&["apply", "-f", &b.file("pv.yaml", pvs)]).ok().stdout;
     assert_eq!(out, "persistentvolume/pv001 created\npersistentvolume/pv002 created\n");
-    let available: &[(&str, &str)] = &[("CAPACITY", "1Gi"), ("ACCESS MODES", "RWO"), ("RECLAIM POLICY", "Retain"), ("STATUS", "Available"), ("CLAIM", ""), ("STORAGECLASS", ""), ("REASON", "")];
+    let available: &[(&str, &str)] = &[
+        ("CAPACITY", "1Gi"),
+        ("ACCESS MODES", "RWO"),
+        ("RECLAIM POLICY", "Retain"),
+        ("STATUS", "Available"),
+        ("CLAIM", ""),
+        ("STORAGECLASS", ""),
+        ("REASON", ""),
+    ];
     eventually("both volumes Available", 30, || {
         let rows = get_table(&b, &["get", "pv"]);
         rows.iter().all(|r| r["STATUS"] == "Available").then_some(())
     });
     let rows = get_table(&b, &["get", "pv"]);
-    assert_rows(&rows, &[&[&[("NAME", "pv001")], available].concat(), &[&[("NAME", "pv002")], available].concat()]);
+    assert_rows(
+        &rows,
+        &[
+            &[&[("NAME", "pv001")], available].concat(),
+            &[&[("NAME", "pv002")], available].concat(),
+        ],
+    );
     apply(&b, "headless-svc.yaml", SVC);
     let sts = "apiVersion: apps/v1
 kind: StatefulSet
@@ -266,21 +300,44 @@ spec:
     wait_set_ready(&b, "nginx", "web", 2);
     let rows = get_table(&b, &["get", "pvc"]);
     let bound = |name: &'static str, pv: &'static str| -> Vec<(&'static str, &'static str)> {
-        vec![("NAME", name), ("STATUS", "Bound"), ("VOLUME", pv), ("CAPACITY", "1Gi"), ("ACCESS MODES", "RWO"), ("STORAGECLASS", "")]
+        vec![
+            ("NAME", name),
+            ("STATUS", "Bound"),
+            ("VOLUME", pv),
+            ("CAPACITY", "1Gi"),
+            ("ACCESS MODES", "RWO"),
+            ("STORAGECLASS", ""),
+        ]
     };
     assert_rows(&rows, &[&bound("www-web-0", "pv001"), &bound("www-web-1", "pv002")]);
     let rows = get_table(&b, &["get", "pv"]);
     assert_rows(
         &rows,
         &[
-            &[("NAME", "pv001"), ("STATUS", "Bound"), ("CLAIM", "default/www-web-0"), ("RECLAIM POLICY", "Retain")],
-            &[("NAME", "pv002"), ("STATUS", "Bound"), ("CLAIM", "default/www-web-1"), ("RECLAIM POLICY", "Retain")],
+            &[
+                ("NAME", "pv001"),
+                ("STATUS", "Bound"),
+                ("CLAIM", "default/www-web-0"),
+                ("RECLAIM POLICY", "Retain"),
+            ],
+            &[
+                ("NAME", "pv002"),
+                ("STATUS", "Bound"),
+                ("CLAIM", "default/www-web-1"),
+                ("RECLAIM POLICY", "Retain"),
+            ],
         ],
     );
     // Deleting the pods keeps the bindings (seed: "依然还是关联的之前的 PVC").
     b.kubectl(&["delete", "pod", "-l", "app=nginx"]).ok();
     wait_set_ready(&b, "nginx", "web", 2);
-    assert_eq!(bindings(&b), BTreeMap::from([("www-web-0".into(), "pv001".into()), ("www-web-1".into(), "pv002".into())]));
+    assert_eq!(
+        bindings(&b),
+        BTreeMap::from([
+            ("www-web-0".into(), "pv001".into()),
+            ("www-web-1".into(), "pv002".into())
+        ])
+    );
 }
 
 #[test]
@@ -290,7 +347,15 @@ fn seed_004_data_in_provisioned_volumes_survives_deletes_scaling_recreation_and_
         let rows = get_table(&b, &["get", "storageclass"]);
         (!rows.is_empty()).then_some(rows)
     });
-    assert_rows(&sc, &[&[("NAME", "local-path (default)"), ("PROVISIONER", "rancher.io/local-path"), ("RECLAIMPOLICY", "Delete"), ("VOLUMEBINDINGMODE", "WaitForFirstConsumer")]]);
+    assert_rows(
+        &sc,
+        &[&[
+            ("NAME", "local-path (default)"),
+            ("PROVISIONER", "rancher.io/local-path"),
+            ("RECLAIMPOLICY", "Delete"),
+            ("VOLUMEBINDINGMODE", "WaitForFirstConsumer"),
+        ]],
+    );
     let web_yaml = format!("{SVC}---\n{}", web("web", 2, ""));
     let out = b.kubectl(&["create", "-f", &b.file("web.yaml", &web_yaml)]).ok().stdout;
     assert_eq!(out, "service/nginx created\nstatefulset.apps/web created\n");
@@ -306,7 +371,8 @@ fn seed_004_data_in_provisioned_volumes_survives_deletes_scaling_recreation_and_
         let now = bindings(b);
         for c in claims {
             assert_eq!(now.get(*c), bound.get(*c), "{c} keeps its volume");
-            let text = std::fs::read_to_string(volume_dir(b, &now[*c]).join("index.html")).expect("the file is still there");
+            let text =
+                std::fs::read_to_string(volume_dir(b, &now[*c]).join("index.html")).expect("the file is still there");
             assert_eq!(text, format!("{c}\n"));
         }
     };
@@ -317,8 +383,20 @@ fn seed_004_data_in_provisioned_volumes_survives_deletes_scaling_recreation_and_
     assert_rows(
         &rows,
         &[
-            &[("NAME", "www-web-0"), ("STATUS", "Bound"), ("CAPACITY", "1Gi"), ("ACCESS MODES", "RWO"), ("STORAGECLASS", "local-path")],
-            &[("NAME", "www-web-1"), ("STATUS", "Bound"), ("CAPACITY", "1Gi"), ("ACCESS MODES", "RWO"), ("STORAGECLASS", "local-path")],
+            &[
+                ("NAME", "www-web-0"),
+                ("STATUS", "Bound"),
+                ("CAPACITY", "1Gi"),
+                ("ACCESS MODES", "RWO"),
+                ("STORAGECLASS", "local-path"),
+            ],
+            &[
+                ("NAME", "www-web-1"),
+                ("STATUS", "Bound"),
+                ("CAPACITY", "1Gi"),
+                ("ACCESS MODES", "RWO"),
+                ("STORAGECLASS", "local-path"),
+            ],
         ],
     );
     assert!(rows[0]["VOLUME"].starts_with("pvc-"), "{rows:?}");
@@ -335,10 +413,15 @@ fn seed_004_data_in_provisioned_volumes_survives_deletes_scaling_recreation_and_
     for c in ["www-web-2", "www-web-3", "www-web-4"] {
         write(&b, c, &five);
     }
-    b.kubectl(&["patch", "sts", "web", "-p", r#"{"spec":{"replicas":3}}"#]).ok();
+    b.kubectl(&["patch", "sts", "web", "-p", r#"{"spec":{"replicas":3}}"#])
+        .ok();
     wait_ready(&b, "web", 3);
     let all = ["www-web-0", "www-web-1", "www-web-2", "www-web-3", "www-web-4"];
-    assert_eq!(names(&b, "pvc", Some("app=web")), all.to_vec(), "scale-down keeps the claims");
+    assert_eq!(
+        names(&b, "pvc", Some("app=web")),
+        all.to_vec(),
+        "scale-down keeps the claims"
+    );
     check(&b, &all, &five);
     b.kubectl(&["scale", "sts", "web", "--replicas=5"]).ok();
     wait_ready(&b, "web", 5);
@@ -349,16 +432,26 @@ fn seed_004_data_in_provisioned_volumes_survives_deletes_scaling_recreation_and_
     // Orphaning delete, one pod gone, re-creation.
     b.kubectl(&["delete", "statefulset", "web", "--cascade=orphan"]).ok();
     b.kubectl(&["delete", "pod", "web-0"]).ok();
-    eventually("web-0 gone", 30, || (!names(&b, "pods", Some("app=web")).contains(&"web-0".to_string())).then_some(()));
-    b.kubectl(&["apply", "-f", &b.file("web-only.yaml", &web("web", 2, ""))]).ok();
+    eventually("web-0 gone", 30, || {
+        (!names(&b, "pods", Some("app=web")).contains(&"web-0".to_string())).then_some(())
+    });
+    b.kubectl(&["apply", "-f", &b.file("web-only.yaml", &web("web", 2, ""))])
+        .ok();
     wait_ready(&b, "web", 2);
     check(&b, &all, &five);
 
     // Cascading delete and re-creation.
     b.kubectl(&["delete", "statefulset", "web"]).ok();
-    eventually("pods gone", 60, || names(&b, "pods", Some("app=web")).is_empty().then_some(()));
-    assert_eq!(names(&b, "pvc", Some("app=web")), all.to_vec(), "a cascading delete keeps the claims");
-    b.kubectl(&["apply", "-f", &b.file("web-only.yaml", &web("web", 2, ""))]).ok();
+    eventually("pods gone", 60, || {
+        names(&b, "pods", Some("app=web")).is_empty().then_some(())
+    });
+    assert_eq!(
+        names(&b, "pvc", Some("app=web")),
+        all.to_vec(),
+        "a cascading delete keeps the claims"
+    );
+    b.kubectl(&["apply", "-f", &b.file("web-only.yaml", &web("web", 2, ""))])
+        .ok();
     wait_ready(&b, "web", 2);
     check(&b, &all, &five);
 
@@ -381,7 +474,10 @@ fn watch_claims_follow_pods(b: &Berth, app: &str, what: &str, cond: impl Fn(&[St
         let pods = names(b, "pods", Some(&format!("app={app}")));
         let claims = names(b, "pvc", Some(&format!("app={app}")));
         for p in &pods {
-            assert!(claims.contains(&format!("www-{p}")), "claim of {p} went before its pod: {claims:?}");
+            assert!(
+                claims.contains(&format!("www-{p}")),
+                "claim of {p} went before its pod: {claims:?}"
+            );
         }
         cond(&pods, &claims).then_some(())
     });
@@ -390,8 +486,16 @@ fn watch_claims_follow_pods(b: &Berth, app: &str, what: &str, cond: impl Fn(&[St
 #[test]
 fn retention_policies_delete_claims_only_after_their_pods_and_volumes_follow_the_reclaim_policy() {
     let b = berth();
-    let combos = [("Retain", "Retain"), ("Retain", "Delete"), ("Delete", "Retain"), ("Delete", "Delete")];
-    let apps: Vec<String> = combos.iter().map(|(d, s)| format!("d{}-s{}", &d[..1], &s[..1]).to_lowercase()).collect();
+    let combos = [
+        ("Retain", "Retain"),
+        ("Retain", "Delete"),
+        ("Delete", "Retain"),
+        ("Delete", "Delete"),
+    ];
+    let apps: Vec<String> = combos
+        .iter()
+        .map(|(d, s)| format!("d{}-s{}", &d[..1], &s[..1]).to_lowercase())
+        .collect();
     for ((d, s), app) in combos.iter().zip(&apps) {
         apply(&b, &format!("{app}.yaml"), &web(app, 3, &retention(d, s)));
     }
@@ -410,8 +514,14 @@ fn retention_policies_delete_claims_only_after_their_pods_and_volumes_follow_the
         b.kubectl(&["scale", "sts", app, "--replicas=1"]).ok();
     }
     for ((_, s), app) in combos.iter().zip(&apps) {
-        let want: Vec<String> = if *s == "Delete" { vec![format!("www-{app}-0")] } else { (0..3).map(|i| format!("www-{app}-{i}")).collect() };
-        watch_claims_follow_pods(&b, app, &format!("{app} scaled"), |pods, claims| pods.len() == 1 && claims == want.as_slice());
+        let want: Vec<String> = if *s == "Delete" {
+            vec![format!("www-{app}-0")]
+        } else {
+            (0..3).map(|i| format!("www-{app}-{i}")).collect()
+        };
+        watch_claims_follow_pods(&b, app, &format!("{app} scaled"), |pods, claims| {
+            pods.len() == 1 && claims == want.as_slice()
+        });
     }
     // Delete every set.
     for app in &apps {
@@ -423,17 +533,24 @@ fn retention_policies_delete_claims_only_after_their_pods_and_volumes_follow_the
             (_, "Delete") => vec![format!("www-{app}-0")],
             _ => (0..3).map(|i| format!("www-{app}-{i}")).collect(),
         };
-        watch_claims_follow_pods(&b, app, &format!("{app} deleted"), |pods, claims| pods.is_empty() && claims == want.as_slice());
+        watch_claims_follow_pods(&b, app, &format!("{app} deleted"), |pods, claims| {
+            pods.is_empty() && claims == want.as_slice()
+        });
     }
     // local-path reclaims with Delete: a deleted claim's volume and directory go; kept ones stay.
     let remaining = names(&b, "pvc", None);
     eventually("volumes of deleted claims reclaimed", 60, || {
         let pvs = names(&b, "pv", None);
-        let ok = before.iter().all(|(claim, volume)| pvs.contains(volume) == remaining.contains(claim) && dirs[claim].exists() == remaining.contains(claim));
+        let ok = before.iter().all(|(claim, volume)| {
+            pvs.contains(volume) == remaining.contains(claim) && dirs[claim].exists() == remaining.contains(claim)
+        });
         ok.then_some(())
     });
     for claim in &remaining {
-        assert_eq!(std::fs::read_to_string(dirs[claim].join("data")).expect("kept data"), *claim);
+        assert_eq!(
+            std::fs::read_to_string(dirs[claim].join("data")).expect("kept data"),
+            *claim
+        );
     }
 }
 
@@ -469,10 +586,22 @@ spec:
     apply(&b, "objs.yaml", objs);
     let bound = wait_bound(&b, &["data"]);
     let volume = bound["data"].clone();
-    eventually("user running", 60, || (b.kubectl(&["get", "pod", "user", "-o", "jsonpath={.status.phase}"]).ok().stdout == "Running").then_some(()));
-    let fin = b.kubectl(&["get", "pvc", "data", "-o", "jsonpath={.metadata.finalizers}"]).ok().stdout;
+    eventually("user running", 60, || {
+        (b.kubectl(&["get", "pod", "user", "-o", "jsonpath={.status.phase}"])
+            .ok()
+            .stdout
+            == "Running")
+            .then_some(())
+    });
+    let fin = b
+        .kubectl(&["get", "pvc", "data", "-o", "jsonpath={.metadata.finalizers}"])
+        .ok()
+        .stdout;
     assert!(fin.contains("kubernetes.io/pvc-protection"), "{fin}");
-    let fin = b.kubectl(&["get", "pv", &volume, "-o", "jsonpath={.metadata.finalizers}"]).ok().stdout;
+    let fin = b
+        .kubectl(&["get", "pv", &volume, "-o", "jsonpath={.metadata.finalizers}"])
+        .ok()
+        .stdout;
     assert!(fin.contains("kubernetes.io/pv-protection"), "{fin}");
     let dir = volume_dir(&b, &volume);
     assert!(dir.is_dir());
@@ -523,7 +652,11 @@ spec:
     std::fs::write(dir.join("f"), "x").expect("write");
     b.kubectl(&["delete", "pvc", "kept"]).ok();
     eventually("volume Released", 30, || {
-        (b.kubectl(&["get", "pv", &bound["kept"], "-o", "jsonpath={.status.phase}"]).ok().stdout == "Released").then_some(())
+        (b.kubectl(&["get", "pv", &bound["kept"], "-o", "jsonpath={.status.phase}"])
+            .ok()
+            .stdout
+            == "Released")
+            .then_some(())
     });
     std::thread::sleep(std::time::Duration::from_secs(1));
     assert_eq!(std::fs::read_to_string(dir.join("f")).expect("kept"), "x");
@@ -542,9 +675,13 @@ fn a_restart_settles_directories_a_crash_left_half_created_or_half_removed() {
     std::fs::create_dir_all(root.join("not-ours")).expect("mkdir");
     b.restart().expect("restart");
     eventually("leftovers settled", 30, || {
-        (!root.join(".creating-pvc-x_default_gone").exists() && !root.join(".deleting-pvc-y_default_old").exists()).then_some(())
+        (!root.join(".creating-pvc-x_default_gone").exists() && !root.join(".deleting-pvc-y_default_old").exists())
+            .then_some(())
     });
-    assert!(root.join("not-ours").is_dir(), "a directory without a volume is never removed by repair");
+    assert!(
+        root.join("not-ours").is_dir(),
+        "a directory without a volume is never removed by repair"
+    );
 }
 
 #[test]
@@ -559,8 +696,14 @@ fn a_claim_grows_when_its_class_allows_expansion() {
     let bound = wait_bound(&b, &["grow"]);
     apply(&b, "pvc.yaml", &pvc("2Gi"));
     eventually("capacity 2Gi", 30, || {
-        let pv = b.kubectl(&["get", "pv", &bound["grow"], "-o", "jsonpath={.spec.capacity.storage}"]).ok().stdout;
-        let pvc = b.kubectl(&["get", "pvc", "grow", "-o", "jsonpath={.status.capacity.storage}"]).ok().stdout;
+        let pv = b
+            .kubectl(&["get", "pv", &bound["grow"], "-o", "jsonpath={.spec.capacity.storage}"])
+            .ok()
+            .stdout;
+        let pvc = b
+            .kubectl(&["get", "pvc", "grow", "-o", "jsonpath={.status.capacity.storage}"])
+            .ok()
+            .stdout;
         (pv == "2Gi" && pvc == "2Gi").then_some(())
     });
 }
@@ -570,9 +713,23 @@ fn a_claim_created_before_any_default_class_gets_it_retroactively() {
     let b = Berth::start_with_args(env!("CARGO_BIN_EXE_berth"), &["--no-default-storage-class"]).expect("berth starts");
     let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: early\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n";
     apply(&b, "pvc.yaml", pvc);
-    let class = || b.kubectl(&["get", "pvc", "early", "-o", "jsonpath={.spec.storageClassName}"]).ok().stdout;
+    let class = || {
+        b.kubectl(&["get", "pvc", "early", "-o", "jsonpath={.spec.storageClassName}"])
+            .ok()
+            .stdout
+    };
     assert_eq!(class(), "");
-    eventually("local-path exists", 30, || b.kubectl(&["get", "sc", "local-path"]).status.eq(&0).then_some(()));
-    b.kubectl(&["annotate", "sc", "local-path", "storageclass.kubernetes.io/is-default-class=true"]).ok();
-    eventually("the default class assigned", 30, || (class() == "local-path").then_some(()));
+    eventually("local-path exists", 30, || {
+        b.kubectl(&["get", "sc", "local-path"]).status.eq(&0).then_some(())
+    });
+    b.kubectl(&[
+        "annotate",
+        "sc",
+        "local-path",
+        "storageclass.kubernetes.io/is-default-class=true",
+    ])
+    .ok();
+    eventually("the default class assigned", 30, || {
+        (class() == "local-path").then_some(())
+    });
 }

@@ -8,7 +8,9 @@ use k8s_openapi::api::core::v1::PodStatus;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::*;
-use crate::runtime::{ContainerRuntimeState, ContainerSpec, ContainerState, PodSpecView, RestartPolicy, RuntimePod, Simulation};
+use crate::runtime::{
+    ContainerRuntimeState, ContainerSpec, ContainerState, PodSpecView, RestartPolicy, RuntimePod, Simulation,
+};
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_700_000_000 + s).expect("valid")
@@ -21,7 +23,10 @@ fn spec(uid: &str) -> PodSpecView {
         uid: uid.into(),
         namespace: "default".into(),
         name: format!("{uid}-pod"),
-        containers: vec![ContainerSpec { name: "app".into(), image: "nginx".into() }],
+        containers: vec![ContainerSpec {
+            name: "app".into(),
+            image: "nginx".into(),
+        }],
         init_containers: vec![],
         restart_policy: RestartPolicy::Always,
         simulation: Simulation::default(),
@@ -46,19 +51,36 @@ fn rt(state: ContainerState) -> RuntimePod {
 }
 
 fn running(ready: bool) -> ContainerState {
-    ContainerState::Running { started_at: t(1), ready }
+    ContainerState::Running {
+        started_at: t(1),
+        ready,
+    }
 }
 
 fn exited(code: i32) -> ContainerState {
-    ContainerState::Terminated { exit_code: code, reason: "x".into(), started_at: t(1), finished_at: t(2) }
+    ContainerState::Terminated {
+        exit_code: code,
+        reason: "x".into(),
+        started_at: t(1),
+        finished_at: t(2),
+    }
 }
 
 fn pod(uid: &str, status: PodStatus, deletion: Option<Duration>, runtime: Option<RuntimePod>) -> PodView {
-    PodView { spec: spec(uid), status, deletion, runtime }
+    PodView {
+        spec: spec(uid),
+        status,
+        deletion,
+        runtime,
+    }
 }
 
 fn view(pods: Vec<PodView>) -> NodeView {
-    NodeView { host_ip: HOST, pods, orphans: vec![] }
+    NodeView {
+        host_ip: HOST,
+        pods,
+        orphans: vec![],
+    }
 }
 
 fn written(actions: &[Action]) -> &PodStatus {
@@ -76,7 +98,13 @@ fn cond<'a>(s: &'a PodStatus, type_: &str) -> (&'a str, Option<&'a str>, Option<
 #[test]
 fn a_new_pod_is_started() {
     let a = plan(&view(vec![pod("a", PodStatus::default(), None, None)]), t(0));
-    assert_eq!(a, vec![Action::Start { spec: spec("a"), adopt: None }]);
+    assert_eq!(
+        a,
+        vec![Action::Start {
+            spec: spec("a"),
+            adopt: None
+        }]
+    );
 }
 
 #[test]
@@ -87,13 +115,29 @@ fn pods_recorded_before_a_restart_are_adopted_before_new_pods_start() {
         start_time: Some(Time(t(-60))),
         ..PodStatus::default()
     };
-    let a = plan(&view(vec![pod("a-new", PodStatus::default(), None, None), pod("b-old", old, None, None)]), t(0));
-    let want_adopt = Adopt { ip: Some(Ipv4Addr::new(10, 244, 0, 9)), started_at: Some(t(-60)), running: true };
+    let a = plan(
+        &view(vec![
+            pod("a-new", PodStatus::default(), None, None),
+            pod("b-old", old, None, None),
+        ]),
+        t(0),
+    );
+    let want_adopt = Adopt {
+        ip: Some(Ipv4Addr::new(10, 244, 0, 9)),
+        started_at: Some(t(-60)),
+        running: true,
+    };
     assert_eq!(
         a,
         vec![
-            Action::Start { spec: spec("b-old"), adopt: Some(want_adopt) },
-            Action::Start { spec: spec("a-new"), adopt: None },
+            Action::Start {
+                spec: spec("b-old"),
+                adopt: Some(want_adopt)
+            },
+            Action::Start {
+                spec: spec("a-new"),
+                adopt: None
+            },
         ]
     );
 }
@@ -101,9 +145,23 @@ fn pods_recorded_before_a_restart_are_adopted_before_new_pods_start() {
 #[test]
 fn container_states_map_to_upstreams_phase_and_conditions() {
     let cases: Vec<(&str, ContainerState, &str, &str, Option<&str>)> = vec![
-        ("creating", ContainerState::Waiting { reason: "ContainerCreating".into() }, "Pending", "False", Some("ContainersNotReady")),
+        (
+            "creating",
+            ContainerState::Waiting {
+                reason: "ContainerCreating".into(),
+            },
+            "Pending",
+            "False",
+            Some("ContainersNotReady"),
+        ),
         ("ready", running(true), "Running", "True", None),
-        ("unready", running(false), "Running", "False", Some("ContainersNotReady")),
+        (
+            "unready",
+            running(false),
+            "Running",
+            "False",
+            Some("ContainersNotReady"),
+        ),
         ("exit 0", exited(0), "Succeeded", "False", Some("PodCompleted")),
         ("exit 1", exited(1), "Failed", "False", Some("ContainersNotReady")),
     ];
@@ -123,15 +181,38 @@ fn container_states_map_to_upstreams_phase_and_conditions() {
 
 #[test]
 fn an_unready_pod_names_its_unready_containers_like_upstream() {
-    let a = plan(&view(vec![pod("a", PodStatus::default(), None, Some(rt(running(false))))]), t(5));
-    assert_eq!(cond(written(&a), "Ready").2, Some("containers with unready status: [app]"));
+    let a = plan(
+        &view(vec![pod("a", PodStatus::default(), None, Some(rt(running(false))))]),
+        t(5),
+    );
+    assert_eq!(
+        cond(written(&a), "Ready").2,
+        Some("containers with unready status: [app]")
+    );
 }
 
 #[test]
 fn conditions_come_in_the_kubelets_order() {
-    let a = plan(&view(vec![pod("a", PodStatus::default(), None, Some(rt(running(true))))]), t(5));
-    let order: Vec<&str> = written(&a).conditions.iter().flatten().map(|c| c.type_.as_str()).collect();
-    assert_eq!(order, ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]);
+    let a = plan(
+        &view(vec![pod("a", PodStatus::default(), None, Some(rt(running(true))))]),
+        t(5),
+    );
+    let order: Vec<&str> = written(&a)
+        .conditions
+        .iter()
+        .flatten()
+        .map(|c| c.type_.as_str())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "PodReadyToStartContainers",
+            "Initialized",
+            "Ready",
+            "ContainersReady",
+            "PodScheduled"
+        ]
+    );
 }
 
 #[test]
@@ -146,7 +227,11 @@ fn a_condition_keeps_its_transition_time_while_its_status_holds() {
     let current = pod_status(&rt(running(false)), HOST, &PodStatus::default(), t(5));
     let next = pod_status(&rt(running(true)), HOST, &current, t(9));
     let time = |s: &PodStatus, ty: &str| {
-        s.conditions.iter().flatten().find(|c| c.type_ == ty).and_then(|c| c.last_transition_time.clone())
+        s.conditions
+            .iter()
+            .flatten()
+            .find(|c| c.type_ == ty)
+            .and_then(|c| c.last_transition_time.clone())
     };
     assert_eq!(time(&next, "Initialized"), Some(Time(t(5))));
     assert_eq!(time(&next, "Ready"), Some(Time(t(9))));
@@ -155,30 +240,77 @@ fn a_condition_keeps_its_transition_time_while_its_status_holds() {
 #[test]
 fn a_finished_pod_is_neither_rewritten_nor_restarted() {
     for phase in ["Succeeded", "Failed"] {
-        let done = PodStatus { phase: Some(phase.into()), ..PodStatus::default() };
-        assert!(plan(&view(vec![pod("a", done.clone(), None, Some(rt(running(true))))]), t(5)).is_empty(), "{phase}");
-        assert!(plan(&view(vec![pod("a", done, None, None)]), t(5)).is_empty(), "{phase}");
+        let done = PodStatus {
+            phase: Some(phase.into()),
+            ..PodStatus::default()
+        };
+        assert!(
+            plan(&view(vec![pod("a", done.clone(), None, Some(rt(running(true))))]), t(5)).is_empty(),
+            "{phase}"
+        );
+        assert!(
+            plan(&view(vec![pod("a", done, None, None)]), t(5)).is_empty(),
+            "{phase}"
+        );
     }
 }
 
 #[test]
 fn a_deleting_pod_is_stopped_with_its_grace_then_deleted_with_grace_zero() {
     let grace = Some(Duration::from_secs(30));
-    let stop = plan(&view(vec![pod("a", PodStatus::default(), grace, Some(rt(running(true))))]), t(5));
-    assert_eq!(stop, vec![Action::Stop { uid: "a".into(), grace: Duration::from_secs(30) }]);
+    let stop = plan(
+        &view(vec![pod("a", PodStatus::default(), grace, Some(rt(running(true))))]),
+        t(5),
+    );
+    assert_eq!(
+        stop,
+        vec![Action::Stop {
+            uid: "a".into(),
+            grace: Duration::from_secs(30)
+        }]
+    );
 
-    let stopping = RuntimePod { stopping: true, ..rt(running(true)) };
+    let stopping = RuntimePod {
+        stopping: true,
+        ..rt(running(true))
+    };
     assert!(plan(&view(vec![pod("a", PodStatus::default(), grace, Some(stopping))]), t(6)).is_empty());
 
-    let stopped = RuntimePod { stopping: true, stopped: true, ..rt(running(true)) };
+    let stopped = RuntimePod {
+        stopping: true,
+        stopped: true,
+        ..rt(running(true))
+    };
     let confirm = plan(&view(vec![pod("a", PodStatus::default(), grace, Some(stopped))]), t(7));
-    assert_eq!(confirm, vec![Action::ConfirmDeletion { namespace: "default".into(), name: "a-pod".into(), uid: "a".into() }]);
+    assert_eq!(
+        confirm,
+        vec![Action::ConfirmDeletion {
+            namespace: "default".into(),
+            name: "a-pod".into(),
+            uid: "a".into()
+        }]
+    );
 }
 
 #[test]
 fn a_deleting_pod_that_never_started_is_deleted_at_once() {
-    let a = plan(&view(vec![pod("a", PodStatus::default(), Some(Duration::from_secs(30)), None)]), t(5));
-    assert_eq!(a, vec![Action::ConfirmDeletion { namespace: "default".into(), name: "a-pod".into(), uid: "a".into() }]);
+    let a = plan(
+        &view(vec![pod(
+            "a",
+            PodStatus::default(),
+            Some(Duration::from_secs(30)),
+            None,
+        )]),
+        t(5),
+    );
+    assert_eq!(
+        a,
+        vec![Action::ConfirmDeletion {
+            namespace: "default".into(),
+            name: "a-pod".into(),
+            uid: "a".into()
+        }]
+    );
 }
 
 #[test]

@@ -4,7 +4,8 @@ use super::*;
 use serde_json::json;
 
 fn pod(spec: serde_json::Value) -> serde_json::Value {
-    let mut obj: Object = Object::Pod(serde_json::from_value(json!({"metadata": {"name": "p"}, "spec": spec})).expect("pod"));
+    let mut obj: Object =
+        Object::Pod(serde_json::from_value(json!({"metadata": {"name": "p"}, "spec": spec})).expect("pod"));
     apply(&mut obj);
     let info = crate::resource::lookup_kind("", "Pod").expect("served");
     obj.to_value(info)
@@ -33,13 +34,20 @@ fn volumes_get_source_defaults() {
 
 #[test]
 fn env_field_refs_get_api_version_v1() {
-    let v = pod(json!({"containers": [{"name": "c", "image": "x:1", "env": [{"name": "N", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]}]}));
-    assert_eq!(v["spec"]["containers"][0]["env"][0]["valueFrom"]["fieldRef"]["apiVersion"], "v1");
+    let v = pod(
+        json!({"containers": [{"name": "c", "image": "x:1", "env": [{"name": "N", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]}]}),
+    );
+    assert_eq!(
+        v["spec"]["containers"][0]["env"][0]["valueFrom"]["fieldRef"]["apiVersion"],
+        "v1"
+    );
 }
 
 #[test]
 fn host_network_pods_get_host_ports() {
-    let v = pod(json!({"hostNetwork": true, "containers": [{"name": "c", "image": "x:1", "ports": [{"containerPort": 8080}]}]}));
+    let v = pod(
+        json!({"hostNetwork": true, "containers": [{"name": "c", "image": "x:1", "ports": [{"containerPort": 8080}]}]}),
+    );
     assert_eq!(v["spec"]["containers"][0]["ports"][0]["hostPort"], 8080);
 }
 
@@ -47,9 +55,16 @@ fn host_network_pods_get_host_ports() {
 fn service_target_port_defaults_to_port_and_client_ip_gets_a_timeout() {
     let mut obj = Object::Service(serde_json::from_value(json!({"metadata": {"name": "s"}, "spec": {"type": "NodePort", "sessionAffinity": "ClientIP", "ports": [{"port": 80, "targetPort": 0}]}})).expect("svc"));
     apply(&mut obj);
-    let Object::Service(s) = obj else { unreachable!("built as a service") };
+    let Object::Service(s) = obj else {
+        unreachable!("built as a service")
+    };
     let spec = s.spec.expect("spec");
     assert_eq!(spec.ports.expect("ports")[0].target_port, Some(IntOrString::Int(80)));
     assert_eq!(spec.external_traffic_policy.as_deref(), Some("Cluster"));
-    assert_eq!(spec.session_affinity_config.and_then(|c| c.client_ip).and_then(|c| c.timeout_seconds), Some(10800));
+    assert_eq!(
+        spec.session_affinity_config
+            .and_then(|c| c.client_ip)
+            .and_then(|c| c.timeout_seconds),
+        Some(10800)
+    );
 }

@@ -42,11 +42,19 @@ impl Set {
     }
     /// Removes every path that is in `o` or lies under a path in `o`.
     pub fn recursive_difference(&self, o: &Set) -> Set {
-        Set(self.0.iter().filter(|p| !(0..=p.len()).any(|n| o.0.contains(&p[..n]))).cloned().collect())
+        Set(self
+            .0
+            .iter()
+            .filter(|p| !(0..=p.len()).any(|n| o.0.contains(&p[..n])))
+            .cloned()
+            .collect())
     }
     /// Whether some path of the set lies strictly under `p`.
     pub fn has_descendant(&self, p: &[Pe]) -> bool {
-        self.0.range(p.to_vec()..).take_while(|q| q.starts_with(p)).any(|q| q.len() > p.len())
+        self.0
+            .range(p.to_vec()..)
+            .take_while(|q| q.starts_with(p))
+            .any(|q| q.len() > p.len())
     }
 
     /// The `fieldsV1` object: `f:<field>`, `k:<key json>`, `v:<value json>`, `i:<index>`, and `.`
@@ -239,7 +247,10 @@ pub fn item_pe(item: &Value, index: usize, ssa: Ssa) -> Pe {
         Ssa::Map(keys) => match item.as_object() {
             Some(o) => Pe::Key(canonical_key(keys.iter().filter_map(|k| {
                 // `protocol` is the one list-map key with a schema default (TCP) among served kinds.
-                let v = o.get(*k).cloned().or_else(|| (*k == "protocol").then(|| Value::from("TCP")))?;
+                let v = o
+                    .get(*k)
+                    .cloned()
+                    .or_else(|| (*k == "protocol").then(|| Value::from("TCP")))?;
                 Some((k.to_string(), v))
             }))),
             None => Pe::Index(index),
@@ -250,7 +261,12 @@ pub fn item_pe(item: &Value, index: usize, ssa: Ssa) -> Pe {
 }
 
 pub fn item_info(info: &FieldInfo) -> FieldInfo {
-    FieldInfo { list: None, shape: Shape::Struct, dict_entry: false, ..*info }
+    FieldInfo {
+        list: None,
+        shape: Shape::Struct,
+        dict_entry: false,
+        ..*info
+    }
 }
 
 fn is_atomic(v: &Value, info: &FieldInfo) -> bool {
@@ -317,9 +333,21 @@ pub fn compare(lhs: &Value, rhs: &Value, info: &FieldInfo) -> Comparison {
     c
 }
 
-fn walk_cmp(l: Option<&Value>, r: Option<&Value>, info: &FieldInfo, parent_present: bool, path: &mut Path, c: &mut Comparison) {
+fn walk_cmp(
+    l: Option<&Value>,
+    r: Option<&Value>,
+    info: &FieldInfo,
+    parent_present: bool,
+    path: &mut Path,
+    c: &mut Comparison,
+) {
     let leaf = match (l, r) {
-        (Some(a), Some(b)) => std::mem::discriminant(a) != std::mem::discriminant(b) || is_atomic(a, info) || is_atomic(b, info) || (is_empty(a) && is_empty(b)),
+        (Some(a), Some(b)) => {
+            std::mem::discriminant(a) != std::mem::discriminant(b)
+                || is_atomic(a, info)
+                || is_atomic(b, info)
+                || (is_empty(a) && is_empty(b))
+        }
         (Some(v), None) | (None, Some(v)) => is_atomic(v, info) || is_empty(v),
         (None, None) => return,
     };
@@ -348,7 +376,14 @@ fn walk_cmp(l: Option<&Value>, r: Option<&Value>, info: &FieldInfo, parent_prese
             for k in keys {
                 let ci = info.schema.field(k);
                 path.push(Pe::Field(k.clone()));
-                walk_cmp(lm.and_then(|m| m.get(k)), rm.and_then(|m| m.get(k)), &ci, present, path, c);
+                walk_cmp(
+                    lm.and_then(|m| m.get(k)),
+                    rm.and_then(|m| m.get(k)),
+                    &ci,
+                    present,
+                    path,
+                    c,
+                );
                 path.pop();
             }
         }

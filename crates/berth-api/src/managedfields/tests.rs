@@ -34,7 +34,9 @@ fn entry<'a>(obj: &'a Value, manager: &str, op: &str) -> Option<&'a Value> {
 }
 
 fn owns(obj: &Value, manager: &str, op: &str, pointer: &str) -> bool {
-    entry(obj, manager, op).and_then(|e| e["fieldsV1"].pointer(pointer)).is_some()
+    entry(obj, manager, op)
+        .and_then(|e| e["fieldsV1"].pointer(pointer))
+        .is_some()
 }
 
 #[test]
@@ -44,9 +46,24 @@ fn create_records_an_update_entry_in_upstreams_fieldsv1_format() {
     assert_eq!(mf.len(), 1);
     let e = &mf[0];
     let keys: Vec<&str> = e.as_object().expect("entry").keys().map(String::as_str).collect();
-    assert_eq!(keys, ["manager", "operation", "apiVersion", "time", "fieldsType", "fieldsV1"]);
-    assert_eq!((e["manager"].as_str(), e["operation"].as_str(), e["apiVersion"].as_str(), e["time"].as_str()),
-        (Some("kubectl-client-side-apply"), Some("Update"), Some("apps/v1"), Some(T1)));
+    assert_eq!(
+        keys,
+        ["manager", "operation", "apiVersion", "time", "fieldsType", "fieldsV1"]
+    );
+    assert_eq!(
+        (
+            e["manager"].as_str(),
+            e["operation"].as_str(),
+            e["apiVersion"].as_str(),
+            e["time"].as_str()
+        ),
+        (
+            Some("kubectl-client-side-apply"),
+            Some("Update"),
+            Some("apps/v1"),
+            Some(T1)
+        )
+    );
     assert_eq!(
         e["fieldsV1"],
         json!({
@@ -69,14 +86,24 @@ fn create_records_an_update_entry_in_upstreams_fieldsv1_format() {
 
 #[test]
 fn fieldsv1_round_trips_through_a_set() {
-    let v = json!({"f:metadata": {"f:finalizers": {".": {}, "v:\"a\"": {}}}, "f:spec": {"f:x": {}, "f:l": {"i:0": {}}}});
+    let v =
+        json!({"f:metadata": {"f:finalizers": {".": {}, "v:\"a\"": {}}}, "f:spec": {"f:x": {}, "f:l": {"i:0": {}}}});
     assert_eq!(Set::from_fields_v1(&v).to_fields_v1(), v);
 }
 
 #[test]
 fn apply_with_the_same_values_does_not_conflict_and_shares_ownership() {
     let live = created_by_client_side_apply();
-    let out = apply(Some(&live), &sts(1, "nginx:1.24"), "my-applier", false, STS, "apps/v1", T2).expect("no conflict");
+    let out = apply(
+        Some(&live),
+        &sts(1, "nginx:1.24"),
+        "my-applier",
+        false,
+        STS,
+        "apps/v1",
+        T2,
+    )
+    .expect("no conflict");
     assert!(owns(&out, "my-applier", "Apply", "/f:spec/f:replicas"));
     assert!(owns(&out, "kubectl-client-side-apply", "Update", "/f:spec/f:replicas"));
     // Apply entries sort first.
@@ -87,7 +114,16 @@ fn apply_with_the_same_values_does_not_conflict_and_shares_ownership() {
 #[test]
 fn apply_with_a_changed_replicas_conflicts_with_the_owner() {
     let live = created_by_client_side_apply();
-    let err = apply(Some(&live), &sts(2, "nginx:1.24"), "my-applier", false, STS, "apps/v1", T2).unwrap_err();
+    let err = apply(
+        Some(&live),
+        &sts(2, "nginx:1.24"),
+        "my-applier",
+        false,
+        STS,
+        "apps/v1",
+        T2,
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"
@@ -104,7 +140,16 @@ fn apply_with_a_changed_replicas_conflicts_with_the_owner() {
 #[test]
 fn several_conflicts_are_listed_per_manager() {
     let live = created_by_client_side_apply();
-    let err = apply(Some(&live), &sts(2, "nginx:1.25"), "my-applier", false, STS, "apps/v1", T2).unwrap_err();
+    let err = apply(
+        Some(&live),
+        &sts(2, "nginx:1.25"),
+        "my-applier",
+        false,
+        STS,
+        "apps/v1",
+        T2,
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "Apply failed with 2 conflicts: conflicts with \"kubectl-client-side-apply\" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name=\"nginx\"].image"
@@ -114,11 +159,25 @@ fn several_conflicts_are_listed_per_manager() {
 #[test]
 fn force_moves_ownership_to_the_applier() {
     let live = created_by_client_side_apply();
-    let out = apply(Some(&live), &sts(2, "nginx:1.24"), "my-applier", true, STS, "apps/v1", T2).expect("forced");
+    let out = apply(
+        Some(&live),
+        &sts(2, "nginx:1.24"),
+        "my-applier",
+        true,
+        STS,
+        "apps/v1",
+        T2,
+    )
+    .expect("forced");
     assert_eq!(out["spec"]["replicas"], 2);
     assert!(owns(&out, "my-applier", "Apply", "/f:spec/f:replicas"));
     assert!(!owns(&out, "kubectl-client-side-apply", "Update", "/f:spec/f:replicas"));
-    assert!(owns(&out, "kubectl-client-side-apply", "Update", "/f:spec/f:serviceName"));
+    assert!(owns(
+        &out,
+        "kubectl-client-side-apply",
+        "Update",
+        "/f:spec/f:serviceName"
+    ));
     assert_eq!(entry(&out, "my-applier", "Apply").expect("entry")["time"], T2);
 }
 
@@ -142,7 +201,16 @@ fn apply_that_drops_a_field_it_owned_removes_it() {
     first["metadata"]["labels"]["tier"] = json!("web");
     let live = apply(None, &first, "my-applier", false, STS, "apps/v1", T1).expect("create");
     assert_eq!(live["metadata"]["labels"]["tier"], "web");
-    let out = apply(Some(&live), &sts(1, "nginx:1.24"), "my-applier", false, STS, "apps/v1", T2).expect("apply");
+    let out = apply(
+        Some(&live),
+        &sts(1, "nginx:1.24"),
+        "my-applier",
+        false,
+        STS,
+        "apps/v1",
+        T2,
+    )
+    .expect("apply");
     assert_eq!(out["metadata"]["labels"], json!({"app": "nginx"}));
     assert!(!owns(&out, "my-applier", "Apply", "/f:metadata/f:labels/f:tier"));
 }
@@ -183,7 +251,10 @@ fn an_update_takes_changed_fields_from_the_applier() {
     record_update(Some(&live), &mut new, "kubectl-scale", None, "apps/v1", T2);
     assert!(!owns(&new, "a", "Apply", "/f:spec/f:replicas"));
     assert!(owns(&new, "a", "Apply", "/f:spec/f:serviceName"));
-    assert_eq!(entry(&new, "kubectl-scale", "Update").expect("entry")["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}));
+    assert_eq!(
+        entry(&new, "kubectl-scale", "Update").expect("entry")["fieldsV1"],
+        json!({"f:spec": {"f:replicas": {}}})
+    );
 }
 
 #[test]
@@ -205,7 +276,12 @@ fn removed_fields_leave_every_set_and_empty_entries_are_dropped() {
     record_update(Some(&new), &mut gone, "kubectl-edit", None, "apps/v1", T2);
     assert!(entry(&gone, "scaler", "Update").is_none());
     assert!(entry(&gone, "kubectl-edit", "Update").is_none());
-    assert!(!owns(&gone, "kubectl-client-side-apply", "Update", "/f:spec/f:replicas"));
+    assert!(!owns(
+        &gone,
+        "kubectl-client-side-apply",
+        "Update",
+        "/f:spec/f:replicas"
+    ));
 }
 
 #[test]
@@ -263,7 +339,11 @@ fn create_fast_path_matches_the_generic_diff() {
             let mut generic = obj.clone();
             record_update(None, &mut fast, "m", sub, "v1", T1);
             record_update_generic(None, &mut generic, "m", sub, "v1", T1);
-            assert_eq!(serde_json::to_string(&fast).unwrap(), serde_json::to_string(&generic).unwrap(), "{obj} {sub:?}");
+            assert_eq!(
+                serde_json::to_string(&fast).unwrap(),
+                serde_json::to_string(&generic).unwrap(),
+                "{obj} {sub:?}"
+            );
         }
     }
 }

@@ -76,9 +76,7 @@ fn slots() -> &'static [Slot] {
 }
 
 fn cached(group: &str, version: &str) -> Option<&'static (Value, String)> {
-    let slot = slots()
-        .iter()
-        .find(|s| s.group == group && s.version == version)?;
+    let slot = slots().iter().find(|s| s.group == group && s.version == version)?;
     Some(slot.doc.get_or_init(|| {
         let doc = build(slot.group, slot.version);
         let text = doc.to_string();
@@ -99,10 +97,7 @@ pub fn document_json(group: &str, version: &str) -> Option<&'static str> {
 fn build(group: &str, version: &str) -> Value {
     let mut schemas = schemas::Schemas::new();
     let mut paths = Map::new();
-    for info in RESOURCES
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-    {
+    for info in RESOURCES.iter().filter(|r| r.group == group && r.version == version) {
         paths::add_resource(&mut paths, info, &mut schemas);
     }
     json!({

@@ -10,27 +10,15 @@ fn query(name: &str, description: &str, schema: Value) -> Value {
 }
 
 fn string_query(name: &str, description: &str) -> Value {
-    query(
-        name,
-        description,
-        json!({"type": "string", "uniqueItems": true}),
-    )
+    query(name, description, json!({"type": "string", "uniqueItems": true}))
 }
 
 fn bool_query(name: &str, description: &str) -> Value {
-    query(
-        name,
-        description,
-        json!({"type": "boolean", "uniqueItems": true}),
-    )
+    query(name, description, json!({"type": "boolean", "uniqueItems": true}))
 }
 
 fn int_query(name: &str, description: &str) -> Value {
-    query(
-        name,
-        description,
-        json!({"type": "integer", "uniqueItems": true}),
-    )
+    query(name, description, json!({"type": "integer", "uniqueItems": true}))
 }
 
 fn path_param(name: &str, description: &str) -> Value {
@@ -132,14 +120,8 @@ fn op(ctx: &Ctx<'_>, verb: &str, id: String, action: &str, gvk: &Value) -> Map<S
         Some(g) => g,
     };
     let mut m = Map::new();
-    m.insert(
-        "tags".into(),
-        json!([format!("{group_tag}_{}", ctx.info.version)]),
-    );
-    m.insert(
-        "description".into(),
-        json!(format!("{verb} {}", ctx.info.kind)),
-    );
+    m.insert("tags".into(), json!([format!("{group_tag}_{}", ctx.info.version)]));
+    m.insert("description".into(), json!(format!("{verb} {}", ctx.info.kind)));
     m.insert("operationId".into(), json!(id));
     m.insert("x-kubernetes-action".into(), json!(action));
     m.insert("x-kubernetes-group-version-kind".into(), gvk.clone());
@@ -177,17 +159,11 @@ fn write_params() -> Value {
 }
 
 /// Adds every path of one resource.
-pub(super) fn add_resource(
-    paths: &mut Map<String, Value>,
-    info: &ResourceInfo,
-    schemas: &mut Schemas,
-) {
+pub(super) fn add_resource(paths: &mut Map<String, Value>, info: &ResourceInfo, schemas: &mut Schemas) {
     let Some(kind_ref) = schemas.kind(info.group, info.version, info.kind) else {
         return;
     };
-    let list_ref = schemas
-        .list(info.group, info.version, info.kind)
-        .unwrap_or_default();
+    let list_ref = schemas.list(info.group, info.version, info.kind).unwrap_or_default();
     let status_ref = schemas.status();
     let delete_ref = schemas.delete_options();
     let watch_ref = schemas.watch_event();
@@ -234,20 +210,10 @@ pub(super) fn add_resource(
     );
     collection.insert(
         "get".into(),
-        Value::Object(with(
-            list,
-            "responses",
-            json!({"200": list_response.clone()}),
-        )),
+        Value::Object(with(list, "responses", json!({"200": list_response.clone()}))),
     );
     let create = with(
-        op(
-            &ctx,
-            "create a",
-            format!("create{p}{ns_id}{k}"),
-            "post",
-            gvk,
-        ),
+        op(&ctx, "create a", format!("create{p}{ns_id}{k}"), "post", gvk),
         "parameters",
         write_params(),
     );
@@ -282,11 +248,7 @@ pub(super) fn add_resource(
         "parameters",
         json!(dc_params),
     );
-    let dc = with(
-        dc,
-        "requestBody",
-        json!({"content": json_content(&delete_ref)}),
-    );
+    let dc = with(dc, "requestBody", json!({"content": json_content(&delete_ref)}));
     collection.insert(
         "delete".into(),
         Value::Object(with(dc, "responses", json!({"200": response(&status_ref)}))),
@@ -294,10 +256,7 @@ pub(super) fn add_resource(
     let mut params = ns_param.clone();
     params.push(pretty());
     collection.insert("parameters".into(), json!(params));
-    paths.insert(
-        format!("{gv}{ns_seg}/{}", info.plural),
-        Value::Object(collection),
-    );
+    paths.insert(format!("{gv}{ns_seg}/{}", info.plural), Value::Object(collection));
 
     // All namespaces.
     if info.namespaced {
@@ -323,13 +282,7 @@ pub(super) fn add_resource(
     // Item.
     let item_path = format!("{gv}{ns_seg}/{}/{{name}}", info.plural);
     let mut item = Map::new();
-    let read = op(
-        &ctx,
-        "read the specified",
-        format!("read{p}{ns_id}{k}"),
-        "get",
-        gvk,
-    );
+    let read = op(&ctx, "read the specified", format!("read{p}{ns_id}{k}"), "get", gvk);
     item.insert(
         "get".into(),
         Value::Object(with(read, "responses", json!({"200": response(&kind_ref)}))),
@@ -360,30 +313,14 @@ pub(super) fn add_resource(
     );
     item.insert(
         "patch".into(),
-        patch_op(
-            &ctx,
-            format!("patch{p}{ns_id}{k}"),
-            gvk,
-            &kind_ref,
-            &patch_ref,
-        ),
+        patch_op(&ctx, format!("patch{p}{ns_id}{k}"), gvk, &kind_ref, &patch_ref),
     );
     let del = with(
-        op(
-            &ctx,
-            "delete a",
-            format!("delete{p}{ns_id}{k}"),
-            "delete",
-            gvk,
-        ),
+        op(&ctx, "delete a", format!("delete{p}{ns_id}{k}"), "delete", gvk),
         "parameters",
         json!(delete_params()),
     );
-    let del = with(
-        del,
-        "requestBody",
-        json!({"content": json_content(&delete_ref)}),
-    );
+    let del = with(del, "requestBody", json!({"content": json_content(&delete_ref)}));
     item.insert(
         "delete".into(),
         Value::Object(with(
@@ -399,9 +336,7 @@ pub(super) fn add_resource(
     paths.insert(item_path.clone(), Value::Object(item));
 
     for sub in info.subresources {
-        add_subresource(
-            paths, &ctx, sub, &item_path, &ns_param, ns_id, schemas, &patch_ref,
-        );
+        add_subresource(paths, &ctx, sub, &item_path, &ns_param, ns_id, schemas, &patch_ref);
     }
 }
 
@@ -450,10 +385,7 @@ fn add_subresource(
             ]);
         }
         "exec" | "attach" => {
-            for (method, verb) in [
-                ("get", "connect GET requests to"),
-                ("post", "connect POST requests to"),
-            ] {
+            for (method, verb) in [("get", "connect GET requests to"), ("post", "connect POST requests to")] {
                 let id = format!("connect{}{p}{ns_id}{k}{suffix}", capitalize(method));
                 let o = op(ctx, verb, id, "connect", &gvk);
                 path.insert(
@@ -462,7 +394,10 @@ fn add_subresource(
                 );
             }
             if sub.name == "exec" {
-                params.push(string_query("command", "Command is the remote command to execute. argv array. Not executed within a shell."));
+                params.push(string_query(
+                    "command",
+                    "Command is the remote command to execute. argv array. Not executed within a shell.",
+                ));
             }
             params.extend([
                 string_query("container", "The container in which to execute the command. Defaults to only container if there is only one container in the pod."),
@@ -478,13 +413,7 @@ fn add_subresource(
             };
             if sub.verbs.contains(&"create") {
                 let o = with(
-                    op(
-                        ctx,
-                        "create",
-                        format!("create{p}{ns_id}{k}{suffix}"),
-                        "post",
-                        &gvk,
-                    ),
+                    op(ctx, "create", format!("create{p}{ns_id}{k}{suffix}"), "post", &gvk),
                     "parameters",
                     write_params(),
                 );
@@ -493,7 +422,14 @@ fn add_subresource(
                     "requestBody",
                     json!({"required": true, "content": json_content(&body_ref)}),
                 );
-                path.insert("post".into(), Value::Object(with(o, "responses", json!({"200": response(&body_ref), "201": response(&body_ref), "202": response(&body_ref)}))));
+                path.insert(
+                    "post".into(),
+                    Value::Object(with(
+                        o,
+                        "responses",
+                        json!({"200": response(&body_ref), "201": response(&body_ref), "202": response(&body_ref)}),
+                    )),
+                );
             }
             if sub.verbs.contains(&"get") {
                 let o = op(
@@ -537,13 +473,7 @@ fn add_subresource(
             if sub.verbs.contains(&"patch") {
                 path.insert(
                     "patch".into(),
-                    patch_op(
-                        ctx,
-                        format!("patch{p}{ns_id}{k}{suffix}"),
-                        &gvk,
-                        &body_ref,
-                        patch_ref,
-                    ),
+                    patch_op(ctx, format!("patch{p}{ns_id}{k}{suffix}"), &gvk, &body_ref, patch_ref),
                 );
             }
         }

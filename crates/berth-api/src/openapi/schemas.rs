@@ -1,8 +1,8 @@
 //! `components.schemas` from the k8s-openapi types, generated with schemars' OpenAPI 3.0 settings.
 
 use k8s_openapi::api::{
-    apps::v1 as apps, autoscaling::v1 as autoscaling, coordination::v1 as coordination,
-    core::v1 as core, discovery::v1 as discovery, events::v1 as events, storage::v1 as storage,
+    apps::v1 as apps, autoscaling::v1 as autoscaling, coordination::v1 as coordination, core::v1 as core,
+    discovery::v1 as discovery, events::v1 as events, storage::v1 as storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use schemars::generate::{SchemaGenerator, SchemaSettings};

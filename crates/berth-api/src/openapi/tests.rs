@@ -48,10 +48,7 @@ fn index_lists_every_group_version_with_a_hash() {
 fn documents_are_openapi_3_objects_and_unknown_versions_are_none() {
     for (g, v, doc) in all_docs() {
         assert_eq!(doc["openapi"], "3.0.0", "{g}/{v}");
-        assert!(
-            doc["paths"].as_object().is_some_and(|p| !p.is_empty()),
-            "{g}/{v}"
-        );
+        assert!(doc["paths"].as_object().is_some_and(|p| !p.is_empty()), "{g}/{v}");
         assert!(doc["components"]["schemas"].is_object(), "{g}/{v}");
         let text = document_json(g, v).expect("cached text");
         let reparsed: Value = serde_json::from_str(text).expect("valid JSON");
@@ -83,11 +80,7 @@ fn every_ref_resolves_within_its_document() {
 fn every_served_kind_has_a_patch_operation_with_gvk_and_field_validation() {
     for info in RESOURCES {
         let doc = document(info.group, info.version).expect("doc");
-        let ns = if info.namespaced {
-            "/namespaces/{namespace}"
-        } else {
-            ""
-        };
+        let ns = if info.namespaced { "/namespaces/{namespace}" } else { "" };
         let path = format!("{}{ns}/{}/{{name}}", info.gv_path(), info.plural);
         let patch = &doc["paths"][&path]["patch"];
         assert!(patch.is_object(), "{path} has no patch");
@@ -105,9 +98,7 @@ fn every_served_kind_has_a_patch_operation_with_gvk_and_field_validation() {
             "{path}"
         );
         assert!(params.iter().any(|p| p["name"] == "force"), "{path}");
-        let content = patch["requestBody"]["content"]
-            .as_object()
-            .expect("content");
+        let content = patch["requestBody"]["content"].as_object().expect("content");
         assert!(content.contains_key("application/merge-patch+json"));
         assert!(content.contains_key("application/json-patch+json"));
         assert!(content.contains_key("application/apply-patch+yaml"));
@@ -155,10 +146,7 @@ fn list_operations_take_selectors_and_watch_parameters() {
 fn scale_subresource_speaks_autoscaling_v1() {
     let doc = document("apps", "v1").expect("apps");
     let scale = &doc["paths"]["/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}/scale"];
-    assert_eq!(
-        scale["patch"]["operationId"],
-        "patchAppsV1NamespacedStatefulSetScale"
-    );
+    assert_eq!(scale["patch"]["operationId"], "patchAppsV1NamespacedStatefulSetScale");
     assert_eq!(
         scale["patch"]["x-kubernetes-group-version-kind"],
         serde_json::json!({"group": "autoscaling", "version": "v1", "kind": "Scale"})
@@ -182,9 +170,6 @@ fn kind_schemas_are_real_and_carry_their_gvk() {
     assert!(sts.get("required").is_none(), "{}", sts["required"]);
     let spec = &doc["components"]["schemas"]["io.k8s.api.apps.v1.StatefulSetSpec"];
     assert!(spec["properties"]["replicas"].is_object());
-    assert!(
-        doc["components"]["schemas"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
-            .is_object()
-    );
+    assert!(doc["components"]["schemas"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"].is_object());
     assert!(doc["components"]["schemas"]["io.k8s.api.apps.v1.StatefulSetList"].is_object());
 }

@@ -146,7 +146,13 @@ fn json_patch_failure(doc: &Value, ops: &[json_patch::PatchOperation], failed: u
         let parent = &path[..path.rfind('/').unwrap_or(0)];
         state.pointer(parent).is_none_or(|v| !(v.is_object() || v.is_array()))
     };
-    let last = |path: &str| path.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
+    let last = |path: &str| {
+        path.rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .replace("~1", "/")
+            .replace("~0", "~")
+    };
     let message = match &ops[failed] {
         Op::Test(t) => {
             let path = t.path.to_string();
@@ -161,7 +167,10 @@ fn json_patch_failure(doc: &Value, ops: &[json_patch::PatchOperation], failed: u
             if parent_missing(&path) {
                 format!("remove operation does not apply: doc is missing path: \"{path}\": missing value")
             } else {
-                format!("error in remove for path: '{path}': Unable to remove nonexistent key: {}: missing value", last(&path))
+                format!(
+                    "error in remove for path: '{path}': Unable to remove nonexistent key: {}: missing value",
+                    last(&path)
+                )
             }
         }
         Op::Replace(r) => {
@@ -172,11 +181,23 @@ fn json_patch_failure(doc: &Value, ops: &[json_patch::PatchOperation], failed: u
                 format!("replace operation does not apply: doc is missing key: {path}: missing value")
             }
         }
-        Op::Add(a) => format!("add operation does not apply: doc is missing path: \"{}\": missing value", a.path),
-        Op::Move(m) => format!("move operation does not apply: doc is missing from path: {}: missing value", m.from),
-        Op::Copy(c) => format!("copy operation does not apply: doc is missing from path: {}: missing value", c.from),
+        Op::Add(a) => format!(
+            "add operation does not apply: doc is missing path: \"{}\": missing value",
+            a.path
+        ),
+        Op::Move(m) => format!(
+            "move operation does not apply: doc is missing from path: {}: missing value",
+            m.from
+        ),
+        Op::Copy(c) => format!(
+            "copy operation does not apply: doc is missing from path: {}: missing value",
+            c.from
+        ),
     };
-    PatchError::ApplyJsonPatch { operation: failed, message }
+    PatchError::ApplyJsonPatch {
+        operation: failed,
+        message,
+    }
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -203,7 +224,9 @@ pub fn merge_patch(doc: &Value, patch: &Value) -> Result<Value, PatchError> {
 /// Applies a strategic merge patch to an object of kind `(group, kind)`.
 pub fn strategic_merge_patch(doc: &Value, patch: &Value, kind: (&str, &str)) -> Result<Value, PatchError> {
     let Value::Object(p) = patch else {
-        return Err(PatchError::DecodeStrategicPatch { found: json_kind(patch) });
+        return Err(PatchError::DecodeStrategicPatch {
+            found: json_kind(patch),
+        });
     };
     let original = doc.as_object().cloned().unwrap_or_default();
     let merged = strategic::merge_map(original, p.clone(), Schema::root(kind.0, kind.1))?;

@@ -143,27 +143,67 @@ impl FieldInfo {
 }
 
 const fn st(name: &'static str, ty: &'static TypeDef) -> Field {
-    Field { name, ty: Some(ty), shape: Shape::Struct, list: None }
+    Field {
+        name,
+        ty: Some(ty),
+        shape: Shape::Struct,
+        list: None,
+    }
 }
 const fn dict(name: &'static str) -> Field {
-    Field { name, ty: None, shape: Shape::Dict, list: None }
+    Field {
+        name,
+        ty: None,
+        shape: Shape::Dict,
+        list: None,
+    }
 }
 const fn atomic_obj(name: &'static str, ty: Option<&'static TypeDef>) -> Field {
-    Field { name, ty, shape: Shape::Atomic, list: None }
+    Field {
+        name,
+        ty,
+        shape: Shape::Atomic,
+        list: None,
+    }
 }
 const fn atomic(name: &'static str) -> Field {
-    Field { name, ty: None, shape: Shape::Struct, list: Some((Smp::Replace, Ssa::Atomic)) }
+    Field {
+        name,
+        ty: None,
+        shape: Shape::Struct,
+        list: Some((Smp::Replace, Ssa::Atomic)),
+    }
 }
 /// A list merged by `key` in SMP and a list-map keyed by `ssa_keys` in apply.
-const fn keyed(name: &'static str, ty: Option<&'static TypeDef>, key: &'static str, ssa_keys: &'static [&'static str]) -> Field {
-    Field { name, ty, shape: Shape::Struct, list: Some((Smp::MergeKey(key), Ssa::Map(ssa_keys))) }
+const fn keyed(
+    name: &'static str,
+    ty: Option<&'static TypeDef>,
+    key: &'static str,
+    ssa_keys: &'static [&'static str],
+) -> Field {
+    Field {
+        name,
+        ty,
+        shape: Shape::Struct,
+        list: Some((Smp::MergeKey(key), Ssa::Map(ssa_keys))),
+    }
 }
 /// A list-map for apply that strategic merge patch replaces (no `patchStrategy`).
 const fn ssa_map_only(name: &'static str, ssa_keys: &'static [&'static str]) -> Field {
-    Field { name, ty: None, shape: Shape::Struct, list: Some((Smp::Replace, Ssa::Map(ssa_keys))) }
+    Field {
+        name,
+        ty: None,
+        shape: Shape::Struct,
+        list: Some((Smp::Replace, Ssa::Map(ssa_keys))),
+    }
 }
 const fn set(name: &'static str) -> Field {
-    Field { name, ty: None, shape: Shape::Struct, list: Some((Smp::MergeSet, Ssa::Set)) }
+    Field {
+        name,
+        ty: None,
+        shape: Shape::Struct,
+        list: Some((Smp::MergeSet, Ssa::Set)),
+    }
 }
 
 const NAME: &[&str] = &["name"];
@@ -180,7 +220,10 @@ pub static OBJECT_META: TypeDef = TypeDef {
         atomic("managedFields"),
     ],
 };
-static OBJECT: TypeDef = TypeDef { name: "Object", fields: &[st("metadata", &OBJECT_META)] };
+static OBJECT: TypeDef = TypeDef {
+    name: "Object",
+    fields: &[st("metadata", &OBJECT_META)],
+};
 
 static LABEL_SELECTOR: TypeDef = TypeDef {
     name: "LabelSelector",
@@ -217,7 +260,12 @@ static POD_SPEC: TypeDef = TypeDef {
         keyed("hostAliases", None, "ip", IP),
         atomic("readinessGates"),
         dict("overhead"),
-        keyed("topologySpreadConstraints", None, "topologyKey", &["topologyKey", "whenUnsatisfiable"]),
+        keyed(
+            "topologySpreadConstraints",
+            None,
+            "topologyKey",
+            &["topologyKey", "whenUnsatisfiable"],
+        ),
         keyed("schedulingGates", None, "name", NAME),
         keyed("resourceClaims", None, "name", NAME),
     ],
@@ -240,7 +288,11 @@ static POD_TEMPLATE_SPEC: TypeDef = TypeDef {
 };
 static POD: TypeDef = TypeDef {
     name: "Pod",
-    fields: &[st("metadata", &OBJECT_META), st("spec", &POD_SPEC), st("status", &POD_STATUS)],
+    fields: &[
+        st("metadata", &OBJECT_META),
+        st("spec", &POD_SPEC),
+        st("status", &POD_STATUS),
+    ],
 };
 
 static PVC_SPEC: TypeDef = TypeDef {
@@ -263,7 +315,11 @@ static PVC_STATUS: TypeDef = TypeDef {
 };
 static PVC_TEMPLATE: TypeDef = TypeDef {
     name: "PersistentVolumeClaim",
-    fields: &[st("metadata", &OBJECT_META), st("spec", &PVC_SPEC), st("status", &PVC_STATUS)],
+    fields: &[
+        st("metadata", &OBJECT_META),
+        st("spec", &PVC_SPEC),
+        st("status", &PVC_STATUS),
+    ],
 };
 static PV_SPEC: TypeDef = TypeDef {
     name: "PersistentVolumeSpec",
@@ -293,7 +349,11 @@ static STS_STATUS: TypeDef = TypeDef {
 };
 static STS: TypeDef = TypeDef {
     name: "StatefulSet",
-    fields: &[st("metadata", &OBJECT_META), st("spec", &STS_SPEC), st("status", &STS_STATUS)],
+    fields: &[
+        st("metadata", &OBJECT_META),
+        st("spec", &STS_SPEC),
+        st("status", &STS_STATUS),
+    ],
 };
 static CONTROLLER_REVISION: TypeDef = TypeDef {
     name: "ControllerRevision",
@@ -311,14 +371,21 @@ static SERVICE_SPEC: TypeDef = TypeDef {
         atomic("ipFamilies"),
     ],
 };
-static LB_STATUS: TypeDef = TypeDef { name: "LoadBalancerStatus", fields: &[atomic("ingress")] };
+static LB_STATUS: TypeDef = TypeDef {
+    name: "LoadBalancerStatus",
+    fields: &[atomic("ingress")],
+};
 static SERVICE_STATUS: TypeDef = TypeDef {
     name: "ServiceStatus",
     fields: &[st("loadBalancer", &LB_STATUS), keyed("conditions", None, "type", TYPE)],
 };
 static SERVICE: TypeDef = TypeDef {
     name: "Service",
-    fields: &[st("metadata", &OBJECT_META), st("spec", &SERVICE_SPEC), st("status", &SERVICE_STATUS)],
+    fields: &[
+        st("metadata", &OBJECT_META),
+        st("spec", &SERVICE_SPEC),
+        st("status", &SERVICE_STATUS),
+    ],
 };
 static ENDPOINTS: TypeDef = TypeDef {
     name: "Endpoints",
@@ -352,16 +419,27 @@ static NODE_STATUS: TypeDef = TypeDef {
 };
 static NODE: TypeDef = TypeDef {
     name: "Node",
-    fields: &[st("metadata", &OBJECT_META), st("spec", &NODE_SPEC), st("status", &NODE_STATUS)],
+    fields: &[
+        st("metadata", &OBJECT_META),
+        st("spec", &NODE_SPEC),
+        st("status", &NODE_STATUS),
+    ],
 };
-static NAMESPACE_SPEC: TypeDef = TypeDef { name: "NamespaceSpec", fields: &[atomic("finalizers")] };
+static NAMESPACE_SPEC: TypeDef = TypeDef {
+    name: "NamespaceSpec",
+    fields: &[atomic("finalizers")],
+};
 static NAMESPACE_STATUS: TypeDef = TypeDef {
     name: "NamespaceStatus",
     fields: &[keyed("conditions", None, "type", TYPE)],
 };
 static NAMESPACE: TypeDef = TypeDef {
     name: "Namespace",
-    fields: &[st("metadata", &OBJECT_META), st("spec", &NAMESPACE_SPEC), st("status", &NAMESPACE_STATUS)],
+    fields: &[
+        st("metadata", &OBJECT_META),
+        st("spec", &NAMESPACE_SPEC),
+        st("status", &NAMESPACE_STATUS),
+    ],
 };
 static CONFIG_MAP: TypeDef = TypeDef {
     name: "ConfigMap",

@@ -17,7 +17,11 @@ const SET_ORDER: &str = "$setElementOrder/";
 const DELETE_FROM_PRIMITIVE_LIST: &str = "$deleteFromPrimitiveList/";
 
 /// Applies `patch` to the object `original` whose type is `schema`.
-pub(crate) fn merge_map(mut original: Map<String, Value>, mut patch: Map<String, Value>, schema: Schema) -> Result<Map<String, Value>, PatchError> {
+pub(crate) fn merge_map(
+    mut original: Map<String, Value>,
+    mut patch: Map<String, Value>,
+    schema: Schema,
+) -> Result<Map<String, Value>, PatchError> {
     if let Some(d) = patch.get(DIRECTIVE) {
         return match d.as_str() {
             Some("replace") => {
@@ -107,7 +111,11 @@ fn apply_retain_keys(original: &mut Map<String, Value>, patch: &mut Map<String, 
 
 /// `$setElementOrder/<field>`: merges the field's list and then orders it as listed, keeping
 /// server-only items near their original neighbours.
-fn apply_set_element_order(original: &mut Map<String, Value>, patch: &mut Map<String, Value>, schema: Schema) -> Result<(), PatchError> {
+fn apply_set_element_order(
+    original: &mut Map<String, Value>,
+    patch: &mut Map<String, Value>,
+    schema: Schema,
+) -> Result<(), PatchError> {
     let keys: Vec<String> = patch.keys().filter(|k| k.starts_with(SET_ORDER)).cloned().collect();
     for directive_key in keys {
         let field = directive_key[SET_ORDER.len()..].to_string();
@@ -137,9 +145,16 @@ fn apply_set_element_order(original: &mut Map<String, Value>, patch: &mut Map<St
             (Some(o), Some(p)) => merge_list(o, p, &info, false)?,
             (None, None) => continue,
         };
-        let (in_order, server_only): (Vec<Value>, Vec<Value>) =
-            merged.into_iter().partition(|item| index_of(&order, item, merge_key).is_some());
-        let ordered = normalize_order(in_order, server_only, &order, orig_list.as_deref().unwrap_or(&[]), merge_key);
+        let (in_order, server_only): (Vec<Value>, Vec<Value>) = merged
+            .into_iter()
+            .partition(|item| index_of(&order, item, merge_key).is_some());
+        let ordered = normalize_order(
+            in_order,
+            server_only,
+            &order,
+            orig_list.as_deref().unwrap_or(&[]),
+            merge_key,
+        );
         original.insert(field.clone(), Value::Array(ordered));
         patch.shift_remove(&field);
     }
@@ -165,13 +180,21 @@ fn validate_against_order(patch_list: &[Value], order: &[Value], merge_key: Opti
 }
 
 /// Merges two lists by the field's strategy.
-fn merge_list(original: Vec<Value>, patch: Vec<Value>, info: &FieldInfo, delete_list: bool) -> Result<Vec<Value>, PatchError> {
+fn merge_list(
+    original: Vec<Value>,
+    patch: Vec<Value>,
+    info: &FieldInfo,
+    delete_list: bool,
+) -> Result<Vec<Value>, PatchError> {
     if delete_list {
         return Ok(original.into_iter().filter(|o| !patch.contains(o)).collect());
     }
     let smp = info.smp();
     if smp == Smp::Replace {
-        return patch.into_iter().map(|p| fresh(p, &FieldInfo { list: None, ..*info })).collect();
+        return patch
+            .into_iter()
+            .map(|p| fresh(p, &FieldInfo { list: None, ..*info }))
+            .collect();
     }
     if original.is_empty() && patch.is_empty() {
         return Ok(original);
@@ -192,7 +215,9 @@ fn merge_list(original: Vec<Value>, patch: Vec<Value>, info: &FieldInfo, delete_
         return Ok(normalize_order(in_patch, server_only, &patch, &original, None));
     }
     let Smp::MergeKey(key) = smp else {
-        return Err(PatchError::NoMergeKeyForList { ty: info.schema.name().to_string() });
+        return Err(PatchError::NoMergeKeyForList {
+            ty: info.schema.name().to_string(),
+        });
     };
 
     // Special elements: `{"$patch":"delete", key: v}` and `{"$patch":"replace"}`.
@@ -208,7 +233,10 @@ fn merge_list(original: Vec<Value>, patch: Vec<Value>, info: &FieldInfo, delete_
             Some(d) => match d.as_str() {
                 Some("delete") => {
                     let Some(v) = m.get(key) else {
-                        return Err(PatchError::MissingMergeKey { map: go_fmt(&Value::Object(m.clone())), key: key.to_string() });
+                        return Err(PatchError::MissingMergeKey {
+                            map: go_fmt(&Value::Object(m.clone())),
+                            key: key.to_string(),
+                        });
                     };
                     merged.retain(|o| o.get(key) != Some(v));
                 }
@@ -229,7 +257,10 @@ fn merge_list(original: Vec<Value>, patch: Vec<Value>, info: &FieldInfo, delete_
     let mut patch_keys: Vec<Value> = Vec::new();
     for p in plain {
         let Some(kv) = p.get(key).cloned() else {
-            return Err(PatchError::MissingMergeKey { map: go_fmt(&Value::Object(p)), key: key.to_string() });
+            return Err(PatchError::MissingMergeKey {
+                map: go_fmt(&Value::Object(p)),
+                key: key.to_string(),
+            });
         };
         match merged.iter().position(|o| o.get(key) == Some(&kv)) {
             Some(i) => {
@@ -243,9 +274,16 @@ fn merge_list(original: Vec<Value>, patch: Vec<Value>, info: &FieldInfo, delete_
         }
         patch_keys.push(serde_json::json!({ key: kv }));
     }
-    let (in_patch, server_only): (Vec<Value>, Vec<Value>) =
-        merged.into_iter().partition(|v| index_of(&patch_keys, v, Some(key)).is_some());
-    Ok(normalize_order(in_patch, server_only, &patch_keys, &original, Some(key)))
+    let (in_patch, server_only): (Vec<Value>, Vec<Value>) = merged
+        .into_iter()
+        .partition(|v| index_of(&patch_keys, v, Some(key)).is_some());
+    Ok(normalize_order(
+        in_patch,
+        server_only,
+        &patch_keys,
+        &original,
+        Some(key),
+    ))
 }
 
 fn same_item(a: &Value, b: &Value, merge_key: Option<&str>) -> bool {
@@ -261,7 +299,13 @@ fn index_of(list: &[Value], item: &Value, merge_key: Option<&str>) -> Option<usi
 
 /// Sorts `patch_items` by `patch_order`, then interleaves the server-only items, keeping each
 /// group's relative order and using the original list to decide who goes first.
-fn normalize_order(mut patch_items: Vec<Value>, server_only: Vec<Value>, patch_order: &[Value], server_order: &[Value], merge_key: Option<&str>) -> Vec<Value> {
+fn normalize_order(
+    mut patch_items: Vec<Value>,
+    server_only: Vec<Value>,
+    patch_order: &[Value],
+    server_order: &[Value],
+    merge_key: Option<&str>,
+) -> Vec<Value> {
     patch_items.sort_by_key(|v| index_of(patch_order, v, merge_key).unwrap_or(usize::MAX));
     let mut out = Vec::with_capacity(patch_items.len() + server_only.len());
     let (mut left, mut right) = (server_only.into_iter().peekable(), patch_items.into_iter().peekable());
@@ -271,7 +315,10 @@ fn normalize_order(mut patch_items: Vec<Value>, server_only: Vec<Value>, patch_o
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (Some(l), Some(r)) => {
-                match (index_of(server_order, l, merge_key), index_of(server_order, r, merge_key)) {
+                match (
+                    index_of(server_order, l, merge_key),
+                    index_of(server_order, r, merge_key),
+                ) {
                     (Some(li), Some(ri)) => li < ri,
                     _ => false,
                 }

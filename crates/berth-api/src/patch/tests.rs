@@ -106,7 +106,10 @@ fn map_patch_merge_is_an_unknown_patch_type_like_upstream() {
         POD,
     )
     .unwrap_err();
-    assert_eq!(err.to_string(), "unknown patch type: merge in map: map[$patch:merge b:2]");
+    assert_eq!(
+        err.to_string(),
+        "unknown patch type: merge in map: map[$patch:merge b:2]"
+    );
     let status = ApiError::from(err).to_status();
     assert_eq!(status["code"], 500);
     assert!(status.get("reason").is_none());
@@ -129,9 +132,13 @@ fn lists_with_a_merge_key_merge_by_key() {
             ),
             (
                 "env merges by name inside a container",
-                pod_spec(json!({"containers": [{"name": "a", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}]})),
+                pod_spec(
+                    json!({"containers": [{"name": "a", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}]}),
+                ),
                 json!({"spec": {"containers": [{"name": "a", "env": [{"name": "Y", "value": "3"}]}]}}),
-                pod_spec(json!({"containers": [{"name": "a", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "3"}]}]})),
+                pod_spec(
+                    json!({"containers": [{"name": "a", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "3"}]}]}),
+                ),
             ),
             (
                 "container ports merge by containerPort",
@@ -146,7 +153,9 @@ fn lists_with_a_merge_key_merge_by_key() {
                 "volumeMounts merge by mountPath",
                 pod_spec(json!({"containers": [{"name": "a", "volumeMounts": [{"mountPath": "/d", "name": "v"}]}]})),
                 json!({"spec": {"containers": [{"name": "a", "volumeMounts": [{"mountPath": "/d", "readOnly": true}]}]}}),
-                pod_spec(json!({"containers": [{"name": "a", "volumeMounts": [{"mountPath": "/d", "name": "v", "readOnly": true}]}]})),
+                pod_spec(
+                    json!({"containers": [{"name": "a", "volumeMounts": [{"mountPath": "/d", "name": "v", "readOnly": true}]}]}),
+                ),
             ),
             (
                 // upstream mergeSortedSlice puts a patch item the server never had before
@@ -191,7 +200,10 @@ fn service_ports_merge_by_port() {
         json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}]}}),
         ("", "Service"),
     );
-    assert_eq!(got, json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}, {"port": 443}]}}));
+    assert_eq!(
+        got,
+        json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}, {"port": 443}]}})
+    );
 }
 
 #[test]
@@ -242,7 +254,10 @@ fn an_item_without_the_merge_key_is_an_error() {
         POD,
     )
     .unwrap_err();
-    assert_eq!(err.to_string(), "map: map[image:x] does not contain declared merge key: name");
+    assert_eq!(
+        err.to_string(),
+        "map: map[image:x] does not contain declared merge key: name"
+    );
     assert_eq!(ApiError::from(err).code(), 500);
 }
 
@@ -267,7 +282,11 @@ fn lists_without_a_strategy_are_replaced() {
         POD,
     );
     assert_eq!(
-        smp(json!({"subsets": [{"addresses": [{"ip": "1"}]}]}), json!({"subsets": [{"ports": [{"port": 1}]}]}), ("", "Endpoints")),
+        smp(
+            json!({"subsets": [{"addresses": [{"ip": "1"}]}]}),
+            json!({"subsets": [{"ports": [{"port": 1}]}]}),
+            ("", "Endpoints")
+        ),
         json!({"subsets": [{"ports": [{"port": 1}]}]})
     );
 }
@@ -345,7 +364,10 @@ fn set_element_order_that_disagrees_with_the_patch_is_a_bad_request() {
     .unwrap_err();
     assert_eq!(err, PatchError::BadSetElementOrder);
     let s = ApiError::from(err).to_status();
-    assert_eq!((s["code"].clone(), s["reason"].clone()), (json!(400), json!("BadRequest")));
+    assert_eq!(
+        (s["code"].clone(), s["reason"].clone()),
+        (json!(400), json!("BadRequest"))
+    );
     assert_eq!(s["message"], "invalid patch format of setElementOrder list");
 }
 
@@ -377,8 +399,12 @@ fn retain_keys_that_omit_a_patched_key_is_a_bad_request() {
 
 #[test]
 fn lists_of_lists_are_unprocessable() {
-    let err = strategic_merge_patch(&json!({"metadata": {"finalizers": [["a"]]}}), &json!({"metadata": {"finalizers": [["b"]]}}), POD)
-        .unwrap_err();
+    let err = strategic_merge_patch(
+        &json!({"metadata": {"finalizers": [["a"]]}}),
+        &json!({"metadata": {"finalizers": [["b"]]}}),
+        POD,
+    )
+    .unwrap_err();
     assert_eq!(err, PatchError::ListOfLists);
     let s = ApiError::from(err).to_status();
     assert_eq!(s["code"], 422);
@@ -389,7 +415,10 @@ fn lists_of_lists_are_unprocessable() {
 #[test]
 fn a_patch_that_is_not_an_object_is_a_bad_request() {
     let err = strategic_merge_patch(&json!({}), &json!([1]), POD).unwrap_err();
-    assert_eq!(err.to_string(), "json: cannot unmarshal array into Go value of type map[string]interface {}");
+    assert_eq!(
+        err.to_string(),
+        "json: cannot unmarshal array into Go value of type map[string]interface {}"
+    );
     assert_eq!(ApiError::from(err).code(), 400);
 }
 
@@ -401,7 +430,10 @@ fn directives_in_a_subtree_the_original_lacks_are_stripped() {
             "nodeSelector": {"$patch": "replace", "a": "b"}}}),
         POD,
     );
-    assert_eq!(got, json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "a"}], "nodeSelector": {"a": "b"}}}));
+    assert_eq!(
+        got,
+        json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "a"}], "nodeSelector": {"a": "b"}}})
+    );
 }
 
 #[test]
@@ -456,23 +488,42 @@ fn json_patch_add_remove_replace_and_test() {
 
 #[test]
 fn json_patch_failed_test_is_unprocessable_with_upstreams_message() {
-    let err = json_patch(&json!({"spec": {"replicas": 1}}), &json!([{"op": "test", "path": "/spec/replicas", "value": 2}])).unwrap_err();
+    let err = json_patch(
+        &json!({"spec": {"replicas": 1}}),
+        &json!([{"op": "test", "path": "/spec/replicas", "value": 2}]),
+    )
+    .unwrap_err();
     assert_eq!(err.to_string(), "testing value /spec/replicas failed: test failed");
     let s = ApiError::from(err).to_status();
     assert_eq!(s["code"], 422);
     assert_eq!(s["reason"], "Invalid");
-    assert_eq!(s["message"], "the server rejected our request due to an error in our request");
+    assert_eq!(
+        s["message"],
+        "the server rejected our request due to an error in our request"
+    );
     assert_eq!(s["details"]["causes"][0]["reason"], "UnexpectedServerResponse");
-    assert_eq!(s["details"]["causes"][0]["message"], "testing value /spec/replicas failed: test failed");
+    assert_eq!(
+        s["details"]["causes"][0]["message"],
+        "testing value /spec/replicas failed: test failed"
+    );
 }
 
 #[test]
 fn json_patch_failures_name_the_step_like_upstream() {
     let doc = json!({"spec": {"replicas": 1}});
     let cases = [
-        (json!([{"op": "remove", "path": "/spec/paused"}]), "error in remove for path: '/spec/paused': Unable to remove nonexistent key: paused: missing value"),
-        (json!([{"op": "replace", "path": "/spec/paused", "value": 1}]), "replace operation does not apply: doc is missing key: /spec/paused: missing value"),
-        (json!([{"op": "add", "path": "/x/y", "value": 1}]), "add operation does not apply: doc is missing path: \"/x/y\": missing value"),
+        (
+            json!([{"op": "remove", "path": "/spec/paused"}]),
+            "error in remove for path: '/spec/paused': Unable to remove nonexistent key: paused: missing value",
+        ),
+        (
+            json!([{"op": "replace", "path": "/spec/paused", "value": 1}]),
+            "replace operation does not apply: doc is missing key: /spec/paused: missing value",
+        ),
+        (
+            json!([{"op": "add", "path": "/x/y", "value": 1}]),
+            "add operation does not apply: doc is missing path: \"/x/y\": missing value",
+        ),
         (json!([{"op": "frob", "path": "/x"}]), "Unexpected kind: frob"),
     ];
     for (patch, want) in cases {
@@ -483,7 +534,10 @@ fn json_patch_failures_name_the_step_like_upstream() {
 #[test]
 fn json_patch_that_is_not_a_list_is_a_bad_request() {
     let err = json_patch(&json!({}), &json!({"op": "add"})).unwrap_err();
-    assert_eq!(err.to_string(), "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+    assert_eq!(
+        err.to_string(),
+        "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+    );
     assert_eq!(ApiError::from(err).code(), 400);
 }
 
@@ -494,16 +548,34 @@ fn merge_patch_null_deletes_and_lists_replace() {
         &json!({"metadata": {"labels": {"a": null}}, "spec": {"containers": [{"name": "c"}]}}),
     )
     .expect("applies");
-    assert_eq!(got, json!({"metadata": {"labels": {"b": "2"}}, "spec": {"containers": [{"name": "c"}]}}));
-    assert_eq!(merge_patch(&json!({}), &Value::Null).unwrap_err(), PatchError::MergePatchNull);
+    assert_eq!(
+        got,
+        json!({"metadata": {"labels": {"b": "2"}}, "spec": {"containers": [{"name": "c"}]}})
+    );
+    assert_eq!(
+        merge_patch(&json!({}), &Value::Null).unwrap_err(),
+        PatchError::MergePatchNull
+    );
 }
 
 #[test]
 fn content_types_map_to_patch_types() {
-    assert_eq!(PatchType::from_content_type("application/json-patch+json"), Some(PatchType::Json));
-    assert_eq!(PatchType::from_content_type("application/merge-patch+json; charset=utf-8"), Some(PatchType::Merge));
-    assert_eq!(PatchType::from_content_type("application/strategic-merge-patch+json"), Some(PatchType::Strategic));
-    assert_eq!(PatchType::from_content_type("application/apply-patch+yaml"), Some(PatchType::Apply));
+    assert_eq!(
+        PatchType::from_content_type("application/json-patch+json"),
+        Some(PatchType::Json)
+    );
+    assert_eq!(
+        PatchType::from_content_type("application/merge-patch+json; charset=utf-8"),
+        Some(PatchType::Merge)
+    );
+    assert_eq!(
+        PatchType::from_content_type("application/strategic-merge-patch+json"),
+        Some(PatchType::Strategic)
+    );
+    assert_eq!(
+        PatchType::from_content_type("application/apply-patch+yaml"),
+        Some(PatchType::Apply)
+    );
     assert_eq!(PatchType::from_content_type("application/json"), None);
 }
 
@@ -531,10 +603,34 @@ fn arb_json(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
     })
 }
 
-const DOC_KEYS: &[&str] = &["metadata", "labels", "spec", "containers", "name", "finalizers", "image", "template", "volumes", "env"];
+const DOC_KEYS: &[&str] = &[
+    "metadata",
+    "labels",
+    "spec",
+    "containers",
+    "name",
+    "finalizers",
+    "image",
+    "template",
+    "volumes",
+    "env",
+];
 const PATCH_KEYS: &[&str] = &[
-    "metadata", "labels", "spec", "containers", "name", "finalizers", "image", "template", "volumes", "env",
-    "$patch", "$retainKeys", "$setElementOrder/containers", "$deleteFromPrimitiveList/finalizers", "$setElementOrder/finalizers",
+    "metadata",
+    "labels",
+    "spec",
+    "containers",
+    "name",
+    "finalizers",
+    "image",
+    "template",
+    "volumes",
+    "env",
+    "$patch",
+    "$retainKeys",
+    "$setElementOrder/containers",
+    "$deleteFromPrimitiveList/finalizers",
+    "$setElementOrder/finalizers",
 ];
 
 proptest! {

@@ -44,11 +44,7 @@ const KINDS: &[(&str, &str, &Message)] = &[
     ("v1", "ServiceAccount", &core_v1::SERVICE_ACCOUNT),
     ("v1", "Service", &core_v1::SERVICE),
     ("v1", "Pod", &core_v1::POD),
-    (
-        "v1",
-        "PersistentVolumeClaim",
-        &core_v1::PERSISTENT_VOLUME_CLAIM,
-    ),
+    ("v1", "PersistentVolumeClaim", &core_v1::PERSISTENT_VOLUME_CLAIM),
     ("", "DeleteOptions", &meta_v1::META_DELETE_OPTIONS),
 ];
 
@@ -75,10 +71,7 @@ pub enum ProtobufError {
     #[error("protobuf is not supported for {kind} ({api_version}); send it as application/json")]
     UnsupportedKind { api_version: String, kind: String },
     #[error("malformed {message}: {source}")]
-    Wire {
-        message: &'static str,
-        source: WireError,
-    },
+    Wire { message: &'static str, source: WireError },
     #[error("{message}.{field}: {found} value where {expected} was expected")]
     WireType {
         message: &'static str,
@@ -87,10 +80,7 @@ pub enum ProtobufError {
         expected: &'static str,
     },
     #[error("{message}.{field}: invalid UTF-8")]
-    Utf8 {
-        message: &'static str,
-        field: &'static str,
-    },
+    Utf8 { message: &'static str, field: &'static str },
     #[error("{message}.{field}: time {seconds}s is out of range")]
     Time {
         message: &'static str,
@@ -111,9 +101,7 @@ impl From<ProtobufError> for ApiError {
     fn from(e: ProtobufError) -> Self {
         match e {
             ProtobufError::UnsupportedKind { .. } => ApiError::UnsupportedMediaType(e.to_string()),
-            _ => ApiError::BadRequest(format!(
-                "the body of the request could not be decoded as protobuf: {e}"
-            )),
+            _ => ApiError::BadRequest(format!("the body of the request could not be decoded as protobuf: {e}")),
         }
     }
 }
@@ -170,18 +158,14 @@ fn envelope(bytes: &[u8]) -> Result<Envelope<'_>, ProtobufError> {
             (1, wire::Value::Bytes(b)) => {
                 for item in Reader::new(b) {
                     match item.map_err(ProtobufError::Envelope)? {
-                        (1, wire::Value::Bytes(s)) => {
-                            env.api_version = envelope_str(s, "apiVersion")?
-                        }
+                        (1, wire::Value::Bytes(s)) => env.api_version = envelope_str(s, "apiVersion")?,
                         (2, wire::Value::Bytes(s)) => env.kind = envelope_str(s, "kind")?,
                         _ => {}
                     }
                 }
             }
             (2, wire::Value::Bytes(b)) => env.raw = b,
-            (3, wire::Value::Bytes(s)) => {
-                env.content_encoding = envelope_str(s, "contentEncoding")?
-            }
+            (3, wire::Value::Bytes(s)) => env.content_encoding = envelope_str(s, "contentEncoding")?,
             _ => {}
         }
     }
@@ -235,18 +219,14 @@ fn decode_into(
                 }
             },
             Kind::Repeated(elem) => {
-                let list = out
-                    .entry(field.name)
-                    .or_insert_with(|| Value::Array(Vec::new()));
+                let list = out.entry(field.name).or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(items) = list {
                     at.repeated(elem, items, unknown)?;
                 }
             }
             Kind::Map(elem) => {
                 let (k, v) = at.map_entry(elem, unknown)?;
-                let map = out
-                    .entry(field.name)
-                    .or_insert_with(|| Value::Object(Map::new()));
+                let map = out.entry(field.name).or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(entries) = map {
                     entries.insert(k, v);
                 }
@@ -317,9 +297,7 @@ impl<'a> At<'a> {
     fn elem(&self, elem: &Elem, unknown: &mut Vec<String>) -> Result<Option<Value>, ProtobufError> {
         Ok(Some(match elem {
             Elem::Str => Value::String(self.utf8(self.bytes()?)?),
-            Elem::Bytes => {
-                Value::String(base64::engine::general_purpose::STANDARD.encode(self.bytes()?))
-            }
+            Elem::Bytes => Value::String(base64::engine::general_purpose::STANDARD.encode(self.bytes()?)),
             // Truncating casts are protobuf's own rule for int32 and int64 varints.
             Elem::Int32 => Value::from(self.varint()? as i32),
             Elem::Int64 => Value::from(self.varint()? as i64),
@@ -379,9 +357,7 @@ impl<'a> At<'a> {
             field: self.field.name,
             seconds,
         })?;
-        Ok(Some(Value::String(
-            ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        )))
+        Ok(Some(Value::String(ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())))
     }
 
     /// `IntOrString { type 1, intVal 2, strVal 3 }`.
@@ -421,12 +397,7 @@ impl<'a> At<'a> {
     }
 
     /// Appends one occurrence of a repeated field: one element, or a packed run of numbers.
-    fn repeated(
-        &self,
-        elem: &Elem,
-        items: &mut Vec<Value>,
-        unknown: &mut Vec<String>,
-    ) -> Result<(), ProtobufError> {
+    fn repeated(&self, elem: &Elem, items: &mut Vec<Value>, unknown: &mut Vec<String>) -> Result<(), ProtobufError> {
         let numeric = matches!(elem, Elem::Int32 | Elem::Int64 | Elem::Bool);
         if let (true, wire::Value::Bytes(packed)) = (numeric, self.value) {
             let mut r = Reader::new(packed);
@@ -446,11 +417,7 @@ impl<'a> At<'a> {
     }
 
     /// One `map<string, V>` entry `{1: key, 2: value}`; missing parts take their zero values.
-    fn map_entry(
-        &self,
-        elem: &Elem,
-        unknown: &mut Vec<String>,
-    ) -> Result<(String, Value), ProtobufError> {
+    fn map_entry(&self, elem: &Elem, unknown: &mut Vec<String>) -> Result<(String, Value), ProtobufError> {
         let (mut key, mut value) = (String::new(), None);
         for item in Reader::new(self.bytes()?) {
             let (tag, v) = item.map_err(|e| self.wire_err(e))?;

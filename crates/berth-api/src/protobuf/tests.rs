@@ -99,11 +99,7 @@ fn namespace_takes_kind_and_api_version_from_the_envelope() {
     let body = body(
         "v1",
         "Namespace",
-        &[
-            meta("team-a", &[kv(11, "env", "dev")]),
-            m(2, &[]),
-            m(3, &[]),
-        ],
+        &[meta("team-a", &[kv(11, "env", "dev")]), m(2, &[]), m(3, &[])],
     );
     assert_eq!(
         decoded(&body),
@@ -228,12 +224,7 @@ fn serviceaccount_keeps_an_explicit_false_automount() {
     let body = body(
         "v1",
         "ServiceAccount",
-        &[
-            meta("sa", &[]),
-            m(2, &[s(3, "tok")]),
-            m(3, &[s(1, "regcred")]),
-            v(4, 0),
-        ],
+        &[meta("sa", &[]), m(2, &[s(3, "tok")]), m(3, &[s(1, "regcred")]), v(4, 0)],
     );
     assert_eq!(
         decoded(&body),
@@ -247,24 +238,13 @@ fn service_spec_and_status_decode_fully() {
     let port = |name: &str, port: u64, target: Vec<u8>, node_port: u64| {
         m(
             1,
-            &[
-                s(1, name),
-                s(2, "TCP"),
-                v(3, port),
-                b(4, &target),
-                v(5, node_port),
-            ],
+            &[s(1, name), s(2, "TCP"), v(3, port), b(4, &target), v(5, node_port)],
         )
     };
     let spec = m(
         2,
         &[
-            port(
-                "80-8080",
-                80,
-                [v(1, 0), v(2, 8080), s(3, "")].concat(),
-                30080,
-            ),
+            port("80-8080", 80, [v(1, 0), v(2, 8080), s(3, "")].concat(), 30080),
             port("dns", 53, [v(1, 1), v(2, 0), s(3, "dns-tcp")].concat(), 0),
             kv(2, "app", "web"),
             s(3, "10.0.0.10"),
@@ -284,10 +264,7 @@ fn service_spec_and_status_decode_fully() {
         3,
         &[m(
             1,
-            &[m(
-                1,
-                &[s(1, "192.0.2.1"), s(2, ""), m(4, &[v(1, 80), s(2, "TCP")])],
-            )],
+            &[m(1, &[s(1, "192.0.2.1"), s(2, ""), m(4, &[v(1, 80), s(2, "TCP")])])],
         )],
     );
     let body = body("v1", "Service", &[meta("web", &[]), spec, status]);
@@ -359,10 +336,7 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
                 &[
                     m(
                         1,
-                        &[m(
-                            2,
-                            &[s(1, "/healthz"), m(2, &[v(1, 0), v(2, 80)]), s(4, "HTTP")],
-                        )],
+                        &[m(2, &[s(1, "/healthz"), m(2, &[v(1, 0), v(2, 80)]), s(4, "HTTP")])],
                     ),
                     v(2, 5),
                     v(5, 0),
@@ -377,17 +351,11 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
     let volumes = [
         m(
             1,
-            &[
-                s(1, "data"),
-                m(2, &[m(1, &[s(1, "/srv"), s(2, "DirectoryOrCreate")])]),
-            ],
+            &[s(1, "data"), m(2, &[m(1, &[s(1, "/srv"), s(2, "DirectoryOrCreate")])])],
         ),
         m(
             1,
-            &[
-                s(1, "scratch"),
-                m(2, &[m(2, &[s(1, "Memory"), m(2, &[s(1, "1Gi")])])]),
-            ],
+            &[s(1, "scratch"), m(2, &[m(2, &[s(1, "Memory"), m(2, &[s(1, "1Gi")])])])],
         ),
         m(
             1,
@@ -406,17 +374,8 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
                 ),
             ],
         ),
-        m(
-            1,
-            &[
-                s(1, "sec"),
-                m(2, &[m(6, &[s(1, "tls"), v(3, 0o600), v(4, 0)])]),
-            ],
-        ),
-        m(
-            1,
-            &[s(1, "claim"), m(2, &[m(10, &[s(1, "pvc-1"), v(2, 1)])])],
-        ),
+        m(1, &[s(1, "sec"), m(2, &[m(6, &[s(1, "tls"), v(3, 0o600), v(4, 0)])])]),
+        m(1, &[s(1, "claim"), m(2, &[m(10, &[s(1, "pvc-1"), v(2, 1)])])]),
         m(
             1,
             &[
@@ -425,10 +384,7 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
                     2,
                     &[m(
                         16,
-                        &[m(
-                            1,
-                            &[s(1, "labels"), m(2, &[s(1, "v1"), s(2, "metadata.labels")])],
-                        )],
+                        &[m(1, &[s(1, "labels"), m(2, &[s(1, "v1"), s(2, "metadata.labels")])])],
                     )],
                 ),
             ],
@@ -463,15 +419,7 @@ fn pod_spec_decodes_containers_volumes_and_inline_structs() {
             s(8, "default"),
             v(11, 0),
             m(14, &[v(2, 0), v(5, 1000), m(10, &[s(1, "RuntimeDefault")])]),
-            m(
-                22,
-                &[
-                    s(1, "node-role"),
-                    s(2, "Exists"),
-                    s(4, "NoSchedule"),
-                    v(5, 300),
-                ],
-            ),
+            m(22, &[s(1, "node-role"), s(2, "Exists"), s(4, "NoSchedule"), v(5, 300)]),
             s(19, "default-scheduler"),
         ],
     );
@@ -543,12 +491,7 @@ fn pvc_decodes_access_modes_and_requests() {
 
 #[test]
 fn delete_options_decode_under_any_group_version() {
-    let fields = [
-        v(1, 0),
-        m(2, &[s(1, "u1"), s(2, "7")]),
-        s(4, "Foreground"),
-        s(5, "All"),
-    ];
+    let fields = [v(1, 0), m(2, &[s(1, "u1"), s(2, "7")]), s(4, "Foreground"), s(5, "All")];
     for gv in ["v1", "apps/v1", "meta.k8s.io/v1"] {
         assert_eq!(
             decoded(&body(gv, "DeleteOptions", &fields)),
@@ -564,20 +507,13 @@ fn repeated_numbers_decode_packed_and_unpacked() {
     let packed = m(2, &[m(14, &[b(4, &[1, 2])])]);
     for spec in [unpacked, packed] {
         let got = decoded(&body("v1", "Pod", &[spec]));
-        assert_eq!(
-            got["spec"]["securityContext"]["supplementalGroups"],
-            json!([1, 2])
-        );
+        assert_eq!(got["spec"]["securityContext"]["supplementalGroups"], json!([1, 2]));
     }
 }
 
 #[test]
 fn negative_int32_decodes_from_a_ten_byte_varint() {
-    let got = decoded(&body(
-        "v1",
-        "Pod",
-        &[m(2, &[m(14, &[v(5, (-1i64) as u64)])])],
-    ));
+    let got = decoded(&body("v1", "Pod", &[m(2, &[m(14, &[v(5, (-1i64) as u64)])])]));
     assert_eq!(got["spec"]["securityContext"]["fsGroup"], json!(-1));
 }
 
@@ -593,18 +529,12 @@ fn unknown_tags_are_skipped_and_reported_once() {
     ];
     let d = decode(&body("v1", "ConfigMap", &raw)).expect("decodes");
     assert_eq!(d.object["data"], json!({"k": "v"}));
-    assert_eq!(
-        d.unknown_tags,
-        vec!["ConfigMap.99", "ConfigMap.98", "ObjectMeta.50"]
-    );
+    assert_eq!(d.unknown_tags, vec!["ConfigMap.99", "ConfigMap.98", "ObjectMeta.50"]);
 }
 
 #[test]
 fn body_without_the_magic_is_rejected() {
-    assert_eq!(
-        decode(b"{\"kind\":\"Namespace\"}"),
-        Err(ProtobufError::MissingMagic)
-    );
+    assert_eq!(decode(b"{\"kind\":\"Namespace\"}"), Err(ProtobufError::MissingMagic));
     assert_eq!(decode(b""), Err(ProtobufError::MissingMagic));
 }
 
@@ -633,28 +563,16 @@ fn namespace_in_another_group_version_is_unsupported() {
 fn malformed_bodies_are_bad_requests() {
     let wrong_wire_type = body("v1", "ConfigMap", &[v(1, 3)]);
     let bad_utf8 = body("v1", "ConfigMap", &[m(1, &[b(1, &[0xff, 0xfe])])]);
-    let bad_fields_v1 = body(
-        "v1",
-        "ConfigMap",
-        &[m(1, &[m(17, &[m(7, &[s(1, "{not json")])])])],
-    );
+    let bad_fields_v1 = body("v1", "ConfigMap", &[m(1, &[m(17, &[m(7, &[s(1, "{not json")])])])]);
     let no_kind = [b"k8s\0".to_vec(), m(1, &[s(1, "v1")])].concat();
-    let encoded = [
-        b"k8s\0".to_vec(),
-        m(1, &[s(1, "v1"), s(2, "Namespace")]),
-        s(3, "gzip"),
-    ]
-    .concat();
+    let encoded = [b"k8s\0".to_vec(), m(1, &[s(1, "v1"), s(2, "Namespace")]), s(3, "gzip")].concat();
     for (bytes, want) in [
         (
             wrong_wire_type,
             "ConfigMap.metadata: varint value where length-delimited was expected",
         ),
         (bad_utf8, "ObjectMeta.name: invalid UTF-8"),
-        (
-            bad_fields_v1,
-            "ManagedFieldsEntry.fieldsV1: raw bytes are not JSON",
-        ),
+        (bad_fields_v1, "ManagedFieldsEntry.fieldsV1: raw bytes are not JSON"),
         (no_kind, "the envelope names no kind"),
         (encoded, "content encoding \"gzip\" is not supported"),
     ] {
@@ -666,11 +584,7 @@ fn malformed_bodies_are_bad_requests() {
 
 #[test]
 fn every_truncation_inside_the_object_fails_cleanly() {
-    let raw = [
-        meta("web", &[kv(11, "a", "b")]),
-        m(2, &[m(1, &[s(1, "p"), v(3, 80)])]),
-    ]
-    .concat();
+    let raw = [meta("web", &[kv(11, "a", "b")]), m(2, &[m(1, &[s(1, "p"), v(3, 80)])])].concat();
     let type_meta = m(1, &[s(1, "v1"), s(2, "Service")]);
     let full = [b"k8s\0".to_vec(), type_meta.clone(), b(2, &raw)].concat();
     assert!(decode(&full).is_ok());
@@ -679,11 +593,7 @@ fn every_truncation_inside_the_object_fails_cleanly() {
         let got = decode(&full[..n]);
         // A cut on the envelope's field boundary is a valid (empty) message; any other leaves a
         // length prefix pointing past the end.
-        assert_eq!(
-            got.is_ok(),
-            n == object_starts,
-            "prefix of {n} bytes: {got:?}"
-        );
+        assert_eq!(got.is_ok(), n == object_starts, "prefix of {n} bytes: {got:?}");
     }
 }
 
@@ -718,10 +628,9 @@ fn all_messages() -> Vec<&'static Message> {
         seen.push(m);
         for f in m.fields {
             match &f.kind {
-                Kind::One(Elem::Msg(n))
-                | Kind::Repeated(Elem::Msg(n))
-                | Kind::Map(Elem::Msg(n))
-                | Kind::Inline(n) => walk(n, seen),
+                Kind::One(Elem::Msg(n)) | Kind::Repeated(Elem::Msg(n)) | Kind::Map(Elem::Msg(n)) | Kind::Inline(n) => {
+                    walk(n, seen)
+                }
                 _ => {}
             }
         }
@@ -749,12 +658,7 @@ fn tables_have_unique_tags_and_json_names() {
             );
             for g in &m.fields[i + 1..] {
                 assert_ne!(f.tag, g.tag, "{} repeats tag {}", m.name, f.tag);
-                assert!(
-                    f.name.is_empty() || f.name != g.name,
-                    "{} repeats {}",
-                    m.name,
-                    f.name
-                );
+                assert!(f.name.is_empty() || f.name != g.name, "{} repeats {}", m.name, f.name);
             }
         }
     }
@@ -814,15 +718,9 @@ mod arbitrary {
             Elem::Msg(m) => b(tag, &message(rng, m, depth + 1)),
             Elem::Time => m(
                 tag,
-                &[
-                    v(1, rng.next() % 4_000_000_000),
-                    v(2, rng.next() % 1_000_000_000),
-                ],
+                &[v(1, rng.next() % 4_000_000_000), v(2, rng.next() % 1_000_000_000)],
             ),
-            Elem::IntOrString => m(
-                tag,
-                &[v(1, rng.next() % 2), v(2, rng.next() % 65536), s(3, "http")],
-            ),
+            Elem::IntOrString => m(tag, &[v(1, rng.next() % 2), v(2, rng.next() % 65536), s(3, "http")]),
             Elem::Quantity => m(tag, &[s(1, "1Gi")]),
             Elem::FieldsV1 => m(tag, &[s(1, r#"{"f:a":{}}"#)]),
         }

@@ -8,11 +8,7 @@ pub enum WireError {
     #[error("varint longer than 10 bytes at byte {offset}")]
     VarintTooLong { offset: usize },
     #[error("truncated field at byte {offset}: needs {needed} bytes, {left} left")]
-    TruncatedField {
-        offset: usize,
-        needed: u64,
-        left: usize,
-    },
+    TruncatedField { offset: usize, needed: u64, left: usize },
     #[error("unsupported wire type {wire_type} at byte {offset}")]
     UnsupportedWireType { wire_type: u64, offset: usize },
     #[error("field number {tag} out of range at byte {offset}")]
@@ -105,12 +101,7 @@ impl<'a> Reader<'a> {
         let key = self.varint()?;
         let tag = match u32::try_from(key >> 3) {
             Ok(t) if (1..=MAX_TAG).contains(&t) => t,
-            _ => {
-                return Err(WireError::TagOutOfRange {
-                    tag: key >> 3,
-                    offset,
-                })
-            }
+            _ => return Err(WireError::TagOutOfRange { tag: key >> 3, offset }),
         };
         let value = match key & 7 {
             0 => Value::Varint(self.varint()?),

@@ -167,11 +167,7 @@ fn unescape_value(s: &str) -> Result<String, String> {
         if in_slash {
             match c {
                 '\\' | ',' | '=' => out.push(c),
-                other => {
-                    return Err(format!(
-                        "invalid field selector: invalid escape sequence: \\{other}"
-                    ))
-                }
+                other => return Err(format!("invalid field selector: invalid escape sequence: \\{other}")),
             }
             in_slash = false;
             continue;
@@ -232,10 +228,7 @@ const EVENTS_V1_FIELDS: &[(&str, &str)] = &[
     ("regarding.name", "involvedObject.name"),
     ("regarding.uid", "involvedObject.uid"),
     ("regarding.apiVersion", "involvedObject.apiVersion"),
-    (
-        "regarding.resourceVersion",
-        "involvedObject.resourceVersion",
-    ),
+    ("regarding.resourceVersion", "involvedObject.resourceVersion"),
     ("regarding.fieldPath", "involvedObject.fieldPath"),
     ("reportingController", "reportingComponent"),
     ("source", "source"),
@@ -253,15 +246,8 @@ fn own_labels(info: &ResourceInfo) -> Option<&'static [&'static str]> {
         ("", "Event") => CORE_EVENT_FIELDS,
         ("", "Namespace") => &["status.phase", "metadata.name"],
         ("", "Secret") => &["type", "metadata.namespace", "metadata.name"],
-        ("", "Service") => &[
-            "metadata.namespace",
-            "metadata.name",
-            "spec.clusterIP",
-            "spec.type",
-        ],
-        ("", "ReplicationController") => {
-            &["metadata.name", "metadata.namespace", "status.replicas"]
-        }
+        ("", "Service") => &["metadata.namespace", "metadata.name", "spec.clusterIP", "spec.type"],
+        ("", "ReplicationController") => &["metadata.name", "metadata.namespace", "status.replicas"],
         _ => return None,
     })
 }
@@ -319,9 +305,7 @@ fn selectable_field(info: &ResourceInfo, label: &str, obj: &Value) -> String {
             .map(String::from)
             .unwrap_or_else(|| str_at(obj, "status.podIP")),
         ("", "Pod", "spec.nodeName" | "spec.restartPolicy" | "spec.schedulerName")
-        | ("", "Pod", "spec.serviceAccountName" | "status.phase" | "status.nominatedNodeName") => {
-            str_at(obj, label)
-        }
+        | ("", "Pod", "spec.serviceAccountName" | "status.phase" | "status.nominatedNodeName") => str_at(obj, label),
         ("", "Node", "spec.unschedulable") => bool_at(obj, "spec.unschedulable"),
         ("", "Namespace", "status.phase") => str_at(obj, "status.phase"),
         ("", "Secret", "type") => str_at(obj, "type"),

@@ -53,12 +53,10 @@ impl Requirement {
                 "values: Invalid value: {}: for 'in', 'notin' operators, values set can't be empty",
                 go_slice(&values)
             )),
-            Operator::Equals | Operator::DoubleEquals | Operator::NotEquals if values.len() != 1 => {
-                errs.push(format!(
-                    "values: Invalid value: {}: exact-match compatibility requires one single value",
-                    go_slice(&values)
-                ))
-            }
+            Operator::Equals | Operator::DoubleEquals | Operator::NotEquals if values.len() != 1 => errs.push(format!(
+                "values: Invalid value: {}: exact-match compatibility requires one single value",
+                go_slice(&values)
+            )),
             Operator::Exists | Operator::DoesNotExist if !values.is_empty() => errs.push(format!(
                 "values: Invalid value: {}: values set must be empty for exists and does not exist",
                 go_slice(&values)
@@ -122,9 +120,7 @@ impl Requirement {
     pub fn matches(&self, labels: &Map<String, Value>) -> bool {
         let got = labels.get(&self.key).and_then(Value::as_str);
         match self.op {
-            Operator::In | Operator::Equals | Operator::DoubleEquals => {
-                got.is_some_and(|v| self.has_value(v))
-            }
+            Operator::In | Operator::Equals | Operator::DoubleEquals => got.is_some_and(|v| self.has_value(v)),
             Operator::NotIn | Operator::NotEquals => got.is_none_or(|v| !self.has_value(v)),
             Operator::Exists => got.is_some(),
             Operator::DoesNotExist => got.is_none(),
@@ -223,9 +219,7 @@ impl LabelSelector {
         if let Some(ml) = obj.get("matchLabels").filter(|v| !v.is_null()) {
             let ml = ml.as_object().ok_or("matchLabels must be an object")?;
             for (k, v) in ml {
-                let v = v
-                    .as_str()
-                    .ok_or_else(|| format!("matchLabels[{k}] must be a string"))?;
+                let v = v.as_str().ok_or_else(|| format!("matchLabels[{k}] must be a string"))?;
                 requirements.push(Requirement::new(k, Operator::Equals, vec![v.to_string()])?);
             }
         }
@@ -239,12 +233,7 @@ impl LabelSelector {
                     "NotIn" => Operator::NotIn,
                     "Exists" => Operator::Exists,
                     "DoesNotExist" => Operator::DoesNotExist,
-                    other => {
-                        return Err(format!(
-                            "{} is not a valid label selector operator",
-                            go_quote(other)
-                        ))
-                    }
+                    other => return Err(format!("{} is not a valid label selector operator", go_quote(other))),
                 };
                 let values = match expr.get("values") {
                     None | Some(Value::Null) => Vec::new(),

@@ -5,11 +5,7 @@ use super::label::{validate_key, Operator, Requirement};
 
 /// Parses the requirements of a selector string, in the order written.
 pub(super) fn parse(s: &str) -> Result<Vec<Requirement>, String> {
-    Parser {
-        items: lex(s),
-        pos: 0,
-    }
-    .parse()
+    Parser { items: lex(s), pos: 0 }.parse()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,11 +107,7 @@ struct Parser {
 impl Parser {
     fn item(&self, at: usize, ctx: Context) -> (Token, String) {
         // The lexer always ends with `End`; reading past it keeps returning `End`.
-        let (tok, lit) = self
-            .items
-            .get(at)
-            .cloned()
-            .unwrap_or((Token::End, String::new()));
+        let (tok, lit) = self.items.get(at).cloned().unwrap_or((Token::End, String::new()));
         let tok = match (ctx, tok) {
             (Context::Values, Token::In | Token::NotIn) => Token::Identifier,
             (_, t) => t,
@@ -149,20 +141,14 @@ impl Parser {
                         Token::Comma => {
                             let (t2, l2) = self.lookahead(Context::Values);
                             if t2 != Token::Identifier && t2 != Token::DoesNotExist {
-                                return Err(format!(
-                                    "found '{l2}', expected: identifier after ','"
-                                ));
+                                return Err(format!("found '{l2}', expected: identifier after ','"));
                             }
                         }
                         _ => return Err(format!("found '{l}', expected: ',' or 'end of string'")),
                     }
                 }
                 Token::End => return Ok(reqs),
-                _ => {
-                    return Err(format!(
-                        "found '{lit}', expected: !, identifier, or 'end of string'"
-                    ))
-                }
+                _ => return Err(format!("found '{lit}', expected: !, identifier, or 'end of string'")),
             }
         }
     }
@@ -210,11 +196,7 @@ impl Parser {
             Token::LessThan => Operator::LessThan,
             Token::NotIn => Operator::NotIn,
             Token::NotEquals => Operator::NotEquals,
-            _ => {
-                return Err(format!(
-                    "found '{lit}', expected: in, notin, =, ==, !=, gt, lt"
-                ))
-            }
+            _ => return Err(format!("found '{lit}', expected: in, notin, =, ==, !=, gt, lt")),
         })
     }
 

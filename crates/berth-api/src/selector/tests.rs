@@ -87,19 +87,17 @@ fn invalid_label_keys_and_values_are_rejected_with_validation_text() {
     );
     let msg = bad_request(LabelSelector::parse("app=-x"));
     assert!(
-        msg.starts_with("unable to parse requirement: values[0][app]: Invalid value: \"-x\": a valid label must be an empty string"),
+        msg.starts_with(
+            "unable to parse requirement: values[0][app]: Invalid value: \"-x\": a valid label must be an empty string"
+        ),
         "{msg}"
     );
 }
 
 #[test]
 fn display_is_sorted_by_key_with_sorted_set_values() {
-    let s =
-        LabelSelector::parse("tier in (b,a),app=nginx,!old,env,x notin (z),n>3").expect("parse");
-    assert_eq!(
-        s.to_string(),
-        "app=nginx,env,n>3,!old,tier in (a,b),x notin (z)"
-    );
+    let s = LabelSelector::parse("tier in (b,a),app=nginx,!old,env,x notin (z),n>3").expect("parse");
+    assert_eq!(s.to_string(), "app=nginx,env,n>3,!old,tier in (a,b),x notin (z)");
 }
 
 #[test]
@@ -173,28 +171,20 @@ fn label_key() -> impl Strategy<Value = String> {
 }
 
 fn label_value() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just(String::new()),
-        "[A-Za-z0-9]([A-Za-z0-9_.-]{0,6}[A-Za-z0-9])?"
-    ]
+    prop_oneof![Just(String::new()), "[A-Za-z0-9]([A-Za-z0-9_.-]{0,6}[A-Za-z0-9])?"]
 }
 
 fn requirement_text() -> impl Strategy<Value = String> {
-    (
-        label_key(),
-        0..8usize,
-        prop::collection::vec(label_value(), 1..4),
-    )
-        .prop_map(|(k, op, vs)| match op {
-            0 => format!("{k}={}", vs[0]),
-            1 => format!("{k}=={}", vs[0]),
-            2 => format!("{k}!={}", vs[0]),
-            3 => format!("{k} in ({})", vs.join(",")),
-            4 => format!("{k} notin ({})", vs.join(",")),
-            5 => k,
-            6 => format!("!{k}"),
-            _ => format!("{k}>{}", vs.len()),
-        })
+    (label_key(), 0..8usize, prop::collection::vec(label_value(), 1..4)).prop_map(|(k, op, vs)| match op {
+        0 => format!("{k}={}", vs[0]),
+        1 => format!("{k}=={}", vs[0]),
+        2 => format!("{k}!={}", vs[0]),
+        3 => format!("{k} in ({})", vs.join(",")),
+        4 => format!("{k} notin ({})", vs.join(",")),
+        5 => k,
+        6 => format!("!{k}"),
+        _ => format!("{k}>{}", vs.len()),
+    })
 }
 
 proptest! {
@@ -338,11 +328,7 @@ fn every_documented_field_label_is_accepted() {
                 "metadata.namespace",
             ],
         ),
-        (
-            "",
-            "Secret",
-            &["type", "metadata.name", "metadata.namespace"],
-        ),
+        ("", "Secret", &["type", "metadata.name", "metadata.namespace"]),
         ("", "Namespace", &["status.phase", "metadata.name"]),
         ("", "Node", &["spec.unschedulable", "metadata.name"]),
         ("", "Service", &["spec.clusterIP", "spec.type"]),
@@ -378,21 +364,11 @@ fn pod_fields_match_from_the_object() {
         "spec.schedulerName=",
     ];
     for s in yes {
-        assert!(
-            FieldSelector::parse(s).expect("parse").matches(pods, &pod),
-            "{s}"
-        );
+        assert!(FieldSelector::parse(s).expect("parse").matches(pods, &pod), "{s}");
     }
-    let no = [
-        "metadata.name=web-1",
-        "status.phase=Pending",
-        "status.podIPs=10.0.0.5",
-    ];
+    let no = ["metadata.name=web-1", "status.phase=Pending", "status.podIPs=10.0.0.5"];
     for s in no {
-        assert!(
-            !FieldSelector::parse(s).expect("parse").matches(pods, &pod),
-            "{s}"
-        );
+        assert!(!FieldSelector::parse(s).expect("parse").matches(pods, &pod), "{s}");
     }
 }
 
@@ -405,10 +381,8 @@ fn describe_event_selectors_match_core_and_events_v1_forms() {
         "reason": "Scheduled", "type": "Normal",
         "source": {"component": "default-scheduler"},
     });
-    let sel = FieldSelector::parse(
-        "involvedObject.name=web-0,involvedObject.namespace=default,involvedObject.uid=u1",
-    )
-    .expect("parse");
+    let sel = FieldSelector::parse("involvedObject.name=web-0,involvedObject.namespace=default,involvedObject.uid=u1")
+        .expect("parse");
     assert!(sel.validate_for(core).is_ok());
     assert!(sel.matches(core, &ev));
     assert!(FieldSelector::parse("source=default-scheduler")
@@ -451,7 +425,5 @@ fn node_namespace_and_secret_fields_match() {
         .matches(namespaces, &ns));
     let secrets = lookup("", "v1", "secrets").expect("secrets");
     let sec = json!({"metadata": {"name": "s", "namespace": "d"}, "type": "Opaque"});
-    assert!(FieldSelector::parse("type=Opaque")
-        .expect("p")
-        .matches(secrets, &sec));
+    assert!(FieldSelector::parse("type=Opaque").expect("p").matches(secrets, &sec));
 }

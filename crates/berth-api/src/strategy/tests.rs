@@ -22,7 +22,9 @@ fn seed() -> Value {
 
 fn create(body: Value) -> Result<Prepared, ApiError> {
     let i = info(
-        body["apiVersion"].as_str().map_or("", |av| av.split_once('/').map_or("", |(g, _)| g)),
+        body["apiVersion"]
+            .as_str()
+            .map_or("", |av| av.split_once('/').map_or("", |(g, _)| g)),
         body["kind"].as_str().unwrap_or_default(),
     );
     prepare_create(i, body, FieldValidation::Strict, now())
@@ -89,7 +91,12 @@ fn seed_statefulset_defaults_equal_upstream() {
       },
       "status": {"availableReplicas": 0, "replicas": 0}
     });
-    assert_eq!(got, want, "got {}", serde_json::to_string_pretty(&got).unwrap_or_default());
+    assert_eq!(
+        got,
+        want,
+        "got {}",
+        serde_json::to_string_pretty(&got).unwrap_or_default()
+    );
 }
 
 #[test]
@@ -108,10 +115,20 @@ fn on_delete_strategy_gets_no_rolling_update() {
 
 #[test]
 fn latest_and_untagged_images_are_pulled_always() {
-    for (image, policy) in [("nginx", "Always"), ("nginx:latest", "Always"), ("localhost:5000/nginx", "Always"), ("nginx:1.25", "IfNotPresent"), ("nginx@sha256:abc", "IfNotPresent"), ("Nginx", "IfNotPresent")] {
+    for (image, policy) in [
+        ("nginx", "Always"),
+        ("nginx:latest", "Always"),
+        ("localhost:5000/nginx", "Always"),
+        ("nginx:1.25", "IfNotPresent"),
+        ("nginx@sha256:abc", "IfNotPresent"),
+        ("Nginx", "IfNotPresent"),
+    ] {
         let body = with(seed(), "/spec/template/spec/containers/0/image", json!(image));
         let got = create(body).expect("valid").object;
-        assert_eq!(got["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], policy, "{image}");
+        assert_eq!(
+            got["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], policy,
+            "{image}"
+        );
     }
 }
 
@@ -134,9 +151,17 @@ fn statefulset_validation_rules_report_upstream_messages() {
         ("/spec/template/spec/activeDeadlineSeconds", json!(10), "spec.template.spec.activeDeadlineSeconds", "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported"),
     ];
     // With MaxUnavailableStatefulSet on, so maxUnavailable is validated rather than dropped.
-    let gates = FeatureGates { max_unavailable_stateful_set: true };
+    let gates = FeatureGates {
+        max_unavailable_stateful_set: true,
+    };
     for (pointer, value, field, message) in cases {
-        let got = causes(prepare_create_gated(sts_info(), with(seed(), pointer, value), FieldValidation::Strict, now(), gates));
+        let got = causes(prepare_create_gated(
+            sts_info(),
+            with(seed(), pointer, value),
+            FieldValidation::Strict,
+            now(),
+            gates,
+        ));
         assert!(
             got.iter().any(|(f, m)| f == field && m == message),
             "{pointer}: want {message}\n got {got:#?}"
@@ -146,7 +171,11 @@ fn statefulset_validation_rules_report_upstream_messages() {
 
 #[test]
 fn invalid_template_label_keys_are_reported_on_template_labels() {
-    let got = causes(create(with(seed(), "/spec/template/metadata/labels", json!({"app": "nginx", "bad key!": "x"}))));
+    let got = causes(create(with(
+        seed(),
+        "/spec/template/metadata/labels",
+        json!({"app": "nginx", "bad key!": "x"}),
+    )));
     assert!(got.iter().any(|(f, m)| f == "spec.template.labels" && m.starts_with("spec.template.labels: Invalid value: \"bad key!\": name part must consist of alphanumeric characters")), "{got:?}");
 }
 
@@ -155,7 +184,10 @@ fn missing_selector_is_required() {
     let mut body = seed();
     body["spec"].as_object_mut().map(|s| s.remove("selector"));
     let got = causes(create(body));
-    assert!(got.contains(&("spec.selector".into(), "spec.selector: Required value".into())), "{got:?}");
+    assert!(
+        got.contains(&("spec.selector".into(), "spec.selector: Required value".into())),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -168,7 +200,12 @@ fn statefulset_pod_spec_is_not_validated() {
 #[test]
 fn negative_revision_history_limit_only_warns() {
     let p = create(with(seed(), "/spec/revisionHistoryLimit", json!(-1))).expect("valid");
-    assert_eq!(p.warnings, vec!["spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended"]);
+    assert_eq!(
+        p.warnings,
+        vec![
+            "spec.revisionHistoryLimit: a negative value retains all historical revisions; a value >= 0 is recommended"
+        ]
+    );
 }
 
 #[test]
@@ -181,12 +218,23 @@ fn invalid_names_are_rejected_with_upstream_messages() {
         assert!(!got.is_empty(), "{name}");
     }
     let got = causes(create(with(seed(), "/metadata/name", json!("Web"))));
-    assert!(got[0].1.starts_with(&format!("metadata.name: Invalid value: \"Web\": {label_msg}")), "{got:?}");
+    assert!(
+        got[0]
+            .1
+            .starts_with(&format!("metadata.name: Invalid value: \"Web\": {label_msg}")),
+        "{got:?}"
+    );
     let got = causes(create(with(seed(), "/metadata/name", json!("a".repeat(64)))));
     assert!(got[0].1.ends_with("must be no more than 63 characters"), "{got:?}");
     // Path-segment kinds: PersistentVolumeClaim names only refuse '.', '..', '/' and '%'.
     let pvc = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "..", "namespace": "default"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}});
-    assert_eq!(causes(create(pvc)), vec![("metadata.name".into(), "metadata.name: Invalid value: \"..\": may not be '..'".into())]);
+    assert_eq!(
+        causes(create(pvc)),
+        vec![(
+            "metadata.name".into(),
+            "metadata.name: Invalid value: \"..\": may not be '..'".into()
+        )]
+    );
     // Services need an RFC 1035 label.
     let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "1abc", "namespace": "default"}, "spec": {"ports": [{"port": 80}]}});
     assert!(causes(create(svc))[0].1.contains("DNS-1035"));
@@ -197,7 +245,13 @@ fn missing_name_is_required() {
     let mut body = seed();
     body["metadata"].as_object_mut().map(|m| m.remove("name"));
     let got = causes(create(body));
-    assert_eq!(got[0], ("metadata.name".into(), "metadata.name: Required value: name or generateName is required".into()));
+    assert_eq!(
+        got[0],
+        (
+            "metadata.name".into(),
+            "metadata.name: Required value: name or generateName is required".into()
+        )
+    );
 }
 
 #[test]
@@ -218,11 +272,19 @@ fn unknown_fields_are_rejected_under_strict_with_their_paths() {
 #[test]
 fn wrong_api_version_or_kind_is_a_bad_request() {
     let err = create_into_sts(with(seed(), "/apiVersion", json!("apps/v1beta1")));
-    assert_eq!(err, ApiError::BadRequest("the API version in the data (apps/v1beta1) does not match the expected API version (apps/v1)".into()));
+    assert_eq!(
+        err,
+        ApiError::BadRequest(
+            "the API version in the data (apps/v1beta1) does not match the expected API version (apps/v1)".into()
+        )
+    );
     let err = create_into_sts(with(seed(), "/kind", json!("Deployment")));
     assert_eq!(err.code(), 400);
     let mut body = seed();
-    body.as_object_mut().map(|m| { m.remove("apiVersion"); m.remove("kind") });
+    body.as_object_mut().map(|m| {
+        m.remove("apiVersion");
+        m.remove("kind")
+    });
     let ok = prepare_create(sts_info(), body, FieldValidation::Strict, now()).expect("filled in");
     assert_eq!(ok.object["apiVersion"], "apps/v1");
     assert_eq!(ok.object["kind"], "StatefulSet");
@@ -235,8 +297,15 @@ fn create_into_sts(body: Value) -> ApiError {
 #[test]
 fn type_errors_name_the_field() {
     let err = create_into_sts(with(seed(), "/spec/replicas", json!("two")));
-    let ApiError::BadRequest(msg) = err else { panic!("bad request expected") };
-    assert!(msg.starts_with("StatefulSet in version \"v1\" cannot be handled as a StatefulSet: spec.replicas: invalid type"), "{msg}");
+    let ApiError::BadRequest(msg) = err else {
+        panic!("bad request expected")
+    };
+    assert!(
+        msg.starts_with(
+            "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: spec.replicas: invalid type"
+        ),
+        "{msg}"
+    );
 }
 
 fn update(old: &Value, new: Value) -> Result<Prepared, ApiError> {
@@ -249,12 +318,18 @@ fn generation_is_bumped_only_when_spec_changes() {
     assert_eq!(old["metadata"]["generation"], 1);
     let same = update(&old, old.clone()).expect("valid").object;
     assert_eq!(same["metadata"]["generation"], 1);
-    let labelled = update(&old, with(old.clone(), "/metadata/labels", json!({"tier": "web"}))).expect("valid").object;
+    let labelled = update(&old, with(old.clone(), "/metadata/labels", json!({"tier": "web"})))
+        .expect("valid")
+        .object;
     assert_eq!(labelled["metadata"]["generation"], 1);
-    let scaled = update(&old, with(old.clone(), "/spec/replicas", json!(5))).expect("valid").object;
+    let scaled = update(&old, with(old.clone(), "/spec/replicas", json!(5)))
+        .expect("valid")
+        .object;
     assert_eq!(scaled["metadata"]["generation"], 2);
     // A client cannot set generation itself.
-    let forged = update(&old, with(old.clone(), "/metadata/generation", json!(9))).expect("valid").object;
+    let forged = update(&old, with(old.clone(), "/metadata/generation", json!(9)))
+        .expect("valid")
+        .object;
     assert_eq!(forged["metadata"]["generation"], 1);
 }
 
@@ -262,7 +337,11 @@ fn generation_is_bumped_only_when_spec_changes() {
 fn updates_keep_status_and_system_metadata() {
     let old = with(stored(seed()), "/status/replicas", json!(2));
     let mut body = with(old.clone(), "/status/replicas", json!(7));
-    body["metadata"].as_object_mut().map(|m| { m.remove("uid"); m.remove("creationTimestamp"); m.remove("resourceVersion") });
+    body["metadata"].as_object_mut().map(|m| {
+        m.remove("uid");
+        m.remove("creationTimestamp");
+        m.remove("resourceVersion")
+    });
     let got = update(&old, body).expect("valid").object;
     assert_eq!(got["status"]["replicas"], 2);
     assert_eq!(got["metadata"]["uid"], "u-1");
@@ -278,7 +357,10 @@ fn immutable_statefulset_fields_are_forbidden() {
         ("/spec/serviceName", json!("other")),
         ("/spec/podManagementPolicy", json!("Parallel")),
         ("/spec/revisionHistoryLimit", json!(3)),
-        ("/spec/volumeClaimTemplates/0/spec/resources/requests/storage", json!("2Gi")),
+        (
+            "/spec/volumeClaimTemplates/0/spec/resources/requests/storage",
+            json!("2Gi"),
+        ),
     ] {
         let got = causes(update(&old, with(old.clone(), pointer, value)));
         assert_eq!(got, vec![("spec".into(), msg.into())], "{pointer}");
@@ -298,7 +380,13 @@ fn immutable_statefulset_fields_are_forbidden() {
 fn object_meta_update_rules() {
     let old = stored(seed());
     let got = causes(update(&old, with(old.clone(), "/metadata/uid", json!("other"))));
-    assert_eq!(got, vec![("metadata.uid".into(), "metadata.uid: Invalid value: \"other\": field is immutable".into())]);
+    assert_eq!(
+        got,
+        vec![(
+            "metadata.uid".into(),
+            "metadata.uid: Invalid value: \"other\": field is immutable".into()
+        )]
+    );
     // Names do not change via update: the body names another object.
     let got = causes(update(&old, with(old.clone(), "/metadata/name", json!("web2"))));
     assert_eq!(got[0].0, "metadata.name");
@@ -307,8 +395,14 @@ fn object_meta_update_rules() {
 #[test]
 fn status_writes_ignore_spec_and_spec_writes_ignore_status() {
     let old = stored(seed());
-    let body = with(with(old.clone(), "/spec/replicas", json!(9)), "/status", json!({"replicas": 2, "readyReplicas": 1, "availableReplicas": 1, "collisionCount": 0}));
-    let got = prepare_status_update(sts_info(), body, &old, FieldValidation::Strict, now()).expect("valid").object;
+    let body = with(
+        with(old.clone(), "/spec/replicas", json!(9)),
+        "/status",
+        json!({"replicas": 2, "readyReplicas": 1, "availableReplicas": 1, "collisionCount": 0}),
+    );
+    let got = prepare_status_update(sts_info(), body, &old, FieldValidation::Strict, now())
+        .expect("valid")
+        .object;
     assert_eq!(got["spec"]["replicas"], 2);
     assert_eq!(got["status"]["readyReplicas"], 1);
     assert_eq!(got["metadata"]["generation"], 1);
@@ -318,14 +412,35 @@ fn status_writes_ignore_spec_and_spec_writes_ignore_status() {
 fn statefulset_status_rules_report_upstream_messages() {
     let old = with(stored(seed()), "/status", json!({"replicas": 2, "collisionCount": 3}));
     let cases = [
-        (json!({"replicas": -1}), "status.replicas: Invalid value: -1: must be greater than or equal to 0"),
-        (json!({"replicas": 1, "readyReplicas": 2}), "status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas"),
-        (json!({"replicas": 2, "readyReplicas": 1, "availableReplicas": 2}), "status.availableReplicas: Invalid value: 2: cannot be greater than status.readyReplicas"),
-        (json!({"replicas": 2, "collisionCount": 1}), "status.collisionCount: Invalid value: 1: cannot be decremented"),
-        (json!({"replicas": 2}), "status.collisionCount: Invalid value: 0: cannot be decremented"),
+        (
+            json!({"replicas": -1}),
+            "status.replicas: Invalid value: -1: must be greater than or equal to 0",
+        ),
+        (
+            json!({"replicas": 1, "readyReplicas": 2}),
+            "status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas",
+        ),
+        (
+            json!({"replicas": 2, "readyReplicas": 1, "availableReplicas": 2}),
+            "status.availableReplicas: Invalid value: 2: cannot be greater than status.readyReplicas",
+        ),
+        (
+            json!({"replicas": 2, "collisionCount": 1}),
+            "status.collisionCount: Invalid value: 1: cannot be decremented",
+        ),
+        (
+            json!({"replicas": 2}),
+            "status.collisionCount: Invalid value: 0: cannot be decremented",
+        ),
     ];
     for (status, message) in cases {
-        let r = prepare_status_update(sts_info(), with(old.clone(), "/status", status), &old, FieldValidation::Strict, now());
+        let r = prepare_status_update(
+            sts_info(),
+            with(old.clone(), "/status", status),
+            &old,
+            FieldValidation::Strict,
+            now(),
+        );
         let got = causes(r);
         assert!(got.iter().any(|(_, m)| m == message), "want {message}, got {got:?}");
     }
@@ -340,7 +455,10 @@ fn pod_create_gets_pending_phase_qos_and_pod_defaults() {
     let got = create(pod()).expect("valid").object;
     assert_eq!(got["status"], json!({"phase": "Pending", "qosClass": "Guaranteed"}));
     assert_eq!(got["spec"]["enableServiceLinks"], true);
-    assert_eq!(got["spec"]["containers"][0]["resources"]["requests"], json!({"cpu": "1", "memory": "1Gi"}));
+    assert_eq!(
+        got["spec"]["containers"][0]["resources"]["requests"],
+        json!({"cpu": "1", "memory": "1Gi"})
+    );
     assert_eq!(got["spec"]["containers"][0]["imagePullPolicy"], "Always");
     assert!(got["metadata"].get("generation").is_none());
     let best = with(pod(), "/spec/containers/0/resources", json!({}));
@@ -351,19 +469,53 @@ fn pod_create_gets_pending_phase_qos_and_pod_defaults() {
 fn pod_spec_updates_are_limited_to_images() {
     let old = stored(pod());
     let i = info("", "Pod");
-    let ok = prepare_update(i, with(old.clone(), "/spec/containers/0/image", json!("busybox:2")), &old, FieldValidation::Strict, now());
+    let ok = prepare_update(
+        i,
+        with(old.clone(), "/spec/containers/0/image", json!("busybox:2")),
+        &old,
+        FieldValidation::Strict,
+        now(),
+    );
     assert!(ok.is_ok());
-    let r = prepare_update(i, with(old.clone(), "/spec/containers/0/name", json!("d")), &old, FieldValidation::Strict, now());
+    let r = prepare_update(
+        i,
+        with(old.clone(), "/spec/containers/0/name", json!("d")),
+        &old,
+        FieldValidation::Strict,
+        now(),
+    );
     let got = causes(r);
-    assert!(got.iter().any(|(f, m)| f == "spec" && m.starts_with("spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`")), "{got:?}");
+    assert!(
+        got.iter().any(|(f, m)| f == "spec"
+            && m.starts_with(
+                "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`"
+            )),
+        "{got:?}"
+    );
 }
 
 #[test]
 fn pod_validation_requires_containers_and_images() {
     let got = causes(create(with(pod(), "/spec/containers", json!([{"name": "c"}]))));
-    assert!(got.contains(&("spec.containers[0].image".into(), "spec.containers[0].image: Required value".into())), "{got:?}");
-    let got = causes(create(with(pod(), "/spec/containers/0/volumeMounts", json!([{"name": "data", "mountPath": "/d"}]))));
-    assert!(got.contains(&("spec.containers[0].volumeMounts[0].name".into(), "spec.containers[0].volumeMounts[0].name: Not found: \"data\"".into())), "{got:?}");
+    assert!(
+        got.contains(&(
+            "spec.containers[0].image".into(),
+            "spec.containers[0].image: Required value".into()
+        )),
+        "{got:?}"
+    );
+    let got = causes(create(with(
+        pod(),
+        "/spec/containers/0/volumeMounts",
+        json!([{"name": "data", "mountPath": "/d"}]),
+    )));
+    assert!(
+        got.contains(&(
+            "spec.containers[0].volumeMounts[0].name".into(),
+            "spec.containers[0].volumeMounts[0].name: Not found: \"data\"".into()
+        )),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -371,12 +523,14 @@ fn graceful_periods_follow_check_graceful_delete() {
     let i = info("", "Pod");
     let unscheduled = json!({"spec": {"terminationGracePeriodSeconds": 30}});
     assert_eq!(graceful_delete_period(i, &unscheduled, None), Some(0));
-    let scheduled = json!({"spec": {"nodeName": "n1", "terminationGracePeriodSeconds": 30}, "status": {"phase": "Running"}});
+    let scheduled =
+        json!({"spec": {"nodeName": "n1", "terminationGracePeriodSeconds": 30}, "status": {"phase": "Running"}});
     assert_eq!(graceful_delete_period(i, &scheduled, None), Some(30));
     assert_eq!(graceful_delete_period(i, &scheduled, Some(0)), Some(0));
     assert_eq!(graceful_delete_period(i, &scheduled, Some(-5)), Some(1));
     assert_eq!(graceful_delete_period(i, &scheduled, Some(7)), Some(7));
-    let done = json!({"spec": {"nodeName": "n1", "terminationGracePeriodSeconds": 30}, "status": {"phase": "Succeeded"}});
+    let done =
+        json!({"spec": {"nodeName": "n1", "terminationGracePeriodSeconds": 30}, "status": {"phase": "Succeeded"}});
     assert_eq!(graceful_delete_period(i, &done, None), Some(0));
     assert_eq!(graceful_delete_period(sts_info(), &seed(), None), None);
 }
@@ -392,13 +546,19 @@ fn every_kind_deletes_dependents_in_the_background_by_default() {
 fn scale_reflects_replicas_and_selector() {
     let old = with(stored(seed()), "/status/replicas", json!(1));
     let s = scale_of(&old).expect("scale");
-    assert_eq!(s, json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
+    assert_eq!(
+        s,
+        json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
         "metadata": {"name": "web", "namespace": "default", "uid": "u-1", "resourceVersion": "5", "creationTimestamp": "2024-01-01T00:00:00Z"},
-        "spec": {"replicas": 2}, "status": {"replicas": 1, "selector": "app=nginx"}}));
+        "spec": {"replicas": 2}, "status": {"replicas": 1, "selector": "app=nginx"}})
+    );
     let scaled = apply_scale(&old, &json!({"spec": {"replicas": 5}})).expect("valid");
     assert_eq!(scaled["spec"]["replicas"], 5);
     let err = apply_scale(&old, &json!({"spec": {"replicas": -1}})).expect_err("negative");
-    assert_eq!(err.to_string(), "Scale.autoscaling \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+    assert_eq!(
+        err.to_string(),
+        "Scale.autoscaling \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"
+    );
 }
 
 #[test]
@@ -409,12 +569,19 @@ fn selector_strings_are_sorted_by_key() {
 
 #[test]
 fn namespaces_get_active_phase_kubernetes_finalizer_and_name_label() {
-    let got = create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}})).expect("valid").object;
+    let got = create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}))
+        .expect("valid")
+        .object;
     assert_eq!(got["status"], json!({"phase": "Active"}));
     assert_eq!(got["spec"], json!({"finalizers": ["kubernetes"]}));
-    assert_eq!(got["metadata"]["labels"], json!({"kubernetes.io/metadata.name": "team-a"}));
+    assert_eq!(
+        got["metadata"]["labels"],
+        json!({"kubernetes.io/metadata.name": "team-a"})
+    );
     // A namespace in the body of a cluster-scoped object is dropped, as upstream's BeforeCreate does.
-    let ns = create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a", "namespace": "x"}})).expect("valid").object;
+    let ns = create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a", "namespace": "x"}}))
+        .expect("valid")
+        .object;
     assert!(ns["metadata"].get("namespace").is_none());
 }
 
@@ -422,19 +589,47 @@ fn namespaces_get_active_phase_kubernetes_finalizer_and_name_label() {
 fn service_defaults_and_cluster_ip_immutability() {
     let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nginx", "namespace": "default"}, "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}});
     let got = create(svc).expect("valid").object;
-    assert_eq!(got["spec"], json!({"clusterIP": "None", "clusterIPs": ["None"], "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
-        "ports": [{"name": "web", "port": 80, "protocol": "TCP", "targetPort": 80}], "selector": {"app": "nginx"}, "sessionAffinity": "None", "type": "ClusterIP"}));
+    assert_eq!(
+        got["spec"],
+        json!({"clusterIP": "None", "clusterIPs": ["None"], "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+        "ports": [{"name": "web", "port": 80, "protocol": "TCP", "targetPort": 80}], "selector": {"app": "nginx"}, "sessionAffinity": "None", "type": "ClusterIP"})
+    );
     assert_eq!(got["status"], json!({"loadBalancer": {}}));
     let i = info("", "Service");
-    let old = with(with(stored(with(got.clone(), "/spec/clusterIP", json!("10.0.0.5"))), "/spec/clusterIPs", json!(["10.0.0.5"])), "/spec/clusterIP", json!("10.0.0.5"));
+    let old = with(
+        with(
+            stored(with(got.clone(), "/spec/clusterIP", json!("10.0.0.5"))),
+            "/spec/clusterIPs",
+            json!(["10.0.0.5"]),
+        ),
+        "/spec/clusterIP",
+        json!("10.0.0.5"),
+    );
     // Omitting the allocated IP keeps it.
     let mut body = old.clone();
-    body["spec"].as_object_mut().map(|s| { s.remove("clusterIP"); s.remove("clusterIPs") });
-    let kept = prepare_update(i, body, &old, FieldValidation::Strict, now()).expect("valid").object;
+    body["spec"].as_object_mut().map(|s| {
+        s.remove("clusterIP");
+        s.remove("clusterIPs")
+    });
+    let kept = prepare_update(i, body, &old, FieldValidation::Strict, now())
+        .expect("valid")
+        .object;
     assert_eq!(kept["spec"]["clusterIP"], "10.0.0.5");
-    let r = prepare_update(i, with(old.clone(), "/spec/clusterIP", json!("10.0.0.6")), &old, FieldValidation::Strict, now());
+    let r = prepare_update(
+        i,
+        with(old.clone(), "/spec/clusterIP", json!("10.0.0.6")),
+        &old,
+        FieldValidation::Strict,
+        now(),
+    );
     let got = causes(r);
-    assert!(got.contains(&("spec.clusterIP".into(), "spec.clusterIP: Invalid value: \"10.0.0.6\": field is immutable".into())), "{got:?}");
+    assert!(
+        got.contains(&(
+            "spec.clusterIP".into(),
+            "spec.clusterIP: Invalid value: \"10.0.0.6\": field is immutable".into()
+        )),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -445,7 +640,10 @@ fn other_kinds_get_their_defaults() {
     let pv = create(json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv1"}, "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}, "hostPath": {"path": "/tmp/pv1"}}})).expect("valid").object;
     assert_eq!(pv["spec"]["persistentVolumeReclaimPolicy"], "Retain");
     assert_eq!(pv["spec"]["hostPath"]["type"], "");
-    assert_eq!(pv["status"], json!({"phase": "Pending", "lastPhaseTransitionTime": "2023-11-14T22:13:20Z"}));
+    assert_eq!(
+        pv["status"],
+        json!({"phase": "Pending", "lastPhaseTransitionTime": "2023-11-14T22:13:20Z"})
+    );
     let secret = create(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"}, "stringData": {"k": "v"}})).expect("valid").object;
     assert_eq!(secret["type"], "Opaque");
     assert_eq!(secret["data"], json!({"k": "dg=="}));
@@ -460,17 +658,41 @@ fn controller_revision_data_is_immutable() {
     let i = info("apps", "ControllerRevision");
     let cr = json!({"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": {"name": "web-abc", "namespace": "default"}, "data": {"spec": {"template": {}}}, "revision": 1});
     let old = stored(cr);
-    assert!(prepare_update(i, with(old.clone(), "/revision", json!(4)), &old, FieldValidation::Strict, now()).is_ok());
-    let got = causes(prepare_update(i, with(old.clone(), "/data", json!({"x": 1})), &old, FieldValidation::Strict, now()));
+    assert!(prepare_update(
+        i,
+        with(old.clone(), "/revision", json!(4)),
+        &old,
+        FieldValidation::Strict,
+        now()
+    )
+    .is_ok());
+    let got = causes(prepare_update(
+        i,
+        with(old.clone(), "/data", json!({"x": 1})),
+        &old,
+        FieldValidation::Strict,
+        now(),
+    ));
     assert_eq!(got[0].0, "data");
     assert!(got[0].1.ends_with("field is immutable"));
 }
 
 #[test]
 fn field_validation_parameter_defaults_to_warn() {
-    assert_eq!(FieldValidation::parse(None, "CreateOptions").expect("ok"), FieldValidation::Warn);
-    assert_eq!(FieldValidation::parse(Some("Strict"), "CreateOptions").expect("ok"), FieldValidation::Strict);
-    assert_eq!(FieldValidation::parse(Some("Loose"), "CreateOptions").expect_err("bad").code(), 422);
+    assert_eq!(
+        FieldValidation::parse(None, "CreateOptions").expect("ok"),
+        FieldValidation::Warn
+    );
+    assert_eq!(
+        FieldValidation::parse(Some("Strict"), "CreateOptions").expect("ok"),
+        FieldValidation::Strict
+    );
+    assert_eq!(
+        FieldValidation::parse(Some("Loose"), "CreateOptions")
+            .expect_err("bad")
+            .code(),
+        422
+    );
 }
 
 fn with_max_unavailable(mu: Option<Value>) -> Value {
@@ -493,13 +715,30 @@ fn max_unavailable_of(p: &Prepared) -> Value {
 #[test]
 fn max_unavailable_follows_its_feature_gate() {
     let off = FeatureGates::default();
-    let on = FeatureGates { max_unavailable_stateful_set: true };
+    let on = FeatureGates {
+        max_unavailable_stateful_set: true,
+    };
     let create = |body: Value, g| prepare_create_gated(sts_info(), body, FieldValidation::Strict, now(), g);
-    assert_eq!(max_unavailable_of(&create(with_max_unavailable(Some(json!(2))), off).expect("ok")), Value::Null);
-    assert_eq!(max_unavailable_of(&create(with_max_unavailable(Some(json!(0))), off).expect("dropped, not validated")), Value::Null);
-    assert_eq!(max_unavailable_of(&create(with_max_unavailable(Some(json!("50%"))), on).expect("ok")), json!("50%"));
-    assert_eq!(max_unavailable_of(&create(with_max_unavailable(None), on).expect("ok")), json!(1));
-    assert!(create(with_max_unavailable(Some(json!(0))), on).is_err(), "cannot be 0 with the gate");
+    assert_eq!(
+        max_unavailable_of(&create(with_max_unavailable(Some(json!(2))), off).expect("ok")),
+        Value::Null
+    );
+    assert_eq!(
+        max_unavailable_of(&create(with_max_unavailable(Some(json!(0))), off).expect("dropped, not validated")),
+        Value::Null
+    );
+    assert_eq!(
+        max_unavailable_of(&create(with_max_unavailable(Some(json!("50%"))), on).expect("ok")),
+        json!("50%")
+    );
+    assert_eq!(
+        max_unavailable_of(&create(with_max_unavailable(None), on).expect("ok")),
+        json!(1)
+    );
+    assert!(
+        create(with_max_unavailable(Some(json!(0))), on).is_err(),
+        "cannot be 0 with the gate"
+    );
 
     let as_stored = |mut v: Value| {
         let m = crate::meta::metadata_mut(&mut v);
@@ -509,10 +748,22 @@ fn max_unavailable_follows_its_feature_gate() {
     };
     let stored_in_use = as_stored(create(with_max_unavailable(Some(json!(2))), on).expect("ok").object);
     let stored_unused = as_stored(create(with_max_unavailable(None), off).expect("ok").object);
-    let update = |body: Value, old: &Value, g| prepare_update_gated(sts_info(), body, old, FieldValidation::Strict, now(), g);
+    let update =
+        |body: Value, old: &Value, g| prepare_update_gated(sts_info(), body, old, FieldValidation::Strict, now(), g);
     let mut body = with_max_unavailable(Some(json!(3)));
     body["spec"]["replicas"] = json!(4);
-    assert_eq!(max_unavailable_of(&update(body.clone(), &stored_in_use, off).expect("ok")), json!(3), "in use: kept");
-    assert_eq!(max_unavailable_of(&update(body.clone(), &stored_unused, off).expect("ok")), Value::Null, "not in use: dropped");
-    assert_eq!(max_unavailable_of(&update(body, &stored_unused, on).expect("ok")), json!(3));
+    assert_eq!(
+        max_unavailable_of(&update(body.clone(), &stored_in_use, off).expect("ok")),
+        json!(3),
+        "in use: kept"
+    );
+    assert_eq!(
+        max_unavailable_of(&update(body.clone(), &stored_unused, off).expect("ok")),
+        Value::Null,
+        "not in use: dropped"
+    );
+    assert_eq!(
+        max_unavailable_of(&update(body, &stored_unused, on).expect("ok")),
+        json!(3)
+    );
 }

@@ -44,11 +44,7 @@ const NAME: Column = Column {
     priority: 0,
 };
 const AGE: Column = col("Age", "string", AGE_DOC);
-const CONTAINERS: Column = wide(
-    "Containers",
-    "string",
-    "Names of each container in the template.",
-);
+const CONTAINERS: Column = wide("Containers", "string", "Names of each container in the template.");
 const IMAGES: Column = wide(
     "Images",
     "string",
@@ -103,9 +99,21 @@ static NODE: &[Column] = &[
     col("Version", "string", "Kubelet Version reported by the node."),
     wide("Internal-IP", "string", "List of addresses reachable to the node."),
     wide("External-IP", "string", "List of addresses reachable to the node."),
-    wide("OS-Image", "string", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
-    wide("Kernel-Version", "string", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
-    wide("Container-Runtime", "string", "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2)."),
+    wide(
+        "OS-Image",
+        "string",
+        "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+    ),
+    wide(
+        "Kernel-Version",
+        "string",
+        "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+    ),
+    wide(
+        "Container-Runtime",
+        "string",
+        "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+    ),
 ];
 
 static EVENT: &[Column] = &[
@@ -127,11 +135,7 @@ static EVENT: &[Column] = &[
     },
 ];
 
-static NAMESPACE: &[Column] = &[
-    NAME,
-    col("Status", "string", "The status of the namespace"),
-    AGE,
-];
+static NAMESPACE: &[Column] = &[NAME, col("Status", "string", "The status of the namespace"), AGE];
 
 static SECRET: &[Column] = &[
     NAME,
@@ -187,11 +191,7 @@ static PVC: &[Column] = &[
         "accessModes contains the actual access modes the volume backing the PVC has.",
     ),
     col("StorageClass", "string", "StorageClass of the pvc"),
-    col(
-        "VolumeAttributesClass",
-        "string",
-        "VolumeAttributesClass of the pvc",
-    ),
+    col("VolumeAttributesClass", "string", "VolumeAttributesClass of the pvc"),
     AGE,
     wide(
         "VolumeMode",
@@ -218,10 +218,26 @@ static LEASE: &[Column] = &[
 
 static STORAGECLASS: &[Column] = &[
     NAME,
-    col("Provisioner", "string", "provisioner indicates the type of the provisioner."),
-    col("ReclaimPolicy", "string", "reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class."),
-    col("VolumeBindingMode", "string", "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound."),
-    col("AllowVolumeExpansion", "string", "allowVolumeExpansion shows whether the storage class allow volume expand."),
+    col(
+        "Provisioner",
+        "string",
+        "provisioner indicates the type of the provisioner.",
+    ),
+    col(
+        "ReclaimPolicy",
+        "string",
+        "reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.",
+    ),
+    col(
+        "VolumeBindingMode",
+        "string",
+        "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.",
+    ),
+    col(
+        "AllowVolumeExpansion",
+        "string",
+        "allowVolumeExpansion shows whether the storage class allow volume expand.",
+    ),
     AGE,
 ];
 

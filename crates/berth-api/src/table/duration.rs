@@ -55,8 +55,7 @@ pub fn human_duration(nanos: i128) -> String {
 
 /// Parses an RFC 3339 timestamp field; absent, null or unparsable is `None` (Go's zero time).
 pub fn timestamp(v: Option<&Value>) -> Option<Timestamp> {
-    v.and_then(Value::as_str)
-        .and_then(|s| s.parse::<Timestamp>().ok())
+    v.and_then(Value::as_str).and_then(|s| s.parse::<Timestamp>().ok())
 }
 
 /// `translateTimestampSince`: `<unknown>` for a zero time, else the human duration until `now`.

@@ -28,10 +28,7 @@ pub(super) struct EventView<'a> {
 impl<'a> EventView<'a> {
     fn series(obj: &'a Value) -> Option<(Option<Timestamp>, i64)> {
         let series = obj.get("series").filter(|v| v.is_object())?;
-        Some((
-            timestamp(series.get("lastObservedTime")),
-            int(series, "count"),
-        ))
+        Some((timestamp(series.get("lastObservedTime")), int(series, "count")))
     }
 
     pub(super) fn core(obj: &'a Value) -> Self {

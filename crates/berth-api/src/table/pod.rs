@@ -54,17 +54,14 @@ pub(super) fn pod(obj: &Value, now: Timestamp) -> Row {
         "Succeeded" => Some(
             json!([{"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}]),
         ),
-        "Failed" => Some(
-            json!([{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}]),
-        ),
+        "Failed" => {
+            Some(json!([{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}]))
+        }
         _ => None,
     };
 
     let init_spec = |n: &str| init_specs.iter().find(|c| s(c, "name") == n);
-    total += init_specs
-        .iter()
-        .filter(|c| is_restartable_init(Some(c)))
-        .count();
+    total += init_specs.iter().filter(|c| is_restartable_init(Some(c))).count();
 
     let mut initializing = false;
     for (i, st) in arr(obj, "status.initContainerStatuses").iter().enumerate() {
@@ -121,10 +118,7 @@ pub(super) fn pod(obj: &Value, now: Timestamp) -> Row {
         for st in arr(obj, "status.containerStatuses").iter().rev() {
             restarts += int(st, "restartCount");
             if st.pointer("/lastState/terminated").is_some() {
-                last_restart = later(
-                    last_restart,
-                    timestamp(st.pointer("/lastState/terminated/finishedAt")),
-                );
+                last_restart = later(last_restart, timestamp(st.pointer("/lastState/terminated/finishedAt")));
             }
             let waiting_reason = st
                 .pointer("/state/waiting/reason")
@@ -141,9 +135,7 @@ pub(super) fn pod(obj: &Value, now: Timestamp) -> Row {
                 } else {
                     format!("ExitCode:{}", int(t, "exitCode"))
                 };
-            } else if st.get("ready").and_then(Value::as_bool) == Some(true)
-                && st.pointer("/state/running").is_some()
-            {
+            } else if st.get("ready").and_then(Value::as_bool) == Some(true) && st.pointer("/state/running").is_some() {
                 has_running = true;
                 ready += 1;
             }
@@ -169,10 +161,7 @@ pub(super) fn pod(obj: &Value, now: Timestamp) -> Row {
         _ => restarts.to_string(),
     };
 
-    let pod_ip = obj
-        .pointer("/status/podIPs/0/ip")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let pod_ip = obj.pointer("/status/podIPs/0/ip").and_then(Value::as_str).unwrap_or("");
     let gates = arr(obj, "spec.readinessGates");
     let readiness_gates = if gates.is_empty() {
         "<none>".to_string()

@@ -29,28 +29,18 @@ pub(super) fn row(info: &ResourceInfo, obj: &Value, now: Timestamp) -> Row {
         ("", "Pod") => pod(obj, now),
         ("", "Service") => Row::plain(service(obj, now)),
         ("apps", "StatefulSet") => Row::plain(statefulset(obj, now)),
-        ("", "Endpoints") => {
-            Row::plain(vec![name(obj), json!(format_endpoints(obj)), age(obj, now)])
-        }
+        ("", "Endpoints") => Row::plain(vec![name(obj), json!(format_endpoints(obj)), age(obj, now)]),
         ("", "Node") => Row::plain(node(obj, now)),
         ("", "Event") => Row::plain(event(&EventView::core(obj), now)),
         ("events.k8s.io", "Event") => Row::plain(event(&EventView::events_v1(obj), now)),
-        ("", "Namespace") => Row::plain(vec![
-            name(obj),
-            json!(s(obj, "status.phase")),
-            age(obj, now),
-        ]),
+        ("", "Namespace") => Row::plain(vec![name(obj), json!(s(obj, "status.phase")), age(obj, now)]),
         ("", "Secret") => Row::plain(vec![
             name(obj),
             json!(s(obj, "type")),
             json!(len_of(obj.get("data"))),
             age(obj, now),
         ]),
-        ("", "ServiceAccount") => Row::plain(vec![
-            name(obj),
-            json!(len_of(obj.get("secrets"))),
-            age(obj, now),
-        ]),
+        ("", "ServiceAccount") => Row::plain(vec![name(obj), json!(len_of(obj.get("secrets"))), age(obj, now)]),
         ("", "PersistentVolume") => Row::plain(persistent_volume(obj, now)),
         ("", "PersistentVolumeClaim") => Row::plain(persistent_volume_claim(obj, now)),
         ("", "ConfigMap") => Row::plain(vec![
@@ -58,11 +48,9 @@ pub(super) fn row(info: &ResourceInfo, obj: &Value, now: Timestamp) -> Row {
             json!(len_of(obj.get("data")) + len_of(obj.get("binaryData"))),
             age(obj, now),
         ]),
-        ("coordination.k8s.io", "Lease") => Row::plain(vec![
-            name(obj),
-            json!(s(obj, "spec.holderIdentity")),
-            age(obj, now),
-        ]),
+        ("coordination.k8s.io", "Lease") => {
+            Row::plain(vec![name(obj), json!(s(obj, "spec.holderIdentity")), age(obj, now)])
+        }
         ("storage.k8s.io", "StorageClass") => Row::plain(storage_class(obj, now)),
         ("apps", "ControllerRevision") => Row::plain(controller_revision(obj, now)),
         ("discovery.k8s.io", "EndpointSlice") => Row::plain(endpoint_slice(obj, now)),
@@ -77,9 +65,7 @@ pub(super) fn row(info: &ResourceInfo, obj: &Value, now: Timestamp) -> Row {
 
 /// A string at a dotted path, or `""`.
 pub(super) fn s<'a>(obj: &'a Value, dotted: &str) -> &'a str {
-    meta::path(obj, dotted)
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    meta::path(obj, dotted).and_then(Value::as_str).unwrap_or("")
 }
 
 /// An array at a dotted path, or empty.
@@ -107,10 +93,7 @@ pub(super) fn name(obj: &Value) -> Value {
 }
 
 pub(super) fn age(obj: &Value, now: Timestamp) -> Value {
-    json!(since(
-        timestamp(obj.pointer("/metadata/creationTimestamp")),
-        now
-    ))
+    json!(since(timestamp(obj.pointer("/metadata/creationTimestamp")), now))
 }
 
 pub(super) fn or_none(s: &str) -> String {
@@ -180,10 +163,7 @@ fn service(obj: &Value, now: Timestamp) -> Vec<Value> {
 }
 
 fn service_external_ip(obj: &Value) -> String {
-    let external: Vec<&str> = arr(obj, "spec.externalIPs")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let external: Vec<&str> = arr(obj, "spec.externalIPs").iter().filter_map(Value::as_str).collect();
     match s(obj, "spec.type") {
         "ClusterIP" | "NodePort" => or_none(&external.join(",")),
         "LoadBalancer" => {
@@ -449,9 +429,7 @@ fn persistent_volume(obj: &Value, now: Timestamp) -> Vec<Value> {
         )),
         json!(s(obj, "status.reason")),
         age(obj, now),
-        json!(or_unset(
-            meta::path(obj, "spec.volumeMode").and_then(Value::as_str)
-        )),
+        json!(or_unset(meta::path(obj, "spec.volumeMode").and_then(Value::as_str))),
     ]
 }
 
@@ -481,9 +459,7 @@ fn persistent_volume_claim(obj: &Value, now: Timestamp) -> Vec<Value> {
             meta::path(obj, "spec.volumeAttributesClassName").and_then(Value::as_str)
         )),
         age(obj, now),
-        json!(or_unset(
-            meta::path(obj, "spec.volumeMode").and_then(Value::as_str)
-        )),
+        json!(or_unset(meta::path(obj, "spec.volumeMode").and_then(Value::as_str))),
     ]
 }
 

@@ -185,14 +185,7 @@ fn pod_status_reasons() {
         json!({}),
     );
     assert_eq!(cell_strings(pods, &completed)[2], "Completed");
-    let row = table(
-        pods,
-        &[completed],
-        IncludeObject::None,
-        json!({}),
-        now(),
-        true,
-    );
+    let row = table(pods, &[completed], IncludeObject::None, json!({}), now(), true);
     assert_eq!(row["rows"][0]["conditions"][0]["reason"], "Succeeded");
     assert_eq!(row["rows"][0]["object"], Value::Null);
 
@@ -318,17 +311,7 @@ fn pvc_and_pv_rows() {
     let pending = json!({"metadata": {"name": "p"}, "spec": {}, "status": {"phase": "Pending"}});
     assert_eq!(
         cell_strings(info("", "PersistentVolumeClaim"), &pending),
-        [
-            "p",
-            "Pending",
-            "",
-            "",
-            "",
-            "",
-            "<unset>",
-            "<unknown>",
-            "<unset>"
-        ]
+        ["p", "Pending", "", "", "", "", "<unset>", "<unknown>", "<unset>"]
     );
     let pv = json!({
         "metadata": {"name": "pvc-123", "creationTimestamp": "2025-01-10T11:59:15Z",
@@ -382,10 +365,7 @@ fn node_row() {
         ]
     );
     let fresh = json!({"metadata": {"name": "n2"}});
-    assert_eq!(
-        cell_strings(info("", "Node"), &fresh)[1..3],
-        ["Unknown", "<none>"]
-    );
+    assert_eq!(cell_strings(info("", "Node"), &fresh)[1..3], ["Unknown", "<none>"]);
 }
 
 #[test]
@@ -438,10 +418,7 @@ fn event_rows_for_core_and_events_v1() {
 #[test]
 fn small_kinds_rows() {
     let cm = json!({"metadata": {"name": "cfg", "creationTimestamp": "2025-01-10T11:59:00Z"}, "data": {"a": "1", "b": "2"}, "binaryData": {"c": ""}});
-    assert_eq!(
-        cell_strings(info("", "ConfigMap"), &cm),
-        ["cfg", "3", "60s"]
-    );
+    assert_eq!(cell_strings(info("", "ConfigMap"), &cm), ["cfg", "3", "60s"]);
     let sec = json!({"metadata": {"name": "s"}, "type": "Opaque", "data": {"k": "dg=="}});
     assert_eq!(
         cell_strings(info("", "Secret"), &sec),
@@ -487,10 +464,7 @@ fn small_kinds_rows() {
         ["web-6d4cf56db6", "statefulset.apps/web", "2", "<unknown>"]
     );
     let orphan = json!({"metadata": {"name": "x"}, "revision": 1});
-    assert_eq!(
-        cell_strings(info("apps", "ControllerRevision"), &orphan)[1],
-        "<none>"
-    );
+    assert_eq!(cell_strings(info("apps", "ControllerRevision"), &orphan)[1], "<none>");
 }
 
 #[test]

@@ -37,22 +37,36 @@ pub fn validate_label_selector(s: &LabelSelector, path: &str) -> Errors {
         match r.operator.as_str() {
             "In" | "NotIn" => {
                 if values.is_empty() {
-                    errs.push(Cause::required(&format!("{p}.values"), "must be specified when `operator` is 'In' or 'NotIn'"));
+                    errs.push(Cause::required(
+                        &format!("{p}.values"),
+                        "must be specified when `operator` is 'In' or 'NotIn'",
+                    ));
                 }
             }
             "Exists" | "DoesNotExist" => {
                 if !values.is_empty() {
-                    errs.push(Cause::forbidden(&format!("{p}.values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+                    errs.push(Cause::forbidden(
+                        &format!("{p}.values"),
+                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                    ));
                 }
             }
-            op => errs.push(Cause::invalid(&format!("{p}.operator"), &Value::String(op.into()), "not a valid selector operator")),
+            op => errs.push(Cause::invalid(
+                &format!("{p}.operator"),
+                &Value::String(op.into()),
+                "not a valid selector operator",
+            )),
         }
         for msg in names::is_qualified_name(&r.key) {
             errs.push(Cause::invalid(&format!("{p}.key"), &Value::String(r.key.clone()), &msg));
         }
         for (j, v) in values.iter().enumerate() {
             for msg in names::is_valid_label_value(v) {
-                errs.push(Cause::invalid(&format!("{p}.values[{j}]"), &Value::String(v.clone()), &msg));
+                errs.push(Cause::invalid(
+                    &format!("{p}.values[{j}]"),
+                    &Value::String(v.clone()),
+                    &msg,
+                ));
             }
         }
     }
@@ -79,8 +93,7 @@ pub fn selector_matches(s: &LabelSelector, labels: Option<&BTreeMap<String, Stri
 }
 
 fn selector_is_empty(s: &LabelSelector) -> bool {
-    s.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-        && s.match_expressions.as_ref().is_none_or(Vec::is_empty)
+    s.match_labels.as_ref().is_none_or(BTreeMap::is_empty) && s.match_expressions.as_ref().is_none_or(Vec::is_empty)
 }
 
 /// `ValidatePositiveIntOrPercent` + "cannot be 0" + `IsNotMoreThan100Percent` for maxUnavailable.
@@ -140,7 +153,11 @@ pub fn validate_statefulset_spec(s: &StatefulSet) -> Errors {
         }
         "RollingUpdate" => {
             if let Some(ru) = &us.rolling_update {
-                nonnegative(i64::from(ru.partition.unwrap_or(0)), "spec.updateStrategy.rollingUpdate.partition", &mut errs);
+                nonnegative(
+                    i64::from(ru.partition.unwrap_or(0)),
+                    "spec.updateStrategy.rollingUpdate.partition",
+                    &mut errs,
+                );
                 if let Some(mu) = &ru.max_unavailable {
                     validate_max_unavailable(mu, "spec.updateStrategy.rollingUpdate.maxUnavailable", &mut errs);
                 }
@@ -173,7 +190,11 @@ pub fn validate_statefulset_spec(s: &StatefulSet) -> Errors {
     }
 
     nonnegative(i64::from(spec.replicas.unwrap_or(0)), "spec.replicas", &mut errs);
-    nonnegative(i64::from(spec.min_ready_seconds.unwrap_or(0)), "spec.minReadySeconds", &mut errs);
+    nonnegative(
+        i64::from(spec.min_ready_seconds.unwrap_or(0)),
+        "spec.minReadySeconds",
+        &mut errs,
+    );
     if let Some(o) = &spec.ordinals {
         nonnegative(i64::from(o.start.unwrap_or(0)), "spec.ordinals.start", &mut errs);
     }
@@ -188,7 +209,11 @@ pub fn validate_statefulset_spec(s: &StatefulSet) -> Errors {
         let valid_selector = sel_errs.is_empty();
         errs.extend(sel_errs);
         if selector_is_empty(sel) {
-            errs.push(invalid_raw("spec.selector", &go_label_selector(sel), "empty selector is invalid for statefulset"));
+            errs.push(invalid_raw(
+                "spec.selector",
+                &go_label_selector(sel),
+                "empty selector is invalid for statefulset",
+            ));
         }
         if valid_selector {
             let tmeta = spec.template.metadata.clone().unwrap_or_default();
@@ -200,14 +225,21 @@ pub fn validate_statefulset_spec(s: &StatefulSet) -> Errors {
                 ));
             }
             errs.extend(validate_labels(tmeta.labels.as_ref(), "spec.template.labels"));
-            errs.extend(validate_annotations(tmeta.annotations.as_ref(), "spec.template.annotations"));
+            errs.extend(validate_annotations(
+                tmeta.annotations.as_ref(),
+                "spec.template.annotations",
+            ));
         }
     }
 
     let pod = spec.template.spec.clone().unwrap_or_default();
     let rp = pod.restart_policy.clone().unwrap_or_default();
     if rp != "Always" {
-        errs.push(Cause::not_supported("spec.template.spec.restartPolicy", &Value::String(rp), &["Always"]));
+        errs.push(Cause::not_supported(
+            "spec.template.spec.restartPolicy",
+            &Value::String(rp),
+            &["Always"],
+        ));
     }
     if pod.active_deadline_seconds.is_some() {
         errs.push(Cause::forbidden(
@@ -266,13 +298,22 @@ pub fn validate_statefulset_status(st: &StatefulSetStatus) -> Errors {
         nonnegative(i64::from(c), "status.collisionCount", &mut errs);
     }
     let msg = "cannot be greater than status.replicas";
-    for (field, v) in [("readyReplicas", ready), ("currentReplicas", current), ("updatedReplicas", updated), ("availableReplicas", available)] {
+    for (field, v) in [
+        ("readyReplicas", ready),
+        ("currentReplicas", current),
+        ("updatedReplicas", updated),
+        ("availableReplicas", available),
+    ] {
         if v > st.replicas {
             errs.push(Cause::invalid(&format!("status.{field}"), &Value::from(v), msg));
         }
     }
     if available > ready {
-        errs.push(Cause::invalid("status.availableReplicas", &Value::from(available), "cannot be greater than status.readyReplicas"));
+        errs.push(Cause::invalid(
+            "status.availableReplicas",
+            &Value::from(available),
+            "cannot be greater than status.readyReplicas",
+        ));
     }
     errs
 }
@@ -281,12 +322,20 @@ pub fn validate_statefulset_status(st: &StatefulSetStatus) -> Errors {
 pub fn validate_statefulset_status_update(new: &StatefulSet, old: &StatefulSet) -> Errors {
     let st = new.status.clone().unwrap_or_default();
     let mut errs = validate_statefulset_status(&st);
-    errs.extend(super::meta::validate_object_meta_update(&new.metadata, &old.metadata, "metadata"));
+    errs.extend(super::meta::validate_object_meta_update(
+        &new.metadata,
+        &old.metadata,
+        "metadata",
+    ));
     let old_cc = old.status.as_ref().and_then(|s| s.collision_count);
     if let Some(o) = old_cc {
         let n = st.collision_count;
         if n.is_none_or(|n| n < o) {
-            errs.push(Cause::invalid("status.collisionCount", &Value::from(n.unwrap_or(0)), "cannot be decremented"));
+            errs.push(Cause::invalid(
+                "status.collisionCount",
+                &Value::from(n.unwrap_or(0)),
+                "cannot be decremented",
+            ));
         }
     }
     errs

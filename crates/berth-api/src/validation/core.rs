@@ -15,9 +15,16 @@ pub const MAX_DATA_SIZE: usize = 1024 * 1024;
 fn config_map_key_errors(key: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if key.len() > names::DNS1123_SUBDOMAIN_MAX {
-        errs.push(format!("must be no more than {} characters", names::DNS1123_SUBDOMAIN_MAX));
+        errs.push(format!(
+            "must be no more than {} characters",
+            names::DNS1123_SUBDOMAIN_MAX
+        ));
     }
-    if key.is_empty() || !key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.') {
+    if key.is_empty()
+        || !key
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.')
+    {
         errs.push("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')".to_string());
     }
     if key == "." {
@@ -47,7 +54,11 @@ fn validate_service_ports(ports: &[ServicePort], errs: &mut Errors) {
             errs.push(Cause::required(&format!("{pp}.name"), ""));
         } else if !name.is_empty() {
             for msg in names::is_dns1123_label(&name) {
-                errs.push(Cause::invalid(&format!("{pp}.name"), &Value::String(name.clone()), &msg));
+                errs.push(Cause::invalid(
+                    &format!("{pp}.name"),
+                    &Value::String(name.clone()),
+                    &msg,
+                ));
             }
             if seen.contains(&name) {
                 errs.push(Cause::duplicate(&format!("{pp}.name"), &Value::String(name.clone())));
@@ -55,15 +66,27 @@ fn validate_service_ports(ports: &[ServicePort], errs: &mut Errors) {
             seen.push(name);
         }
         if !(1..=65535).contains(&p.port) {
-            errs.push(Cause::invalid(&format!("{pp}.port"), &Value::from(p.port), "must be between 1 and 65535, inclusive"));
+            errs.push(Cause::invalid(
+                &format!("{pp}.port"),
+                &Value::from(p.port),
+                "must be between 1 and 65535, inclusive",
+            ));
         }
         let proto = p.protocol.clone().unwrap_or_default();
         if !["TCP", "UDP", "SCTP"].contains(&proto.as_str()) {
-            errs.push(Cause::not_supported(&format!("{pp}.protocol"), &Value::String(proto), &["SCTP", "TCP", "UDP"]));
+            errs.push(Cause::not_supported(
+                &format!("{pp}.protocol"),
+                &Value::String(proto),
+                &["SCTP", "TCP", "UDP"],
+            ));
         }
         if let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(t)) = &p.target_port {
             if !(1..=65535).contains(t) {
-                errs.push(Cause::invalid(&format!("{pp}.targetPort"), &Value::from(*t), "must be between 1 and 65535, inclusive"));
+                errs.push(Cause::invalid(
+                    &format!("{pp}.targetPort"),
+                    &Value::from(*t),
+                    "must be between 1 and 65535, inclusive",
+                ));
             }
         }
     }
@@ -72,11 +95,18 @@ fn validate_service_ports(ports: &[ServicePort], errs: &mut Errors) {
 fn validate_pvc_spec(spec: &PersistentVolumeClaimSpec, path: &str, errs: &mut Errors) {
     let modes = spec.access_modes.clone().unwrap_or_default();
     if modes.is_empty() {
-        errs.push(Cause::required(&format!("{path}.accessModes"), "at least 1 access mode is required"));
+        errs.push(Cause::required(
+            &format!("{path}.accessModes"),
+            "at least 1 access mode is required",
+        ));
     }
     for m in &modes {
         if !["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"].contains(&m.as_str()) {
-            errs.push(Cause::not_supported(&format!("{path}.accessModes"), &Value::String(m.clone()), &["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]));
+            errs.push(Cause::not_supported(
+                &format!("{path}.accessModes"),
+                &Value::String(m.clone()),
+                &["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"],
+            ));
         }
     }
     let has_storage = spec
@@ -89,7 +119,11 @@ fn validate_pvc_spec(spec: &PersistentVolumeClaimSpec, path: &str, errs: &mut Er
     }
     if let Some(vm) = spec.volume_mode.as_deref() {
         if vm != "Block" && vm != "Filesystem" {
-            errs.push(Cause::not_supported(&format!("{path}.volumeMode"), &Value::String(vm.into()), &["Block", "Filesystem"]));
+            errs.push(Cause::not_supported(
+                &format!("{path}.volumeMode"),
+                &Value::String(vm.into()),
+                &["Block", "Filesystem"],
+            ));
         }
     }
 }
@@ -102,7 +136,11 @@ pub fn validate(obj: &Object) -> Errors {
             let spec = s.spec.clone().unwrap_or_default();
             let ty = spec.type_.clone().unwrap_or_default();
             if !["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].contains(&ty.as_str()) {
-                errs.push(Cause::not_supported("spec.type", &Value::String(ty.clone()), &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]));
+                errs.push(Cause::not_supported(
+                    "spec.type",
+                    &Value::String(ty.clone()),
+                    &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"],
+                ));
             }
             let ports = spec.ports.clone().unwrap_or_default();
             let headless = spec.cluster_ip.as_deref() == Some("None");
@@ -115,15 +153,27 @@ pub fn validate(obj: &Object) -> Errors {
             validate_service_ports(&ports, &mut errs);
             let sa = spec.session_affinity.clone().unwrap_or_default();
             if sa != "None" && sa != "ClientIP" {
-                errs.push(Cause::not_supported("spec.sessionAffinity", &Value::String(sa), &["ClientIP", "None"]));
+                errs.push(Cause::not_supported(
+                    "spec.sessionAffinity",
+                    &Value::String(sa),
+                    &["ClientIP", "None"],
+                ));
             }
             if let Some(ip) = spec.cluster_ip.as_deref().filter(|ip| !ip.is_empty() && *ip != "None") {
                 if ip.parse::<std::net::IpAddr>().is_err() {
-                    errs.push(Cause::invalid("spec.clusterIPs[0]", &Value::String(ip.into()), "must be empty, 'None', or a valid IP address"));
+                    errs.push(Cause::invalid(
+                        "spec.clusterIPs[0]",
+                        &Value::String(ip.into()),
+                        "must be empty, 'None', or a valid IP address",
+                    ));
                 }
             }
             if headless && ty != "ClusterIP" {
-                errs.push(Cause::invalid("spec.clusterIPs[0]", &Value::String("None".into()), "may not be set to 'None' for LoadBalancer or NodePort services"));
+                errs.push(Cause::invalid(
+                    "spec.clusterIPs[0]",
+                    &Value::String("None".into()),
+                    "may not be set to 'None' for LoadBalancer or NodePort services",
+                ));
             }
             errs.extend(super::meta::validate_labels(spec.selector.as_ref(), "spec.selector"));
         }
@@ -137,7 +187,11 @@ pub fn validate(obj: &Object) -> Errors {
             validate_keys(cm.binary_data.iter().flat_map(|d| d.keys()), "binaryData", &mut errs);
             for k in cm.data.iter().flat_map(|d| d.keys()) {
                 if cm.binary_data.as_ref().is_some_and(|b| b.contains_key(k)) {
-                    errs.push(Cause::invalid(&format!("data[{k}]"), &Value::String(k.clone()), "duplicate of key present in binaryData"));
+                    errs.push(Cause::invalid(
+                        &format!("data[{k}]"),
+                        &Value::String(k.clone()),
+                        "duplicate of key present in binaryData",
+                    ));
                 }
             }
             let size: usize = cm.data.iter().flatten().map(|(_, v)| v.len()).sum::<usize>()
@@ -167,7 +221,11 @@ pub fn validate(obj: &Object) -> Errors {
             }
             let rp = spec.persistent_volume_reclaim_policy.clone().unwrap_or_default();
             if !["Delete", "Recycle", "Retain"].contains(&rp.as_str()) {
-                errs.push(Cause::not_supported("spec.persistentVolumeReclaimPolicy", &Value::String(rp), &["Delete", "Recycle", "Retain"]));
+                errs.push(Cause::not_supported(
+                    "spec.persistentVolumeReclaimPolicy",
+                    &Value::String(rp),
+                    &["Delete", "Recycle", "Retain"],
+                ));
             }
             let sources = serde_json::to_value(&spec)
                 .ok()
@@ -182,11 +240,18 @@ pub fn validate(obj: &Object) -> Errors {
         }
         Object::EndpointSlice(es) => {
             if !["IPv4", "IPv6", "FQDN"].contains(&es.address_type.as_str()) {
-                errs.push(Cause::not_supported("addressType", &Value::String(es.address_type.clone()), &["FQDN", "IPv4", "IPv6"]));
+                errs.push(Cause::not_supported(
+                    "addressType",
+                    &Value::String(es.address_type.clone()),
+                    &["FQDN", "IPv4", "IPv6"],
+                ));
             }
             for (i, e) in es.endpoints.iter().enumerate() {
                 if e.addresses.is_empty() || e.addresses.len() > 100 {
-                    errs.push(Cause::required(&format!("endpoints[{i}].addresses"), "must contain at least 1 address"));
+                    errs.push(Cause::required(
+                        &format!("endpoints[{i}].addresses"),
+                        "must contain at least 1 address",
+                    ));
                 }
             }
         }
@@ -196,18 +261,30 @@ pub fn validate(obj: &Object) -> Errors {
             }
             let rp = sc.reclaim_policy.clone().unwrap_or_default();
             if rp != "Delete" && rp != "Retain" {
-                errs.push(Cause::not_supported("reclaimPolicy", &Value::String(rp), &["Delete", "Retain"]));
+                errs.push(Cause::not_supported(
+                    "reclaimPolicy",
+                    &Value::String(rp),
+                    &["Delete", "Retain"],
+                ));
             }
             let bm = sc.volume_binding_mode.clone().unwrap_or_default();
             if bm != "Immediate" && bm != "WaitForFirstConsumer" {
-                errs.push(Cause::not_supported("volumeBindingMode", &Value::String(bm), &["Immediate", "WaitForFirstConsumer"]));
+                errs.push(Cause::not_supported(
+                    "volumeBindingMode",
+                    &Value::String(bm),
+                    &["Immediate", "WaitForFirstConsumer"],
+                ));
             }
         }
         Object::Lease(l) => {
             if let Some(spec) = &l.spec {
                 if let Some(d) = spec.lease_duration_seconds {
                     if d <= 0 {
-                        errs.push(Cause::invalid("spec.leaseDurationSeconds", &Value::from(d), "must be greater than 0"));
+                        errs.push(Cause::invalid(
+                            "spec.leaseDurationSeconds",
+                            &Value::from(d),
+                            "must be greater than 0",
+                        ));
                     }
                 }
                 if let Some(t) = spec.lease_transitions {
@@ -219,7 +296,11 @@ pub fn validate(obj: &Object) -> Errors {
             let ns = e.metadata.namespace.clone().unwrap_or_default();
             let ins = e.involved_object.namespace.clone().unwrap_or_default();
             if !ins.is_empty() && ins != ns {
-                errs.push(Cause::invalid("involvedObject.namespace", &Value::String(ins), "does not match event.namespace"));
+                errs.push(Cause::invalid(
+                    "involvedObject.namespace",
+                    &Value::String(ins),
+                    "does not match event.namespace",
+                ));
             }
         }
         _ => {}
@@ -228,9 +309,28 @@ pub fn validate(obj: &Object) -> Errors {
 }
 
 const PV_SOURCES: &[&str] = &[
-    "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "csi", "fc", "flexVolume",
-    "flocker", "gcePersistentDisk", "glusterfs", "hostPath", "iscsi", "local", "nfs",
-    "photonPersistentDisk", "portworxVolume", "quobyte", "rbd", "scaleIO", "storageos", "vsphereVolume",
+    "awsElasticBlockStore",
+    "azureDisk",
+    "azureFile",
+    "cephfs",
+    "cinder",
+    "csi",
+    "fc",
+    "flexVolume",
+    "flocker",
+    "gcePersistentDisk",
+    "glusterfs",
+    "hostPath",
+    "iscsi",
+    "local",
+    "nfs",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "quobyte",
+    "rbd",
+    "scaleIO",
+    "storageos",
+    "vsphereVolume",
 ];
 
 /// Update rules of the kinds other than Pod, StatefulSet and ControllerRevision.
@@ -243,10 +343,22 @@ pub fn validate_update(new: &Object, old: &Object) -> Errors {
             let old_ip = os.cluster_ip.clone().unwrap_or_default();
             let external = ns.type_.as_deref() == Some("ExternalName") || os.type_.as_deref() == Some("ExternalName");
             if !old_ip.is_empty() && !external {
-                immutable(&ns.cluster_ip.clone().unwrap_or_default(), &old_ip, "spec.clusterIP", &mut errs);
-                let (nips, oips) = (ns.cluster_ips.clone().unwrap_or_default(), os.cluster_ips.clone().unwrap_or_default());
+                immutable(
+                    &ns.cluster_ip.clone().unwrap_or_default(),
+                    &old_ip,
+                    "spec.clusterIP",
+                    &mut errs,
+                );
+                let (nips, oips) = (
+                    ns.cluster_ips.clone().unwrap_or_default(),
+                    os.cluster_ips.clone().unwrap_or_default(),
+                );
                 if nips.first() != oips.first() && !oips.is_empty() {
-                    errs.push(invalid_json("spec.clusterIPs[0]", nips.first().map(|s| Value::String(s.clone())).as_ref(), "may not change once set"));
+                    errs.push(invalid_json(
+                        "spec.clusterIPs[0]",
+                        nips.first().map(|s| Value::String(s.clone())).as_ref(),
+                        "may not change once set",
+                    ));
                 }
             }
         }
@@ -270,12 +382,20 @@ pub fn validate_update(new: &Object, old: &Object) -> Errors {
         (Object::PersistentVolume(n), Object::PersistentVolume(o)) => {
             let (ns, os) = (n.spec.clone().unwrap_or_default(), o.spec.clone().unwrap_or_default());
             let src = |s: &k8s_openapi::api::core::v1::PersistentVolumeSpec| {
-                serde_json::to_value(s).ok().and_then(|v| v.as_object().cloned()).map(|m| {
-                    m.into_iter().filter(|(k, _)| PV_SOURCES.contains(&k.as_str())).collect::<serde_json::Map<_, _>>()
-                })
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_object().cloned())
+                    .map(|m| {
+                        m.into_iter()
+                            .filter(|(k, _)| PV_SOURCES.contains(&k.as_str()))
+                            .collect::<serde_json::Map<_, _>>()
+                    })
             };
             if src(&ns) != src(&os) {
-                errs.push(Cause::forbidden("spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation"));
+                errs.push(Cause::forbidden(
+                    "spec.persistentvolumesource",
+                    "spec.persistentvolumesource is immutable after creation",
+                ));
             }
             immutable(&ns.volume_mode, &os.volume_mode, "volumeMode", &mut errs);
         }
@@ -283,7 +403,10 @@ pub fn validate_update(new: &Object, old: &Object) -> Errors {
             immutable(&n.type_, &o.type_, "type", &mut errs);
             if o.immutable == Some(true) {
                 if n.immutable != Some(true) {
-                    errs.push(Cause::forbidden("immutable", "field is immutable when `immutable` is set"));
+                    errs.push(Cause::forbidden(
+                        "immutable",
+                        "field is immutable when `immutable` is set",
+                    ));
                 }
                 if n.data != o.data {
                     errs.push(Cause::forbidden("data", "field is immutable when `immutable` is set"));
@@ -292,13 +415,19 @@ pub fn validate_update(new: &Object, old: &Object) -> Errors {
         }
         (Object::ConfigMap(n), Object::ConfigMap(o)) if o.immutable == Some(true) => {
             if n.immutable != Some(true) {
-                errs.push(Cause::forbidden("immutable", "field is immutable when `immutable` is set"));
+                errs.push(Cause::forbidden(
+                    "immutable",
+                    "field is immutable when `immutable` is set",
+                ));
             }
             if n.data != o.data {
                 errs.push(Cause::forbidden("data", "field is immutable when `immutable` is set"));
             }
             if n.binary_data != o.binary_data {
-                errs.push(Cause::forbidden("binaryData", "field is immutable when `immutable` is set"));
+                errs.push(Cause::forbidden(
+                    "binaryData",
+                    "field is immutable when `immutable` is set",
+                ));
             }
         }
         (Object::StorageClass(n), Object::StorageClass(o)) => {
@@ -309,9 +438,17 @@ pub fn validate_update(new: &Object, old: &Object) -> Errors {
                 errs.push(Cause::forbidden("provisioner", "updates to provisioner are forbidden."));
             }
             if n.reclaim_policy != o.reclaim_policy {
-                errs.push(Cause::forbidden("reclaimPolicy", "updates to reclaimPolicy are forbidden."));
+                errs.push(Cause::forbidden(
+                    "reclaimPolicy",
+                    "updates to reclaimPolicy are forbidden.",
+                ));
             }
-            immutable(&n.volume_binding_mode, &o.volume_binding_mode, "volumeBindingMode", &mut errs);
+            immutable(
+                &n.volume_binding_mode,
+                &o.volume_binding_mode,
+                "volumeBindingMode",
+                &mut errs,
+            );
         }
         (Object::EndpointSlice(n), Object::EndpointSlice(o)) => {
             immutable(&n.address_type, &o.address_type, "addressType", &mut errs);

@@ -28,7 +28,11 @@ fn mask_trailing_dash(s: &str) -> String {
 
 /// The problems with `name` under `rule`; `prefix` for `generateName`.
 pub fn check_name(rule: NameRule, name: &str, prefix: bool) -> Vec<String> {
-    let n = if prefix && rule != NameRule::PathSegment { mask_trailing_dash(name) } else { name.to_string() };
+    let n = if prefix && rule != NameRule::PathSegment {
+        mask_trailing_dash(name)
+    } else {
+        name.to_string()
+    };
     match rule {
         NameRule::DnsLabel => names::is_dns1123_label(&n),
         NameRule::Dns1035Label => names::is_dns1035_label(&n),
@@ -82,16 +86,32 @@ fn validate_owner_references(refs: Option<&Vec<OwnerReference>>, path: &str) -> 
     for r in refs.into_iter().flatten() {
         let version = r.api_version.rsplit('/').next().unwrap_or("");
         if version.is_empty() {
-            errs.push(Cause::invalid(&child(path, "apiVersion"), &Value::String(r.api_version.clone()), "version must not be empty"));
+            errs.push(Cause::invalid(
+                &child(path, "apiVersion"),
+                &Value::String(r.api_version.clone()),
+                "version must not be empty",
+            ));
         }
         if r.kind.is_empty() {
-            errs.push(Cause::invalid(&child(path, "kind"), &Value::String(r.kind.clone()), "kind must not be empty"));
+            errs.push(Cause::invalid(
+                &child(path, "kind"),
+                &Value::String(r.kind.clone()),
+                "kind must not be empty",
+            ));
         }
         if r.name.is_empty() {
-            errs.push(Cause::invalid(&child(path, "name"), &Value::String(r.name.clone()), "name must not be empty"));
+            errs.push(Cause::invalid(
+                &child(path, "name"),
+                &Value::String(r.name.clone()),
+                "name must not be empty",
+            ));
         }
         if r.uid.is_empty() {
-            errs.push(Cause::invalid(&child(path, "uid"), &Value::String(r.uid.clone()), "uid must not be empty"));
+            errs.push(Cause::invalid(
+                &child(path, "uid"),
+                &Value::String(r.uid.clone()),
+                "uid must not be empty",
+            ));
         }
         if r.controller == Some(true) {
             controllers.push(format!("{}/{}", r.kind, r.name));
@@ -124,7 +144,11 @@ pub fn validate_finalizers(finalizers: Option<&Vec<String>>, path: &str) -> Erro
             "[]string{{{}}}",
             list.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ")
         );
-        errs.push(invalid_raw(path, &shown, "finalizer orphan and foregroundDeletion cannot be both set"));
+        errs.push(invalid_raw(
+            path,
+            &shown,
+            "finalizer orphan and foregroundDeletion cannot be both set",
+        ));
     }
     errs
 }
@@ -151,12 +175,19 @@ pub fn validate_object_meta(m: &ObjectMeta, namespaced: bool, rule: NameRule, pa
     let generate = m.generate_name.as_deref().unwrap_or("");
     if !generate.is_empty() {
         for msg in check_name(rule, generate, true) {
-            errs.push(Cause::invalid(&child(path, "generateName"), &Value::String(generate.into()), &msg));
+            errs.push(Cause::invalid(
+                &child(path, "generateName"),
+                &Value::String(generate.into()),
+                &msg,
+            ));
         }
     }
     let name = m.name.as_deref().unwrap_or("");
     if name.is_empty() {
-        errs.push(Cause::required(&child(path, "name"), "name or generateName is required"));
+        errs.push(Cause::required(
+            &child(path, "name"),
+            "name or generateName is required",
+        ));
     } else {
         for msg in check_name(rule, name, false) {
             errs.push(Cause::invalid(&child(path, "name"), &Value::String(name.into()), &msg));
@@ -168,7 +199,11 @@ pub fn validate_object_meta(m: &ObjectMeta, namespaced: bool, rule: NameRule, pa
             errs.push(Cause::required(&child(path, "namespace"), ""));
         } else {
             for msg in names::is_dns1123_label(ns) {
-                errs.push(Cause::invalid(&child(path, "namespace"), &Value::String(ns.into()), &msg));
+                errs.push(Cause::invalid(
+                    &child(path, "namespace"),
+                    &Value::String(ns.into()),
+                    &msg,
+                ));
             }
         }
     } else if !ns.is_empty() {
@@ -176,8 +211,14 @@ pub fn validate_object_meta(m: &ObjectMeta, namespaced: bool, rule: NameRule, pa
     }
     nonnegative(m.generation.unwrap_or(0), &child(path, "generation"), &mut errs);
     errs.extend(validate_labels(m.labels.as_ref(), &child(path, "labels")));
-    errs.extend(validate_annotations(m.annotations.as_ref(), &child(path, "annotations")));
-    errs.extend(validate_owner_references(m.owner_references.as_ref(), &child(path, "ownerReferences")));
+    errs.extend(validate_annotations(
+        m.annotations.as_ref(),
+        &child(path, "annotations"),
+    ));
+    errs.extend(validate_owner_references(
+        m.owner_references.as_ref(),
+        &child(path, "ownerReferences"),
+    ));
     errs.extend(validate_finalizers(m.finalizers.as_ref(), &child(path, "finalizers")));
     errs
 }
@@ -198,20 +239,54 @@ pub fn validate_object_meta_update(new: &ObjectMeta, old: &ObjectMeta, path: &st
         }
     }
     if new.resource_version.as_deref().unwrap_or("").is_empty() {
-        errs.push(Cause::invalid(&child(path, "resourceVersion"), &Value::String(String::new()), "must be specified for an update"));
+        errs.push(Cause::invalid(
+            &child(path, "resourceVersion"),
+            &Value::String(String::new()),
+            "must be specified for an update",
+        ));
     }
     if new.generation.unwrap_or(0) < old.generation.unwrap_or(0) {
-        errs.push(Cause::invalid(&child(path, "generation"), &Value::from(new.generation.unwrap_or(0)), "must not be decremented"));
+        errs.push(Cause::invalid(
+            &child(path, "generation"),
+            &Value::from(new.generation.unwrap_or(0)),
+            "must not be decremented",
+        ));
     }
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     immutable(&s(&new.name), &s(&old.name), &child(path, "name"), &mut errs);
-    immutable(&s(&new.namespace), &s(&old.namespace), &child(path, "namespace"), &mut errs);
+    immutable(
+        &s(&new.namespace),
+        &s(&old.namespace),
+        &child(path, "namespace"),
+        &mut errs,
+    );
     immutable(&s(&new.uid), &s(&old.uid), &child(path, "uid"), &mut errs);
-    immutable(&new.creation_timestamp, &old.creation_timestamp, &child(path, "creationTimestamp"), &mut errs);
-    immutable(&new.deletion_timestamp, &old.deletion_timestamp, &child(path, "deletionTimestamp"), &mut errs);
-    immutable(&new.deletion_grace_period_seconds, &old.deletion_grace_period_seconds, &child(path, "deletionGracePeriodSeconds"), &mut errs);
+    immutable(
+        &new.creation_timestamp,
+        &old.creation_timestamp,
+        &child(path, "creationTimestamp"),
+        &mut errs,
+    );
+    immutable(
+        &new.deletion_timestamp,
+        &old.deletion_timestamp,
+        &child(path, "deletionTimestamp"),
+        &mut errs,
+    );
+    immutable(
+        &new.deletion_grace_period_seconds,
+        &old.deletion_grace_period_seconds,
+        &child(path, "deletionGracePeriodSeconds"),
+        &mut errs,
+    );
     errs.extend(validate_labels(new.labels.as_ref(), &child(path, "labels")));
-    errs.extend(validate_annotations(new.annotations.as_ref(), &child(path, "annotations")));
-    errs.extend(validate_owner_references(new.owner_references.as_ref(), &child(path, "ownerReferences")));
+    errs.extend(validate_annotations(
+        new.annotations.as_ref(),
+        &child(path, "annotations"),
+    ));
+    errs.extend(validate_owner_references(
+        new.owner_references.as_ref(),
+        &child(path, "ownerReferences"),
+    ));
     errs
 }

@@ -69,10 +69,19 @@ pub fn validate_update(new: &Object, old: &Object) -> Errors {
             errs.extend(apps::validate_statefulset_update(n, o));
         }
         (Object::ControllerRevision(n), Object::ControllerRevision(o)) => {
-            errs.extend(meta::validate_object_meta(new.metadata(), true, NameRule::DnsSubdomain, "metadata"));
+            errs.extend(meta::validate_object_meta(
+                new.metadata(),
+                true,
+                NameRule::DnsSubdomain,
+                "metadata",
+            ));
             errs.extend(apps::validate_controller_revision(n));
             if n.data != o.data {
-                errs.push(invalid_json("data", n.data.as_ref().map(|d| &d.0), "field is immutable"));
+                errs.push(invalid_json(
+                    "data",
+                    n.data.as_ref().map(|d| &d.0),
+                    "field is immutable",
+                ));
             }
         }
         (Object::Pod(n), Object::Pod(o)) => errs.extend(pod::validate_pod_update(n, o)),
@@ -112,7 +121,11 @@ pub(crate) fn invalid_raw(field: &str, shown: &str, detail: &str) -> Cause {
     } else {
         format!("{field}: Invalid value: {shown}: {detail}")
     };
-    Cause { reason: "FieldValueInvalid", message, field: field.to_string() }
+    Cause {
+        reason: "FieldValueInvalid",
+        message,
+        field: field.to_string(),
+    }
 }
 
 /// `Invalid value:` for a JSON-ish value (null when absent).
@@ -135,7 +148,11 @@ pub(crate) fn not_found(field: &str, value: &str) -> Cause {
 /// `ValidateNonnegativeField`.
 pub(crate) fn nonnegative(v: i64, field: &str, errs: &mut Errors) {
     if v < 0 {
-        errs.push(Cause::invalid(field, &Value::from(v), "must be greater than or equal to 0"));
+        errs.push(Cause::invalid(
+            field,
+            &Value::from(v),
+            "must be greater than or equal to 0",
+        ));
     }
 }
 

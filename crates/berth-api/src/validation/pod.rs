@@ -17,7 +17,11 @@ fn validate_container(c: &Container, path: &str, volumes: &BTreeSet<String>, err
         errs.push(Cause::required(&format!("{path}.name"), ""));
     } else {
         for msg in names::is_dns1123_label(&c.name) {
-            errs.push(Cause::invalid(&format!("{path}.name"), &Value::String(c.name.clone()), &msg));
+            errs.push(Cause::invalid(
+                &format!("{path}.name"),
+                &Value::String(c.name.clone()),
+                &msg,
+            ));
         }
     }
     if c.image.as_deref().unwrap_or("").trim().is_empty() {
@@ -25,12 +29,20 @@ fn validate_container(c: &Container, path: &str, volumes: &BTreeSet<String>, err
     }
     if let Some(p) = c.image_pull_policy.as_deref() {
         if !["Always", "IfNotPresent", "Never"].contains(&p) {
-            errs.push(Cause::not_supported(&format!("{path}.imagePullPolicy"), &Value::String(p.into()), &["Always", "IfNotPresent", "Never"]));
+            errs.push(Cause::not_supported(
+                &format!("{path}.imagePullPolicy"),
+                &Value::String(p.into()),
+                &["Always", "IfNotPresent", "Never"],
+            ));
         }
     }
     if let Some(p) = c.termination_message_policy.as_deref() {
         if !["File", "FallbackToLogsOnError"].contains(&p) {
-            errs.push(Cause::not_supported(&format!("{path}.terminationMessagePolicy"), &Value::String(p.into()), &["File", "FallbackToLogsOnError"]));
+            errs.push(Cause::not_supported(
+                &format!("{path}.terminationMessagePolicy"),
+                &Value::String(p.into()),
+                &["File", "FallbackToLogsOnError"],
+            ));
         }
     }
     let mut port_names = BTreeSet::new();
@@ -45,16 +57,28 @@ fn validate_container(c: &Container, path: &str, volumes: &BTreeSet<String>, err
             }
         }
         if !(1..=65535).contains(&p.container_port) {
-            errs.push(Cause::invalid(&format!("{pp}.containerPort"), &Value::from(p.container_port), "must be between 1 and 65535, inclusive"));
+            errs.push(Cause::invalid(
+                &format!("{pp}.containerPort"),
+                &Value::from(p.container_port),
+                "must be between 1 and 65535, inclusive",
+            ));
         }
         if let Some(hp) = p.host_port.filter(|h| *h != 0) {
             if !(1..=65535).contains(&hp) {
-                errs.push(Cause::invalid(&format!("{pp}.hostPort"), &Value::from(hp), "must be between 1 and 65535, inclusive"));
+                errs.push(Cause::invalid(
+                    &format!("{pp}.hostPort"),
+                    &Value::from(hp),
+                    "must be between 1 and 65535, inclusive",
+                ));
             }
         }
         let proto = p.protocol.clone().unwrap_or_default();
         if !["TCP", "UDP", "SCTP"].contains(&proto.as_str()) {
-            errs.push(Cause::not_supported(&format!("{pp}.protocol"), &Value::String(proto), &["SCTP", "TCP", "UDP"]));
+            errs.push(Cause::not_supported(
+                &format!("{pp}.protocol"),
+                &Value::String(proto),
+                &["SCTP", "TCP", "UDP"],
+            ));
         }
     }
     for (i, m) in c.volume_mounts.iter().flatten().enumerate() {
@@ -81,7 +105,10 @@ pub fn port_name_errors(name: &str) -> Vec<String> {
     if name.len() > 15 {
         errs.push("must be no more than 15 characters".to_string());
     }
-    if !name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') {
+    if !name
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    {
         errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string());
     }
     if name.contains("--") {
@@ -134,32 +161,56 @@ pub fn validate_pod_spec(spec: Option<&PodSpec>, path: &str) -> Errors {
     }
     let rp = spec.restart_policy.clone().unwrap_or_default();
     if !["Always", "OnFailure", "Never"].contains(&rp.as_str()) {
-        errs.push(Cause::not_supported(&format!("{path}.restartPolicy"), &Value::String(rp), &["Always", "OnFailure", "Never"]));
+        errs.push(Cause::not_supported(
+            &format!("{path}.restartPolicy"),
+            &Value::String(rp),
+            &["Always", "OnFailure", "Never"],
+        ));
     }
     let dp = spec.dns_policy.clone().unwrap_or_default();
     if !["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"].contains(&dp.as_str()) {
-        errs.push(Cause::not_supported(&format!("{path}.dnsPolicy"), &Value::String(dp), &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]));
+        errs.push(Cause::not_supported(
+            &format!("{path}.dnsPolicy"),
+            &Value::String(dp),
+            &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
+        ));
     }
     if let Some(a) = spec.active_deadline_seconds {
         if a <= 0 {
-            errs.push(Cause::invalid(&format!("{path}.activeDeadlineSeconds"), &Value::from(a), "must be between 1 and 2147483647, inclusive"));
+            errs.push(Cause::invalid(
+                &format!("{path}.activeDeadlineSeconds"),
+                &Value::from(a),
+                "must be between 1 and 2147483647, inclusive",
+            ));
         }
     }
     for (field, v) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             for msg in names::is_dns1123_label(v) {
-                errs.push(Cause::invalid(&format!("{path}.{field}"), &Value::String(v.into()), &msg));
+                errs.push(Cause::invalid(
+                    &format!("{path}.{field}"),
+                    &Value::String(v.into()),
+                    &msg,
+                ));
             }
         }
     }
     if let Some(n) = spec.node_name.as_deref().filter(|n| !n.is_empty()) {
         for msg in names::is_dns1123_subdomain(n) {
-            errs.push(Cause::invalid(&format!("{path}.nodeName"), &Value::String(n.into()), &msg));
+            errs.push(Cause::invalid(
+                &format!("{path}.nodeName"),
+                &Value::String(n.into()),
+                &msg,
+            ));
         }
     }
     if let Some(sa) = spec.service_account_name.as_deref().filter(|n| !n.is_empty()) {
         for msg in names::is_dns1123_subdomain(sa) {
-            errs.push(Cause::invalid(&format!("{path}.serviceAccountName"), &Value::String(sa.into()), &msg));
+            errs.push(Cause::invalid(
+                &format!("{path}.serviceAccountName"),
+                &Value::String(sa.into()),
+                &msg,
+            ));
         }
     }
     errs
@@ -172,10 +223,18 @@ pub fn validate_pod_update(new: &Pod, old: &Pod) -> Errors {
     let o = old.spec.clone().unwrap_or_default();
     if let (Some(na), Some(oa)) = (n.active_deadline_seconds, o.active_deadline_seconds) {
         if na > oa {
-            errs.push(Cause::invalid("spec.activeDeadlineSeconds", &Value::from(na), "must be less than or equal to previous value"));
+            errs.push(Cause::invalid(
+                "spec.activeDeadlineSeconds",
+                &Value::from(na),
+                "must be less than or equal to previous value",
+            ));
         }
     } else if o.active_deadline_seconds.is_some() && n.active_deadline_seconds.is_none() {
-        errs.push(Cause::invalid("spec.activeDeadlineSeconds", &Value::Null, "must not update from a positive integer to nil value"));
+        errs.push(Cause::invalid(
+            "spec.activeDeadlineSeconds",
+            &Value::Null,
+            "must not update from a positive integer to nil value",
+        ));
     }
     // Munge the allowed changes onto a copy of the new spec and compare with the old one.
     let mut munged = n.clone();

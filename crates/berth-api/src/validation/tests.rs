@@ -5,7 +5,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference}
 use std::collections::BTreeMap;
 
 fn meta() -> ObjectMeta {
-    ObjectMeta { name: Some("web".into()), namespace: Some("default".into()), ..Default::default() }
+    ObjectMeta {
+        name: Some("web".into()),
+        namespace: Some("default".into()),
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -13,15 +17,27 @@ fn annotations_over_256_kib_are_too_long() {
     let mut m = meta();
     m.annotations = Some(BTreeMap::from([("a".to_string(), "x".repeat(256 * 1024))]));
     let errs = meta::validate_object_meta(&m, true, NameRule::DnsSubdomain, "metadata");
-    assert_eq!(errs[0].message, "metadata.annotations: Too long: may not be more than 262144 bytes");
+    assert_eq!(
+        errs[0].message,
+        "metadata.annotations: Too long: may not be more than 262144 bytes"
+    );
 }
 
 #[test]
 fn owner_references_need_every_identifying_field() {
     let mut m = meta();
-    m.owner_references = Some(vec![OwnerReference { api_version: "apps/v1".into(), kind: "StatefulSet".into(), name: "web".into(), uid: String::new(), ..Default::default() }]);
+    m.owner_references = Some(vec![OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: "StatefulSet".into(),
+        name: "web".into(),
+        uid: String::new(),
+        ..Default::default()
+    }]);
     let errs = meta::validate_object_meta(&m, true, NameRule::DnsSubdomain, "metadata");
-    assert_eq!(errs[0].message, "metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty");
+    assert_eq!(
+        errs[0].message,
+        "metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty"
+    );
 }
 
 #[test]
@@ -31,7 +47,10 @@ fn namespaced_kinds_need_a_namespace_and_cluster_kinds_refuse_one() {
     let errs = meta::validate_object_meta(&m, true, NameRule::DnsSubdomain, "metadata");
     assert_eq!(errs[0].message, "metadata.namespace: Required value");
     let errs = meta::validate_object_meta(&meta(), false, NameRule::DnsSubdomain, "metadata");
-    assert_eq!(errs[0].message, "metadata.namespace: Forbidden: not allowed on this type");
+    assert_eq!(
+        errs[0].message,
+        "metadata.namespace: Forbidden: not allowed on this type"
+    );
 }
 
 #[test]
@@ -46,5 +65,7 @@ fn orphan_and_foreground_finalizers_conflict() {
     let mut m = meta();
     m.finalizers = Some(vec!["orphan".into(), "foregroundDeletion".into()]);
     let errs = meta::validate_object_meta(&m, true, NameRule::DnsSubdomain, "metadata");
-    assert!(errs[0].message.ends_with("finalizer orphan and foregroundDeletion cannot be both set"));
+    assert!(errs[0]
+        .message
+        .ends_with("finalizer orphan and foregroundDeletion cannot be both set"));
 }

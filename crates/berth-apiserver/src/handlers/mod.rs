@@ -56,8 +56,10 @@ pub fn error_response(e: &ApiError) -> Response {
 fn text(code: StatusCode, s: &'static str) -> Response {
     let mut r = Response::new(Body::from(s));
     *r.status_mut() = code;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
@@ -96,7 +98,10 @@ async fn dispatch_inner(api: Arc<Api>, req: Request) -> Response {
             return if ok {
                 text(StatusCode::OK, "ok")
             } else {
-                text(StatusCode::INTERNAL_SERVER_ERROR, "[-]bootstrap not finished\nreadyz check failed")
+                text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "[-]bootstrap not finished\nreadyz check failed",
+                )
             };
         }
         _ => {}
@@ -149,10 +154,8 @@ async fn dispatch_inner(api: Arc<Api>, req: Request) -> Response {
             match tokio::task::spawn_blocking(move || berth_api::openapi::document_json(&group, &version)).await {
                 Ok(Some(doc)) => {
                     let mut resp = raw_json(StatusCode::OK, Bytes::from_static(doc.as_bytes()));
-                    resp.headers_mut().insert(
-                        header::CACHE_CONTROL,
-                        HeaderValue::from_static("public, immutable"),
-                    );
+                    resp.headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, immutable"));
                     resp
                 }
                 _ => error_response(&ApiError::NotFoundPath),

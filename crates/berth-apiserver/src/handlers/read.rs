@@ -147,7 +147,11 @@ pub fn list(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> {
             if !filter.matches(info, &obj) {
                 continue;
             }
-            let b = if convert { Bytes::from(serde_json::to_vec(&obj).unwrap_or_default()) } else { bytes.clone() };
+            let b = if convert {
+                Bytes::from(serde_json::to_vec(&obj).unwrap_or_default())
+            } else {
+                bytes.clone()
+            };
             (b, Some(obj))
         };
         if picked.len() == limit {
@@ -181,7 +185,11 @@ pub fn list(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> {
             Ok(raw_json(StatusCode::OK, buf.freeze()))
         }
         Output::Metadata => {
-            let items: Vec<Value> = picked.iter().filter_map(|p| p.2.as_ref()).map(partial_metadata).collect();
+            let items: Vec<Value> = picked
+                .iter()
+                .filter_map(|p| p.2.as_ref())
+                .map(partial_metadata)
+                .collect();
             Ok(json_response(
                 StatusCode::OK,
                 &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": list_meta, "items": items}),

@@ -40,7 +40,14 @@ where
                 return Err(registry::conflict(info, &n));
             }
             let new = strategy::apply_scale(cur, &scale)?;
-            let mut p = strategy::prepare_update_gated(info, new, cur, FieldValidation::Ignore, ctx.api.clock.now(), ctx.api.features)?;
+            let mut p = strategy::prepare_update_gated(
+                info,
+                new,
+                cur,
+                FieldValidation::Ignore,
+                ctx.api.clock.now(),
+                ctx.api.features,
+            )?;
             berth_api::managedfields::record_update(
                 Some(cur),
                 &mut p.object,

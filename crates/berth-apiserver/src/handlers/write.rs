@@ -40,7 +40,11 @@ pub fn parse_body(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
 fn parse_body_warned(ctx: &Ctx, bytes: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
     let ct = ctx.content_type.as_deref().unwrap_or("application/json");
     let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    let patch = if ctx.method == http::Method::PATCH { PatchType::from_content_type(ct) } else { None };
+    let patch = if ctx.method == http::Method::PATCH {
+        PatchType::from_content_type(ct)
+    } else {
+        None
+    };
     let yaml = match (media.as_str(), patch) {
         (protobuf::MEDIA_TYPE, None) => return decode_protobuf(bytes),
         (_, Some(PatchType::Apply)) | ("application/yaml", None) => true,
@@ -59,11 +63,8 @@ fn parse_body_warned(ctx: &Ctx, bytes: &[u8]) -> Result<(Value, Vec<String>), Ap
         }
         serde_norway::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("error decoding YAML: {e}")))?
     } else {
-        serde_json::from_slice(bytes).map_err(|e| {
-            ApiError::BadRequest(format!(
-                "the body of the request could not be decoded as JSON: {e}"
-            ))
-        })?
+        serde_json::from_slice(bytes)
+            .map_err(|e| ApiError::BadRequest(format!("the body of the request could not be decoded as JSON: {e}")))?
     };
     Ok((v, Vec::new()))
 }
@@ -74,7 +75,10 @@ fn decode_protobuf(bytes: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
     let warnings = if unknown_tags.is_empty() {
         Vec::new()
     } else {
-        vec![format!("unknown protobuf fields were ignored: {}", unknown_tags.join(", "))]
+        vec![format!(
+            "unknown protobuf fields were ignored: {}",
+            unknown_tags.join(", ")
+        )]
     };
     Ok((object, warnings))
 }
@@ -121,7 +125,9 @@ fn manager(ctx: &Ctx) -> String {
 
 fn validate_field_manager(ctx: &Ctx) -> Result<(), ApiError> {
     if ctx.query.field_manager.as_deref().is_some_and(|m| m.len() > 128) {
-        return Err(ApiError::BadRequest("fieldManager: Too long: may not be more than 128 bytes".into()));
+        return Err(ApiError::BadRequest(
+            "fieldManager: Too long: may not be more than 128 bytes".into(),
+        ));
     }
     Ok(())
 }
@@ -184,7 +190,9 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     let fv = field_validation(ctx, "CreateOptions")?;
     let (mut body, body_warnings) = object_body(ctx, rr, req).await?;
     if !meta::resource_version(&body).is_empty() {
-        return Err(ApiError::BadRequest("resourceVersion should not be set on objects to be created".into()));
+        return Err(ApiError::BadRequest(
+            "resourceVersion should not be set on objects to be created".into(),
+        ));
     }
     if meta::name(&body).is_empty() {
         let gen = meta::meta_str(&body, "generateName").to_string();
@@ -196,7 +204,10 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     if let Some(ns) = rr.namespace.as_deref().filter(|_| info.namespaced) {
         ctx.api.registry.check_namespace_open(ns)?;
     }
-    let Prepared { object: mut obj, warnings } = strategy::prepare_create_gated(info, body, fv, ctx.api.clock.now(), ctx.api.features)?;
+    let Prepared {
+        object: mut obj,
+        warnings,
+    } = strategy::prepare_create_gated(info, body, fv, ctx.api.clock.now(), ctx.api.features)?;
     let warnings = [body_warnings, warnings].concat();
     let now = ctx.api.clock.now();
     {
@@ -209,7 +220,14 @@ pub async fn create(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     if info.kind == "Service" {
         ctx.api.services.allocate(&mut obj)?;
     }
-    managedfields::record_update(None, &mut obj, &manager(ctx), None, &info.api_version(), &clock::format(now));
+    managedfields::record_update(
+        None,
+        &mut obj,
+        &manager(ctx),
+        None,
+        &info.api_version(),
+        &clock::format(now),
+    );
     let stored = store_created(ctx, info, obj).await?;
     Ok(with_warnings(raw_json(StatusCode::CREATED, stored), &warnings))
 }
@@ -268,8 +286,16 @@ fn prepare(
     ownership: Ownership,
 ) -> Result<Prepared, ApiError> {
     let mut new = new;
-    if let (Some(nm), Some(om)) = (new.get_mut("metadata").and_then(Value::as_object_mut), meta::metadata(old)) {
-        for k in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+    if let (Some(nm), Some(om)) = (
+        new.get_mut("metadata").and_then(Value::as_object_mut),
+        meta::metadata(old),
+    ) {
+        for k in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
             match om.get(k) {
                 Some(v) => nm.insert(k.into(), v.clone()),
                 None => nm.remove(k),
@@ -283,7 +309,10 @@ fn prepare(
             // Only spec.finalizers may change through /finalize.
             let mut obj = old.clone();
             obj["spec"]["finalizers"] = new.pointer("/spec/finalizers").cloned().unwrap_or(json!([]));
-            Prepared { object: obj, warnings: Vec::new() }
+            Prepared {
+                object: obj,
+                warnings: Vec::new(),
+            }
         }
     };
     if ownership == Ownership::AlreadyRecorded {
@@ -295,7 +324,14 @@ fn prepare(
         Part::Status => Some("status"),
         Part::Finalize => Some("finalize"),
     };
-    managedfields::record_update(Some(old), &mut prepared.object, &manager(ctx), sub, &info.api_version(), &now);
+    managedfields::record_update(
+        Some(old),
+        &mut prepared.object,
+        &manager(ctx),
+        sub,
+        &info.api_version(),
+        &now,
+    );
     Ok(prepared)
 }
 
@@ -306,7 +342,9 @@ async fn object_body(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<(Val
     let bytes = body_bytes(req).await?;
     let (mut body, warnings) = parse_body_warned(ctx, &bytes)?;
     if !body.is_object() {
-        return Err(ApiError::BadRequest("the body of the request must be a JSON object".into()));
+        return Err(ApiError::BadRequest(
+            "the body of the request must be a JSON object".into(),
+        ));
     }
     url_name_check(rr.info, rr, &body)?;
     set_identity(rr.info, rr, &mut body);
@@ -386,7 +424,9 @@ pub async fn patch(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respon
             ));
         }
         if !body.is_object() {
-            return Err(ApiError::BadRequest("the body of the request must be a YAML or JSON object".into()));
+            return Err(ApiError::BadRequest(
+                "the body of the request must be a YAML or JSON object".into(),
+            ));
         }
         url_name_check(info, rr, &body)?;
         let exists = ctx.api.registry.exists(info, rr.namespace.as_deref(), &name);
@@ -394,7 +434,9 @@ pub async fn patch(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respon
             return apply_create(ctx, rr, body, fv).await;
         }
     } else if ctx.query.force {
-        return Err(ApiError::BadRequest("force may not be set for non-apply patch requests".into()));
+        return Err(ApiError::BadRequest(
+            "force may not be set for non-apply patch requests".into(),
+        ));
     }
     let mut warnings = Vec::new();
     let stored = write_loop(ctx, rr, |cur| {
@@ -454,7 +496,10 @@ async fn apply_create(ctx: &Ctx, rr: &ResourceRoute, body: Value, fv: FieldValid
         &clock::format(now),
     )?;
     let managed = merged.pointer("/metadata/managedFields").cloned();
-    let Prepared { object: mut obj, warnings } = strategy::prepare_create_gated(info, merged, fv, now, ctx.api.features)?;
+    let Prepared {
+        object: mut obj,
+        warnings,
+    } = strategy::prepare_create_gated(info, merged, fv, now, ctx.api.features)?;
     {
         let m = meta::metadata_mut(&mut obj);
         m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
@@ -482,17 +527,21 @@ fn delete_options(ctx: &Ctx, info: &ResourceInfo, body: &[u8]) -> Result<DeleteO
         }
         v
     } else {
-        serde_json::from_slice(body)
-            .map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))?
+        serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))?
     };
     let mut opts = DeleteOptions {
         dry_run: ctx.query.dry_run
-            || v.get("dryRun").and_then(Value::as_array).is_some_and(|a| a.iter().any(|x| x == "All")),
+            || v.get("dryRun")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|x| x == "All")),
         grace_period_seconds: v
             .get("gracePeriodSeconds")
             .and_then(Value::as_i64)
             .or(ctx.query.grace_period_seconds),
-        precondition_uid: v.pointer("/preconditions/uid").and_then(Value::as_str).map(String::from),
+        precondition_uid: v
+            .pointer("/preconditions/uid")
+            .and_then(Value::as_str)
+            .map(String::from),
         precondition_resource_version: v
             .pointer("/preconditions/resourceVersion")
             .and_then(Value::as_str)
@@ -504,7 +553,10 @@ fn delete_options(ctx: &Ctx, info: &ResourceInfo, body: &[u8]) -> Result<DeleteO
         .and_then(Value::as_str)
         .map(String::from)
         .or_else(|| ctx.query.propagation_policy.clone());
-    let orphan = v.get("orphanDependents").and_then(Value::as_bool).or(ctx.query.orphan_dependents);
+    let orphan = v
+        .get("orphanDependents")
+        .and_then(Value::as_bool)
+        .or(ctx.query.orphan_dependents);
     opts.propagation = match (policy.as_deref(), orphan) {
         (Some(_), Some(_)) => {
             return Err(ApiError::Invalid {
@@ -597,7 +649,12 @@ pub async fn delete_collection(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> R
         match ctx
             .api
             .registry
-            .delete(info, Some(&ns).filter(|n| !n.is_empty()).map(String::as_str), meta::name(&obj), &opts)
+            .delete(
+                info,
+                Some(&ns).filter(|n| !n.is_empty()).map(String::as_str),
+                meta::name(&obj),
+                &opts,
+            )
             .await
         {
             Ok(d) => {

@@ -14,7 +14,10 @@ fn now() -> jiff::Timestamp {
 #[test]
 fn plain_delete_without_finalizers_removes_at_once() {
     let sts = json!({"metadata": {"name": "web", "namespace": "default"}});
-    assert_eq!(plan_delete(info("statefulsets"), &sts, &DeleteOptions::default(), now()), DeletePlan::Remove);
+    assert_eq!(
+        plan_delete(info("statefulsets"), &sts, &DeleteOptions::default(), now()),
+        DeletePlan::Remove
+    );
 }
 
 #[test]
@@ -47,7 +50,8 @@ fn foreground_replaces_orphan() {
 
 #[test]
 fn a_namespace_with_spec_finalizers_turns_terminating() {
-    let ns = json!({"metadata": {"name": "team"}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
+    let ns =
+        json!({"metadata": {"name": "team"}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
     let DeletePlan::Update(new) = plan_delete(info("namespaces"), &ns, &DeleteOptions::default(), now()) else {
         panic!("expected an update")
     };

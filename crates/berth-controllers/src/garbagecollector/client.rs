@@ -4,9 +4,7 @@
 use std::future::Future;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{
-    Api, DeleteParams, DynamicObject, Patch, PatchParams, Preconditions, PropagationPolicy,
-};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, Preconditions, PropagationPolicy};
 use kube::discovery::ApiResource;
 use serde_json::json;
 
@@ -19,10 +17,7 @@ use crate::resources::ResourceMap;
 pub trait GcApi: Send + Sync {
     /// Live metadata of the object with this name (whatever its uid), or `None` if absent.
     /// `Err(UnknownKind)` if the kind is not served.
-    fn get(
-        &self,
-        object: &ObjectRef,
-    ) -> impl Future<Output = Result<Option<Node>, ControllerError>> + Send;
+    fn get(&self, object: &ObjectRef) -> impl Future<Output = Result<Option<Node>, ControllerError>> + Send;
     /// Deletes with a uid precondition; an object already gone or replaced is not an error.
     fn delete(
         &self,
@@ -65,12 +60,7 @@ pub fn node_from_meta(resource: &ApiResource, meta: &ObjectMeta) -> Option<Node>
             namespace: meta.namespace.clone(),
             name,
         },
-        owners: meta
-            .owner_references
-            .iter()
-            .flatten()
-            .map(owner_from_ref)
-            .collect(),
+        owners: meta.owner_references.iter().flatten().map(owner_from_ref).collect(),
         deleting: meta.deletion_timestamp.is_some(),
         finalizers: meta.finalizers.clone().unwrap_or_default(),
     })
@@ -102,10 +92,7 @@ impl KubeGc {
 
     /// The API for the object's resource and namespace; `Ok(None)` for a namespaced kind without a
     /// namespace (a cluster-scoped dependent's reference to a namespaced owner: it cannot exist).
-    fn api(
-        &self,
-        object: &ObjectRef,
-    ) -> Result<Option<(Api<DynamicObject>, ApiResource)>, ControllerError> {
+    fn api(&self, object: &ObjectRef) -> Result<Option<(Api<DynamicObject>, ApiResource)>, ControllerError> {
         let served = self
             .resources
             .lookup(&object.api_version, &object.kind)
@@ -124,12 +111,7 @@ impl KubeGc {
 
     /// Reads the object's metadata, applies `edit` and merge-patches the result with a
     /// resourceVersion precondition, retrying on conflicts. `edit` returns `None` for "no change".
-    async fn edit_meta<F>(
-        &self,
-        object: &ObjectRef,
-        uid: &Uid,
-        edit: F,
-    ) -> Result<(), ControllerError>
+    async fn edit_meta<F>(&self, object: &ObjectRef, uid: &Uid, edit: F) -> Result<(), ControllerError>
     where
         F: Fn(&ObjectMeta) -> Option<serde_json::Value> + Send + Sync,
     {
@@ -199,12 +181,7 @@ impl GcApi for KubeGc {
         }
     }
 
-    async fn delete(
-        &self,
-        object: &ObjectRef,
-        uid: &Uid,
-        propagation: Propagation,
-    ) -> Result<(), ControllerError> {
+    async fn delete(&self, object: &ObjectRef, uid: &Uid, propagation: Propagation) -> Result<(), ControllerError> {
         let Some((api, _)) = self.api(object)? else {
             return Ok(());
         };
@@ -231,12 +208,7 @@ impl GcApi for KubeGc {
         }
     }
 
-    async fn remove_owner_refs(
-        &self,
-        object: &ObjectRef,
-        uid: &Uid,
-        owners: &[Uid],
-    ) -> Result<(), ControllerError> {
+    async fn remove_owner_refs(&self, object: &ObjectRef, uid: &Uid, owners: &[Uid]) -> Result<(), ControllerError> {
         self.edit_meta(object, uid, |meta| {
             let refs = meta.owner_references.clone().unwrap_or_default();
             let kept: Vec<OwnerReference> = refs
@@ -244,25 +216,16 @@ impl GcApi for KubeGc {
                 .filter(|r| !owners.iter().any(|o| o.0 == r.uid))
                 .cloned()
                 .collect();
-            (kept.len() != refs.len())
-                .then(|| json!({"metadata": {"ownerReferences": list_or_null(kept)}}))
+            (kept.len() != refs.len()).then(|| json!({"metadata": {"ownerReferences": list_or_null(kept)}}))
         })
         .await
     }
 
-    async fn unblock_owner_refs(
-        &self,
-        object: &ObjectRef,
-        uid: &Uid,
-        owners: &[Uid],
-    ) -> Result<(), ControllerError> {
+    async fn unblock_owner_refs(&self, object: &ObjectRef, uid: &Uid, owners: &[Uid]) -> Result<(), ControllerError> {
         self.edit_meta(object, uid, |meta| {
             let mut refs = meta.owner_references.clone().unwrap_or_default();
             let mut changed = false;
-            for r in refs
-                .iter_mut()
-                .filter(|r| owners.iter().any(|o| o.0 == r.uid))
-            {
+            for r in refs.iter_mut().filter(|r| owners.iter().any(|o| o.0 == r.uid)) {
                 if r.block_owner_deletion == Some(true) {
                     r.block_owner_deletion = Some(false);
                     changed = true;
@@ -273,17 +236,11 @@ impl GcApi for KubeGc {
         .await
     }
 
-    async fn remove_finalizer(
-        &self,
-        object: &ObjectRef,
-        uid: &Uid,
-        finalizer: &str,
-    ) -> Result<(), ControllerError> {
+    async fn remove_finalizer(&self, object: &ObjectRef, uid: &Uid, finalizer: &str) -> Result<(), ControllerError> {
         self.edit_meta(object, uid, |meta| {
             let fins = meta.finalizers.clone().unwrap_or_default();
             let kept: Vec<String> = fins.iter().filter(|f| *f != finalizer).cloned().collect();
-            (kept.len() != fins.len())
-                .then(|| json!({"metadata": {"finalizers": list_or_null(kept)}}))
+            (kept.len() != fins.len()).then(|| json!({"metadata": {"finalizers": list_or_null(kept)}}))
         })
         .await
     }

@@ -135,9 +135,7 @@ impl Graph {
         let group = crate::resources::group_of(api_version);
         self.nodes
             .values()
-            .filter(|n| {
-                n.object.kind == kind && crate::resources::group_of(&n.object.api_version) == group
-            })
+            .filter(|n| n.object.kind == kind && crate::resources::group_of(&n.object.api_version) == group)
             .map(|n| n.uid.clone())
             .collect()
     }
@@ -152,9 +150,7 @@ impl Graph {
                     self.unlink(old);
                     // Owners this object no longer references may have been waiting for it.
                     for o in &old.owners {
-                        if node.owner(&o.uid).is_none()
-                            && self.nodes.get(&o.uid).is_some_and(|n| n.deleting)
-                        {
+                        if node.owner(&o.uid).is_none() && self.nodes.get(&o.uid).is_some_and(|n| n.deleting) {
                             out.insert(o.uid.clone());
                         }
                     }
@@ -183,11 +179,7 @@ impl Graph {
                 // into foreground deletion changes whether it blocks.
                 if old.as_ref().is_some_and(|o| o.deleting != node.deleting) {
                     for o in &node.owners {
-                        if self
-                            .nodes
-                            .get(&o.uid)
-                            .is_some_and(Node::deleting_dependents)
-                        {
+                        if self.nodes.get(&o.uid).is_some_and(Node::deleting_dependents) {
                             out.insert(o.uid.clone());
                         }
                     }
@@ -219,9 +211,7 @@ impl Graph {
             .nodes
             .values()
             .filter(|n| {
-                n.orphaning()
-                    || n.deleting_dependents()
-                    || n.owners.iter().any(|o| !self.nodes.contains_key(&o.uid))
+                n.orphaning() || n.deleting_dependents() || n.owners.iter().any(|o| !self.nodes.contains_key(&o.uid))
             })
             .map(|n| n.uid.clone())
             .collect();

@@ -32,20 +32,14 @@ use crate::queue::{sleep_until, WorkQueue};
 use crate::resources::{self, ResourceMap};
 
 /// Runs the garbage collector until `shutdown` resolves.
-pub async fn run(
-    client: kube::Client,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), ControllerError> {
+pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
     tokio::select! {
         () = shutdown => Ok(()),
         r = run_forever(client) => r,
     }
 }
 
-type MetaEvent = (
-    usize,
-    Result<Event<PartialObjectMeta<DynamicObject>>, watcher::Error>,
-);
+type MetaEvent = (usize, Result<Event<PartialObjectMeta<DynamicObject>>, watcher::Error>);
 
 async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
     let served = resources::discover_until_ok(&client, "garbage collector").await;
@@ -65,10 +59,7 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
                 .boxed()
         }));
     let mut driver = Driver::new(api, watched);
-    tracing::info!(
-        resources = driver.resources.len(),
-        "garbage collector started"
-    );
+    tracing::info!(resources = driver.resources.len(), "garbage collector started");
     loop {
         // Take in every event already there before working, so decisions see a fresh graph.
         while let Some(Some((i, ev))) = streams.next().now_or_never() {
@@ -123,11 +114,7 @@ impl<A: GcApi> Driver<A> {
     }
 
     /// Takes one watch event of resource `i` into the graph and queues what it makes interesting.
-    pub fn observe(
-        &mut self,
-        i: usize,
-        ev: Result<Event<PartialObjectMeta<DynamicObject>>, watcher::Error>,
-    ) {
+    pub fn observe(&mut self, i: usize, ev: Result<Event<PartialObjectMeta<DynamicObject>>, watcher::Error>) {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => {
@@ -228,9 +215,7 @@ impl<A: GcApi> Driver<A> {
         if needs_owner_lookups(&live) {
             for o in &live.owners {
                 let status = match self.api.get(&live.owner_ref(o)).await {
-                    Ok(Some(n)) if n.uid == o.uid && n.deleting_dependents() => {
-                        OwnerStatus::WaitingForDependents
-                    }
+                    Ok(Some(n)) if n.uid == o.uid && n.deleting_dependents() => OwnerStatus::WaitingForDependents,
                     Ok(Some(n)) if n.uid == o.uid => OwnerStatus::Present,
                     Ok(_) => OwnerStatus::Absent,
                     Err(ControllerError::UnknownKind { .. }) => {
@@ -254,25 +239,13 @@ impl<A: GcApi> Driver<A> {
                     tracing::info!(object = %object, ?propagation, "deleting dependent");
                     self.api.delete(&object, &uid, propagation).await?;
                 }
-                Action::RemoveOwnerRefs {
-                    object,
-                    uid,
-                    owners,
-                } => {
+                Action::RemoveOwnerRefs { object, uid, owners } => {
                     self.api.remove_owner_refs(&object, &uid, &owners).await?;
                 }
-                Action::UnblockOwnerRefs {
-                    object,
-                    uid,
-                    owners,
-                } => {
+                Action::UnblockOwnerRefs { object, uid, owners } => {
                     self.api.unblock_owner_refs(&object, &uid, &owners).await?;
                 }
-                Action::RemoveFinalizer {
-                    object,
-                    uid,
-                    finalizer,
-                } => {
+                Action::RemoveFinalizer { object, uid, finalizer } => {
                     self.api.remove_finalizer(&object, &uid, finalizer).await?;
                 }
                 Action::Examine(uid) => next.push(uid),

@@ -127,12 +127,7 @@ fn plan_dependent(graph: &Graph, item: &Node, owners: &OwnerLookups) -> Vec<Acti
     if item.owners.is_empty() {
         return Vec::new();
     }
-    let status = |o: &Owner| {
-        owners
-            .get(&o.uid)
-            .copied()
-            .unwrap_or(OwnerStatus::Unresolvable)
-    };
+    let status = |o: &Owner| owners.get(&o.uid).copied().unwrap_or(OwnerStatus::Unresolvable);
     let uids_with = |want: OwnerStatus| -> Vec<Uid> {
         item.owners
             .iter()

@@ -115,15 +115,9 @@ fn a_dependent_of_an_absent_owner_is_deleted_with_the_policy_of_its_own_finalize
     child.finalizers = vec![ORPHAN.into()];
     let g = graph(&[&child]);
     let absent = lookups(&[(&owner, OwnerStatus::Absent)]);
-    assert_eq!(
-        plan(&g, &child, &absent),
-        vec![delete(&child, Propagation::Orphan)]
-    );
+    assert_eq!(plan(&g, &child, &absent), vec![delete(&child, Propagation::Orphan)]);
     child.finalizers = vec![FOREGROUND.into()];
-    assert_eq!(
-        plan(&g, &child, &absent),
-        vec![delete(&child, Propagation::Foreground)]
-    );
+    assert_eq!(plan(&g, &child, &absent), vec![delete(&child, Propagation::Foreground)]);
 }
 
 #[test]
@@ -141,10 +135,7 @@ fn a_dependent_whose_owners_all_exist_is_left_alone() {
     let owner = cm("parent");
     let child = owned_by(cm("child"), &owner, true);
     let g = graph(&[&owner, &child]);
-    assert_eq!(
-        plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Present)])),
-        vec![]
-    );
+    assert_eq!(plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Present)])), vec![]);
 }
 
 #[test]
@@ -166,10 +157,7 @@ fn a_dependent_of_a_waiting_owner_without_dependents_is_deleted_in_the_backgroun
     let child = owned_by(cm("child"), &owner, true);
     let g = graph(&[&owner, &child]);
     let l = lookups(&[(&owner, OwnerStatus::WaitingForDependents)]);
-    assert_eq!(
-        plan(&g, &child, &l),
-        vec![delete(&child, Propagation::Background)]
-    );
+    assert_eq!(plan(&g, &child, &l), vec![delete(&child, Propagation::Background)]);
 }
 
 #[test]
@@ -179,10 +167,7 @@ fn a_dependent_of_a_waiting_owner_with_dependents_of_its_own_is_deleted_in_the_f
     let grandchild = owned_by(cm("grandchild"), &child, true);
     let g = graph(&[&owner, &child, &grandchild]);
     let l = lookups(&[(&owner, OwnerStatus::WaitingForDependents)]);
-    assert_eq!(
-        plan(&g, &child, &l),
-        vec![delete(&child, Propagation::Foreground)]
-    );
+    assert_eq!(plan(&g, &child, &l), vec![delete(&child, Propagation::Foreground)]);
 }
 
 #[test]
@@ -223,10 +208,7 @@ fn an_object_already_being_deleted_without_gc_finalizers_is_left_alone() {
     let owner = cm("parent");
     let child = deleting(owned_by(cm("child"), &owner, false), &["example.com/hold"]);
     let g = graph(&[&child]);
-    assert_eq!(
-        plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Absent)])),
-        vec![]
-    );
+    assert_eq!(plan(&g, &child, &lookups(&[(&owner, OwnerStatus::Absent)])), vec![]);
 }
 
 // ---- plan: owners ----
@@ -266,10 +248,7 @@ fn a_foreground_owner_with_blocking_dependents_examines_the_ones_not_yet_deletin
     let g = graph(&[&owner, &live, &going, &loose]);
     assert_eq!(
         plan(&g, &owner, &OwnerLookups::new()),
-        vec![
-            Action::Examine(live.uid.clone()),
-            Action::Examine(loose.uid.clone())
-        ]
+        vec![Action::Examine(live.uid.clone()), Action::Examine(loose.uid.clone())]
     );
 }
 
@@ -291,10 +270,7 @@ fn removing_an_owner_queues_its_dependents() {
     let owner = cm("parent");
     let a = owned_by(cm("a"), &owner, false);
     let mut g = graph(&[&owner, &a]);
-    assert_eq!(
-        g.apply(Change::Remove(owner.uid.clone())),
-        vec![a.uid.clone()]
-    );
+    assert_eq!(g.apply(Change::Remove(owner.uid.clone())), vec![a.uid.clone()]);
 }
 
 #[test]
@@ -320,10 +296,7 @@ fn an_owner_entering_orphan_or_foreground_deletion_is_queued() {
         g.apply(Change::Upsert(deleting(owner.clone(), &[FOREGROUND]))),
         vec![owner.uid.clone()]
     );
-    assert_eq!(
-        g.apply(Change::Upsert(deleting(owner.clone(), &[]))),
-        vec![]
-    );
+    assert_eq!(g.apply(Change::Upsert(deleting(owner.clone(), &[]))), vec![]);
 }
 
 #[test]
@@ -332,10 +305,7 @@ fn a_dependent_going_away_or_dropping_its_reference_queues_its_deleting_owner() 
     let a = owned_by(cm("a"), &owner, true);
     let b = owned_by(cm("b"), &owner, true);
     let mut g = graph(&[&owner, &a, &b]);
-    assert_eq!(
-        g.apply(Change::Remove(a.uid.clone())),
-        vec![owner.uid.clone()]
-    );
+    assert_eq!(g.apply(Change::Remove(a.uid.clone())), vec![owner.uid.clone()]);
     assert_eq!(g.apply(Change::Upsert(cm("b"))), vec![owner.uid.clone()]);
     assert_eq!(g.dependents(&owner.uid).count(), 0);
 }
@@ -347,10 +317,7 @@ fn needs_attention_lists_dependents_of_unseen_owners_and_finalizing_owners() {
     let a = owned_by(cm("a"), &ghost, false);
     let fine = owned_by(cm("fine"), &orphaning, false);
     let g = graph(&[&a, &orphaning, &fine]);
-    assert_eq!(
-        g.needs_attention(),
-        vec![a.uid.clone(), orphaning.uid.clone()]
-    );
+    assert_eq!(g.needs_attention(), vec![a.uid.clone(), orphaning.uid.clone()]);
 }
 
 // ---- driver against a recording fake ----
@@ -380,10 +347,7 @@ impl FakeGc {
         f
     }
     fn put(&self, n: &Node) {
-        self.live
-            .lock()
-            .expect("lock")
-            .insert(n.object.clone(), n.clone());
+        self.live.lock().expect("lock").insert(n.object.clone(), n.clone());
     }
     fn remove(&self, n: &Node) {
         self.live.lock().expect("lock").remove(&n.object);
@@ -406,12 +370,7 @@ impl GcApi for FakeGc {
         }
         Ok(self.live.lock().expect("lock").get(object).cloned())
     }
-    async fn delete(
-        &self,
-        object: &ObjectRef,
-        _uid: &Uid,
-        p: Propagation,
-    ) -> Result<(), ControllerError> {
+    async fn delete(&self, object: &ObjectRef, _uid: &Uid, p: Propagation) -> Result<(), ControllerError> {
         {
             let mut fails = self.fail_deletes.lock().expect("lock");
             if *fails > 0 {
@@ -424,36 +383,21 @@ impl GcApi for FakeGc {
         self.record(Call::Delete(object.name.clone(), p));
         Ok(())
     }
-    async fn remove_owner_refs(
-        &self,
-        object: &ObjectRef,
-        _uid: &Uid,
-        owners: &[Uid],
-    ) -> Result<(), ControllerError> {
+    async fn remove_owner_refs(&self, object: &ObjectRef, _uid: &Uid, owners: &[Uid]) -> Result<(), ControllerError> {
         self.record(Call::RemoveOwnerRefs(
             object.name.clone(),
             owners.iter().map(|u| u.0.clone()).collect(),
         ));
         Ok(())
     }
-    async fn unblock_owner_refs(
-        &self,
-        object: &ObjectRef,
-        _uid: &Uid,
-        owners: &[Uid],
-    ) -> Result<(), ControllerError> {
+    async fn unblock_owner_refs(&self, object: &ObjectRef, _uid: &Uid, owners: &[Uid]) -> Result<(), ControllerError> {
         self.record(Call::UnblockOwnerRefs(
             object.name.clone(),
             owners.iter().map(|u| u.0.clone()).collect(),
         ));
         Ok(())
     }
-    async fn remove_finalizer(
-        &self,
-        object: &ObjectRef,
-        _uid: &Uid,
-        finalizer: &str,
-    ) -> Result<(), ControllerError> {
+    async fn remove_finalizer(&self, object: &ObjectRef, _uid: &Uid, finalizer: &str) -> Result<(), ControllerError> {
         self.record(Call::RemoveFinalizer(object.name.clone(), finalizer.into()));
         Ok(())
     }
@@ -475,10 +419,9 @@ fn meta(n: &Node) -> PartialObjectMeta<DynamicObject> {
         name: Some(n.object.name.clone()),
         namespace: n.object.namespace.clone(),
         uid: Some(n.uid.0.clone()),
-        deletion_timestamp: n.deleting.then(|| {
-            serde_json::from_value::<Time>(serde_json::json!("2025-01-01T00:00:00Z"))
-                .expect("a valid time")
-        }),
+        deletion_timestamp: n
+            .deleting
+            .then(|| serde_json::from_value::<Time>(serde_json::json!("2025-01-01T00:00:00Z")).expect("a valid time")),
         finalizers: (!n.finalizers.is_empty()).then(|| n.finalizers.clone()),
         owner_references: (!n.owners.is_empty()).then(|| {
             n.owners

@@ -17,9 +17,7 @@ use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt as _;
 use tokio::time::Instant;
 
-use self::plan::{
-    plan_namespace, plan_outcome, plan_sweeps, Decision, NamespaceView, Outcome, Remaining, Sweep,
-};
+use self::plan::{plan_namespace, plan_outcome, plan_sweeps, Decision, NamespaceView, Outcome, Remaining, Sweep};
 use crate::error::{is_conflict, is_not_found, ControllerError};
 use crate::queue::{sleep_until, WorkQueue};
 use crate::resources::ServedResource;
@@ -30,14 +28,9 @@ pub const RECHECK: Duration = Duration::from_secs(1);
 /// Everything the namespace controller does to the API server.
 pub trait NamespaceApi: Send + Sync {
     /// The namespace, or `None` if it is gone.
-    fn get(
-        &self,
-        name: &str,
-    ) -> impl Future<Output = Result<Option<NamespaceView>, ControllerError>> + Send;
+    fn get(&self, name: &str) -> impl Future<Output = Result<Option<NamespaceView>, ControllerError>> + Send;
     /// The served resources (read from discovery each time, so new kinds are swept too).
-    fn resources(
-        &self,
-    ) -> impl Future<Output = Result<Vec<ServedResource>, ControllerError>> + Send;
+    fn resources(&self) -> impl Future<Output = Result<Vec<ServedResource>, ControllerError>> + Send;
     /// Deletes all objects of the resource in the namespace, with background propagation.
     fn sweep(
         &self,
@@ -52,18 +45,11 @@ pub trait NamespaceApi: Send + Sync {
         namespace: &str,
     ) -> impl Future<Output = Result<Remaining, ControllerError>> + Send;
     /// Sets `spec.finalizers` to `keep` through `PUT /api/v1/namespaces/{name}/finalize`.
-    fn finalize(
-        &self,
-        name: &str,
-        keep: &[String],
-    ) -> impl Future<Output = Result<(), ControllerError>> + Send;
+    fn finalize(&self, name: &str, keep: &[String]) -> impl Future<Output = Result<(), ControllerError>> + Send;
 }
 
 /// Runs the namespace controller until `shutdown` resolves.
-pub async fn run(
-    client: kube::Client,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), ControllerError> {
+pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
     tokio::select! {
         () = shutdown => Ok(()),
         r = run_forever(client) => r,
@@ -71,9 +57,7 @@ pub async fn run(
 }
 
 async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
-    let api = KubeNamespaces {
-        client: client.clone(),
-    };
+    let api = KubeNamespaces { client: client.clone() };
     let mut events = watcher::watcher(Api::<Namespace>::all(client), watcher::Config::default())
         .default_backoff()
         .boxed();
@@ -122,10 +106,7 @@ fn observe(queue: &mut WorkQueue<String>, ev: Result<Event<Namespace>, watcher::
 }
 
 /// One pass over a namespace; `Some(delay)` asks to look again later.
-pub async fn reconcile<A: NamespaceApi>(
-    api: &A,
-    name: &str,
-) -> Result<Option<Duration>, ControllerError> {
+pub async fn reconcile<A: NamespaceApi>(api: &A, name: &str) -> Result<Option<Duration>, ControllerError> {
     let Some(ns) = api.get(name).await? else {
         return Ok(None);
     };
@@ -172,11 +153,7 @@ fn view(ns: &Namespace) -> NamespaceView {
     NamespaceView {
         name: ns.metadata.name.clone().unwrap_or_default(),
         deleting: ns.metadata.deletion_timestamp.is_some(),
-        spec_finalizers: ns
-            .spec
-            .as_ref()
-            .and_then(|s| s.finalizers.clone())
-            .unwrap_or_default(),
+        spec_finalizers: ns.spec.as_ref().and_then(|s| s.finalizers.clone()).unwrap_or_default(),
     }
 }
 
@@ -203,19 +180,11 @@ impl NamespaceApi for KubeNamespaces {
         crate::resources::discover(&self.client).await
     }
 
-    async fn sweep(
-        &self,
-        r: &ServedResource,
-        namespace: &str,
-        how: Sweep,
-    ) -> Result<(), ControllerError> {
+    async fn sweep(&self, r: &ServedResource, namespace: &str, how: Sweep) -> Result<(), ControllerError> {
         let api = self.api(r, namespace);
         let object = |name: &str| format!("{} {name} in {namespace}", r.display());
         match how {
-            Sweep::Collection => match api
-                .delete_collection(&background(), &ListParams::default())
-                .await
-            {
+            Sweep::Collection => match api.delete_collection(&background(), &ListParams::default()).await {
                 Ok(_) => Ok(()),
                 Err(e) if is_not_found(&e) => Ok(()),
                 Err(source) => Err(ControllerError::Delete {
@@ -255,11 +224,7 @@ impl NamespaceApi for KubeNamespaces {
         }
     }
 
-    async fn remaining(
-        &self,
-        r: &ServedResource,
-        namespace: &str,
-    ) -> Result<Remaining, ControllerError> {
+    async fn remaining(&self, r: &ServedResource, namespace: &str) -> Result<Remaining, ControllerError> {
         let list = self
             .api(r, namespace)
             .list_metadata(&ListParams::default())

@@ -134,10 +134,7 @@ mod tests {
 
     #[test]
     fn a_live_namespace_is_ignored() {
-        assert_eq!(
-            plan_namespace(&ns(false, &["kubernetes"])),
-            Decision::Ignore
-        );
+        assert_eq!(plan_namespace(&ns(false, &["kubernetes"])), Decision::Ignore);
     }
 
     #[test]
@@ -147,10 +144,7 @@ mod tests {
 
     #[test]
     fn a_terminating_namespace_already_finalized_is_ignored() {
-        assert_eq!(
-            plan_namespace(&ns(true, &["example.com/other"])),
-            Decision::Ignore
-        );
+        assert_eq!(plan_namespace(&ns(true, &["example.com/other"])), Decision::Ignore);
         assert_eq!(plan_namespace(&ns(true, &[])), Decision::Ignore);
     }
 
@@ -162,16 +156,10 @@ mod tests {
             res("leases", true, &["list", "delete"]),
             res("nodes", false, &["list", "delete", "deletecollection"]),
         ]);
-        let got: Vec<(&str, Sweep)> = sweeps
-            .iter()
-            .map(|(r, s)| (r.resource.plural.as_str(), *s))
-            .collect();
+        let got: Vec<(&str, Sweep)> = sweeps.iter().map(|(r, s)| (r.resource.plural.as_str(), *s)).collect();
         assert_eq!(
             got,
-            vec![
-                ("configmaps", Sweep::Collection),
-                ("leases", Sweep::EachObject)
-            ]
+            vec![("configmaps", Sweep::Collection), ("leases", Sweep::EachObject)]
         );
     }
 

@@ -76,22 +76,12 @@ impl NamespaceApi for FakeNs {
     async fn resources(&self) -> Result<Vec<ServedResource>, ControllerError> {
         Ok(self.resources.clone())
     }
-    async fn sweep(
-        &self,
-        r: &ServedResource,
-        _ns: &str,
-        how: Sweep,
-    ) -> Result<(), ControllerError> {
+    async fn sweep(&self, r: &ServedResource, _ns: &str, how: Sweep) -> Result<(), ControllerError> {
         self.calls
             .lock()
             .expect("lock")
             .push(Call::Sweep(r.resource.plural.clone(), how));
-        if let Some(objs) = self
-            .content
-            .lock()
-            .expect("lock")
-            .get_mut(&r.resource.plural)
-        {
+        if let Some(objs) = self.content.lock().expect("lock").get_mut(&r.resource.plural) {
             objs.retain(|(_, held)| *held);
         }
         Ok(())
@@ -110,10 +100,7 @@ impl NamespaceApi for FakeNs {
         })
     }
     async fn finalize(&self, _name: &str, keep: &[String]) -> Result<(), ControllerError> {
-        self.calls
-            .lock()
-            .expect("lock")
-            .push(Call::Finalize(keep.to_vec()));
+        self.calls.lock().expect("lock").push(Call::Finalize(keep.to_vec()));
         Ok(())
     }
 }
@@ -134,14 +121,8 @@ async fn an_empty_terminating_namespace_is_swept_then_finalized() {
 
 #[tokio::test]
 async fn content_held_by_a_finalizer_delays_finalization_until_it_is_gone() {
-    let fake = FakeNs::new(
-        true,
-        &[("configmaps", "a", false), ("configmaps", "held", true)],
-    );
-    assert_eq!(
-        reconcile(&fake, "demo").await.expect("reconciles"),
-        Some(RECHECK)
-    );
+    let fake = FakeNs::new(true, &[("configmaps", "a", false), ("configmaps", "held", true)]);
+    assert_eq!(reconcile(&fake, "demo").await.expect("reconciles"), Some(RECHECK));
     assert!(
         !fake.calls().iter().any(|c| matches!(c, Call::Finalize(_))),
         "finalized too early"

@@ -15,7 +15,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use futures::StreamExt as _;
-use k8s_openapi::api::core::v1::{Binding, Event as CoreEvent, EventSource, Node, ObjectReference, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{
+    Binding, Event as CoreEvent, EventSource, Node, ObjectReference, PersistentVolume, PersistentVolumeClaim, Pod,
+};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use kube::api::{Api, ObjectMeta, Patch, PatchParams, PostParams};
@@ -26,10 +28,10 @@ use tokio::time::Instant;
 
 use self::plan::{plan, Action, NodeInfo, PodInfo, Readiness};
 use self::volumes::{bind_steps, check, Check, Step, VolumeWorld};
-use crate::volume::binder::matching::NodeView;
-use crate::volume::model::{Claim, ClaimKey, ClaimRef, Class, PodClaims, Volume};
 use crate::error::{is_conflict, is_not_found, ControllerError};
 use crate::queue::{sleep_until, WorkQueue};
+use crate::volume::binder::matching::NodeView;
+use crate::volume::model::{Claim, ClaimKey, ClaimRef, Class, PodClaims, Volume};
 
 /// `spec.schedulerName` this scheduler serves (an empty one means the same).
 pub const SCHEDULER_NAME: &str = "default-scheduler";
@@ -37,15 +39,32 @@ pub const SCHEDULER_NAME: &str = "default-scheduler";
 /// Everything the scheduler does to the API server.
 pub trait SchedulerApi: Send + Sync {
     /// Binds the pod to `node`; `Ok(false)` if it is gone or already bound.
-    fn bind(&self, namespace: &str, name: &str, uid: &str, node: &str) -> impl Future<Output = Result<bool, ControllerError>> + Send;
+    fn bind(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        node: &str,
+    ) -> impl Future<Output = Result<bool, ControllerError>> + Send;
     /// Sets the pod's `PodScheduled=False` condition, reason `Unschedulable`.
-    fn set_unschedulable(&self, namespace: &str, name: &str, message: &str) -> impl Future<Output = Result<(), ControllerError>> + Send;
+    fn set_unschedulable(
+        &self,
+        namespace: &str,
+        name: &str,
+        message: &str,
+    ) -> impl Future<Output = Result<(), ControllerError>> + Send;
     /// Sets `volume.kubernetes.io/selected-node` on a claim (WaitForFirstConsumer provisioning).
     fn select_node(&self, claim: &ClaimKey, node: &str) -> impl Future<Output = Result<(), ControllerError>> + Send;
     /// Pre-binds a static volume to a claim (`spec.claimRef`), unless someone took it meanwhile.
     fn prebind(&self, volume: &str, claim: &ClaimRef) -> impl Future<Output = Result<(), ControllerError>> + Send;
     /// Records an event about the pod from `default-scheduler`.
-    fn record_event(&self, pod: &PodRef, type_: &str, reason: &str, message: &str) -> impl Future<Output = Result<(), ControllerError>> + Send;
+    fn record_event(
+        &self,
+        pod: &PodRef,
+        type_: &str,
+        reason: &str,
+        message: &str,
+    ) -> impl Future<Output = Result<(), ControllerError>> + Send;
 }
 
 /// The pod an event is about.
@@ -88,7 +107,10 @@ fn pod_entry(p: &Pod) -> Option<((String, String), PodEntry)> {
             unschedulable_message,
         },
         node_name: spec.node_name.clone().filter(|n| !n.is_empty()),
-        ours: spec.scheduler_name.as_deref().is_none_or(|s| s.is_empty() || s == SCHEDULER_NAME),
+        ours: spec
+            .scheduler_name
+            .as_deref()
+            .is_none_or(|s| s.is_empty() || s == SCHEDULER_NAME),
         finished: matches!(status.and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed")),
         deleting: m.deletion_timestamp.is_some(),
         created: m.creation_timestamp.as_ref().map(|t| t.0),
@@ -239,7 +261,9 @@ impl State {
             .values()
             .filter(|e| e.node_name.is_none() && e.ours && !e.finished && !e.deleting)
             .collect();
-        pending.sort_by(|a, b| (a.created, &a.info.namespace, &a.info.name).cmp(&(b.created, &b.info.namespace, &b.info.name)));
+        pending.sort_by(|a, b| {
+            (a.created, &a.info.namespace, &a.info.name).cmp(&(b.created, &b.info.namespace, &b.info.name))
+        });
         pending
             .into_iter()
             .map(|e| {
@@ -307,16 +331,25 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
     let nodes = watcher::watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
         .default_backoff()
         .map(|ev| Input::Node(Box::new(ev)));
-    let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Claim(Box::new(e))))));
+    let claims = watcher::watcher(
+        Api::<PersistentVolumeClaim>::all(client.clone()),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Claim(Box::new(e))))));
     let pvs = watcher::watcher(Api::<PersistentVolume>::all(client.clone()), watcher::Config::default())
         .default_backoff()
         .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Volume(Box::new(e))))));
     let classes = watcher::watcher(Api::<StorageClass>::all(client), watcher::Config::default())
         .default_backoff()
         .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Class(Box::new(e))))));
-    let inputs = futures::stream::select_all([pods.boxed(), nodes.boxed(), claims.boxed(), pvs.boxed(), classes.boxed()]);
+    let inputs = futures::stream::select_all([
+        pods.boxed(),
+        nodes.boxed(),
+        claims.boxed(),
+        pvs.boxed(),
+        classes.boxed(),
+    ]);
     // The watches are read on their own task, like an informer's reflector: while a pass awaits
     // its bindings, events keep being read and decoded, and the next pass takes them all at once
     // (read from this loop, an HTTP/1 watch body yields about one event per pass).
@@ -374,28 +407,49 @@ enum Outcome {
 
 async fn execute<A: SchedulerApi>(api: &A, action: Action) -> Outcome {
     match action {
-        Action::Bind { namespace, name, uid, node } => match api.bind(&namespace, &name, &uid, &node).await {
+        Action::Bind {
+            namespace,
+            name,
+            uid,
+            node,
+        } => match api.bind(&namespace, &name, &uid, &node).await {
             Ok(bound) => {
                 if bound {
-                    let pod = PodRef { namespace: namespace.clone(), name: name.clone(), uid };
+                    let pod = PodRef {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                        uid,
+                    };
                     let msg = format!("Successfully assigned {namespace}/{name} to {node}");
                     if let Err(e) = api.record_event(&pod, "Normal", "Scheduled", &msg).await {
                         tracing::debug!(error = %e, "recording the Scheduled event failed");
                     }
                 }
-                Outcome::Bound { key: (namespace, name), node }
+                Outcome::Bound {
+                    key: (namespace, name),
+                    node,
+                }
             }
             Err(e) => {
                 tracing::warn!(pod = %name, namespace = %namespace, error = %e, "binding failed; retrying");
                 Outcome::Failed
             }
         },
-        Action::Unschedulable { namespace, name, uid, message } => {
+        Action::Unschedulable {
+            namespace,
+            name,
+            uid,
+            message,
+        } => {
             if let Err(e) = api.set_unschedulable(&namespace, &name, &message).await {
                 tracing::warn!(pod = %name, namespace = %namespace, error = %e, "marking unschedulable failed; retrying");
                 return Outcome::Failed;
             }
-            let pod = PodRef { namespace, name, uid: uid.clone() };
+            let pod = PodRef {
+                namespace,
+                name,
+                uid: uid.clone(),
+            };
             if let Err(e) = api.record_event(&pod, "Warning", "FailedScheduling", &message).await {
                 tracing::debug!(error = %e, "recording the FailedScheduling event failed");
             }
@@ -429,7 +483,12 @@ pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
             Check::Unschedulable(why) => {
                 let message = format!("0/{} nodes are available: {why}.", nodes.len());
                 if pod.unschedulable_message.as_deref() != Some(message.as_str()) {
-                    actions.push(Action::Unschedulable { namespace: pod.namespace, name: pod.name, uid: pod.uid, message });
+                    actions.push(Action::Unschedulable {
+                        namespace: pod.namespace,
+                        name: pod.name,
+                        uid: pod.uid,
+                        message,
+                    });
                 }
             }
         }
@@ -444,7 +503,12 @@ pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
     let mut ready = Vec::with_capacity(actions.len());
     for action in actions {
         match action {
-            Action::Bind { namespace, name, uid, node } if delayed.contains_key(&(namespace.clone(), name.clone())) => {
+            Action::Bind {
+                namespace,
+                name,
+                uid,
+                node,
+            } if delayed.contains_key(&(namespace.clone(), name.clone())) => {
                 let claims = &delayed[&(namespace.clone(), name.clone())];
                 match bind_claims(api, state, claims, &node).await {
                     Ok(()) => {}
@@ -453,7 +517,12 @@ pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
                         let message = format!("0/{} nodes are available: 1 {why}.", nodes.len());
                         match state.pending().into_iter().find(|p| p.uid == uid) {
                             Some(p) if p.unschedulable_message.as_deref() == Some(message.as_str()) => {}
-                            _ => ready.push(Action::Unschedulable { namespace, name, uid, message }),
+                            _ => ready.push(Action::Unschedulable {
+                                namespace,
+                                name,
+                                uid,
+                                message,
+                            }),
                         }
                     }
                 }
@@ -461,8 +530,10 @@ pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
             other => ready.push(other),
         }
     }
-    let outcomes: Vec<Outcome> =
-        futures::stream::iter(ready.into_iter().map(|a| execute(api, a))).buffered(MAX_CONCURRENT_WRITES).collect().await;
+    let outcomes: Vec<Outcome> = futures::stream::iter(ready.into_iter().map(|a| execute(api, a)))
+        .buffered(MAX_CONCURRENT_WRITES)
+        .collect()
+        .await;
     for outcome in outcomes {
         match outcome {
             // Count it at once: the watch confirms it later.
@@ -489,9 +560,19 @@ enum BindClaims {
 
 /// Moves a pod's delayed claims towards Bound on `node`; the pod itself is bound on a later pass,
 /// once its claims are.
-async fn bind_claims<A: SchedulerApi>(api: &A, state: &mut State, claims: &[ClaimKey], node: &str) -> Result<(), BindClaims> {
-    let Some(info) = state.nodes.get(node) else { return Err(BindClaims::Failed) };
-    let view = NodeView { name: node, labels: &info.labels };
+async fn bind_claims<A: SchedulerApi>(
+    api: &A,
+    state: &mut State,
+    claims: &[ClaimKey],
+    node: &str,
+) -> Result<(), BindClaims> {
+    let Some(info) = state.nodes.get(node) else {
+        return Err(BindClaims::Failed);
+    };
+    let view = NodeView {
+        name: node,
+        labels: &info.labels,
+    };
     let steps = bind_steps(claims, view, &state.volumes).map_err(BindClaims::Unfit)?;
     for step in steps {
         let r = match &step {
@@ -511,7 +592,8 @@ async fn bind_claims<A: SchedulerApi>(api: &A, state: &mut State, claims: &[Clai
             }
             Step::SelectNode { claim, node } => {
                 if let Some(c) = state.volumes.claims.get_mut(&claim) {
-                    c.annotations.insert(crate::volume::model::ANN_SELECTED_NODE.into(), node);
+                    c.annotations
+                        .insert(crate::volume::model::ANN_SELECTED_NODE.into(), node);
                 }
             }
         }
@@ -539,13 +621,24 @@ impl SchedulerApi for KubeScheduler {
                 uid: Some(uid.into()),
                 ..ObjectMeta::default()
             },
-            target: ObjectReference { kind: Some("Node".into()), api_version: Some("v1".into()), name: Some(node.into()), ..ObjectReference::default() },
+            target: ObjectReference {
+                kind: Some("Node".into()),
+                api_version: Some("v1".into()),
+                name: Some(node.into()),
+                ..ObjectReference::default()
+            },
         };
         let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
-        match api.create_subresource::<Binding, serde_json::Value>("binding", name, &PostParams::default(), &binding).await {
+        match api
+            .create_subresource::<Binding, serde_json::Value>("binding", name, &PostParams::default(), &binding)
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) if is_conflict(&e) || is_not_found(&e) => Ok(false),
-            Err(source) => Err(ControllerError::Create { object: format!("binding of pod {name} in {namespace} to {node}"), source: Box::new(source) }),
+            Err(source) => Err(ControllerError::Create {
+                object: format!("binding of pod {name} in {namespace} to {node}"),
+                source: Box::new(source),
+            }),
         }
     }
 
@@ -555,26 +648,42 @@ impl SchedulerApi for KubeScheduler {
             "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
             "lastProbeTime": null, "lastTransitionTime": Time(jiff::Timestamp::now()),
         }]}});
-        match api.patch_status(name, &PatchParams::default(), &Patch::Strategic(patch)).await {
+        match api
+            .patch_status(name, &PatchParams::default(), &Patch::Strategic(patch))
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) => Ok(()),
-            Err(source) => Err(ControllerError::Patch { object: format!("status of pod {name} in {namespace}"), source: Box::new(source) }),
+            Err(source) => Err(ControllerError::Patch {
+                object: format!("status of pod {name} in {namespace}"),
+                source: Box::new(source),
+            }),
         }
     }
 
     async fn select_node(&self, claim: &ClaimKey, node: &str) -> Result<(), ControllerError> {
         let api = Api::<PersistentVolumeClaim>::namespaced(self.client.clone(), &claim.namespace);
         let patch = json!({"metadata": {"annotations": {crate::volume::model::ANN_SELECTED_NODE: node}}});
-        match api.patch(&claim.name, &PatchParams::default(), &Patch::Merge(patch)).await {
+        match api
+            .patch(&claim.name, &PatchParams::default(), &Patch::Merge(patch))
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) => Ok(()),
-            Err(source) => Err(ControllerError::Patch { object: format!("persistentvolumeclaim {} in {}", claim.name, claim.namespace), source: Box::new(source) }),
+            Err(source) => Err(ControllerError::Patch {
+                object: format!("persistentvolumeclaim {} in {}", claim.name, claim.namespace),
+                source: Box::new(source),
+            }),
         }
     }
 
     async fn prebind(&self, volume: &str, claim: &ClaimRef) -> Result<(), ControllerError> {
         let api = Api::<PersistentVolume>::all(self.client.clone());
-        let Some(pv) = api.get_opt(volume).await.map_err(|source| ControllerError::Get { object: format!("persistentvolume {volume}"), source: Box::new(source) })? else {
+        let Some(pv) = api.get_opt(volume).await.map_err(|source| ControllerError::Get {
+            object: format!("persistentvolume {volume}"),
+            source: Box::new(source),
+        })?
+        else {
             return Ok(());
         };
         if pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref()).is_some() {
@@ -587,11 +696,20 @@ impl SchedulerApi for KubeScheduler {
         match api.patch(volume, &PatchParams::default(), &Patch::Merge(patch)).await {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) || is_conflict(&e) => Ok(()),
-            Err(source) => Err(ControllerError::Patch { object: format!("persistentvolume {volume}"), source: Box::new(source) }),
+            Err(source) => Err(ControllerError::Patch {
+                object: format!("persistentvolume {volume}"),
+                source: Box::new(source),
+            }),
         }
     }
 
-    async fn record_event(&self, pod: &PodRef, type_: &str, reason: &str, message: &str) -> Result<(), ControllerError> {
+    async fn record_event(
+        &self,
+        pod: &PodRef,
+        type_: &str,
+        reason: &str,
+        message: &str,
+    ) -> Result<(), ControllerError> {
         let now = jiff::Timestamp::now();
         let event = CoreEvent {
             metadata: ObjectMeta {
@@ -610,7 +728,10 @@ impl SchedulerApi for KubeScheduler {
             reason: Some(reason.into()),
             message: Some(message.into()),
             type_: Some(type_.into()),
-            source: Some(EventSource { component: Some(SCHEDULER_NAME.into()), host: None }),
+            source: Some(EventSource {
+                component: Some(SCHEDULER_NAME.into()),
+                host: None,
+            }),
             first_timestamp: Some(Time(now)),
             last_timestamp: Some(Time(now)),
             event_time: Some(MicroTime(now)),
@@ -624,6 +745,9 @@ impl SchedulerApi for KubeScheduler {
             .create(&PostParams::default(), &event)
             .await
             .map(|_| ())
-            .map_err(|source| ControllerError::Create { object: format!("event about pod {} in {}", pod.name, pod.namespace), source: Box::new(source) })
+            .map_err(|source| ControllerError::Create {
+                object: format!("event about pod {} in {}", pod.name, pod.namespace),
+                source: Box::new(source),
+            })
     }
 }

@@ -52,9 +52,19 @@ pub struct PodInfo {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// POST a Binding to `pods/binding`.
-    Bind { namespace: String, name: String, uid: String, node: String },
+    Bind {
+        namespace: String,
+        name: String,
+        uid: String,
+        node: String,
+    },
     /// Set `PodScheduled=False` (reason `Unschedulable`) and record a `FailedScheduling` event.
-    Unschedulable { namespace: String, name: String, uid: String, message: String },
+    Unschedulable {
+        namespace: String,
+        name: String,
+        uid: String,
+        message: String,
+    },
 }
 
 /// Why a node does not fit a pod: upstream's reason strings.
@@ -89,7 +99,11 @@ pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
 }
 
 fn implicit_taints(node: &NodeInfo) -> Vec<Taint> {
-    let taint = |key: &str| Taint { key: key.into(), effect: "NoSchedule".into(), ..Taint::default() };
+    let taint = |key: &str| Taint {
+        key: key.into(),
+        effect: "NoSchedule".into(),
+        ..Taint::default()
+    };
     match node.readiness {
         Readiness::Ready => vec![],
         Readiness::NotReady => vec![taint(TAINT_NOT_READY)],
@@ -100,17 +114,25 @@ fn implicit_taints(node: &NodeInfo) -> Vec<Taint> {
 /// Why `node` does not fit `pod`, or `None` if it does.
 pub fn misfit(pod: &PodInfo, node: &NodeInfo, pods_on_node: i64) -> Option<Reason> {
     if node.unschedulable {
-        let taint = Taint { key: TAINT_UNSCHEDULABLE.into(), effect: "NoSchedule".into(), ..Taint::default() };
+        let taint = Taint {
+            key: TAINT_UNSCHEDULABLE.into(),
+            effect: "NoSchedule".into(),
+            ..Taint::default()
+        };
         if !pod.tolerations.iter().any(|t| tolerates(t, &taint)) {
             return Some(Reason::Unschedulable);
         }
     }
     let implicit = implicit_taints(node);
     let untolerated = implicit.iter().chain(&node.taints).find(|taint| {
-        matches!(taint.effect.as_str(), "NoSchedule" | "NoExecute") && !pod.tolerations.iter().any(|t| tolerates(t, taint))
+        matches!(taint.effect.as_str(), "NoSchedule" | "NoExecute")
+            && !pod.tolerations.iter().any(|t| tolerates(t, taint))
     });
     if let Some(taint) = untolerated {
-        return Some(Reason::UntoleratedTaint { key: taint.key.clone(), value: taint.value.clone().unwrap_or_default() });
+        return Some(Reason::UntoleratedTaint {
+            key: taint.key.clone(),
+            value: taint.value.clone().unwrap_or_default(),
+        });
     }
     if pod.node_selector.iter().any(|(k, v)| node.labels.get(k) != Some(v)) {
         return Some(Reason::NodeSelector);
@@ -150,7 +172,8 @@ pub fn place(pod: &PodInfo, nodes: &[NodeInfo], usage: &BTreeMap<String, i64>) -
             }
         }
     }
-    best.map(|(_, name)| name.to_string()).ok_or_else(|| unschedulable_message(nodes.len(), &reasons))
+    best.map(|(_, name)| name.to_string())
+        .ok_or_else(|| unschedulable_message(nodes.len(), &reasons))
 }
 
 /// Places `pending` in order, counting each binding against its node for the pods after it.

@@ -5,7 +5,9 @@ use std::sync::Mutex;
 
 use k8s_openapi::api::core::v1::{Taint, Toleration};
 
-use super::plan::{misfit, place, plan, tolerates, unschedulable_message, Action, NodeInfo, PodInfo, Readiness, Reason};
+use super::plan::{
+    misfit, place, plan, tolerates, unschedulable_message, Action, NodeInfo, PodInfo, Readiness, Reason,
+};
 use super::{sync, PodEntry, PodRef, SchedulerApi, State};
 use crate::error::ControllerError;
 
@@ -32,12 +34,23 @@ fn pod(name: &str) -> PodInfo {
 }
 
 fn taint(key: &str, value: &str, effect: &str) -> Taint {
-    Taint { key: key.into(), value: (!value.is_empty()).then(|| value.into()), effect: effect.into(), ..Taint::default() }
+    Taint {
+        key: key.into(),
+        value: (!value.is_empty()).then(|| value.into()),
+        effect: effect.into(),
+        ..Taint::default()
+    }
 }
 
 fn toleration(key: &str, op: &str, value: &str, effect: &str) -> Toleration {
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    Toleration { key: opt(key), operator: opt(op), value: opt(value), effect: opt(effect), ..Toleration::default() }
+    Toleration {
+        key: opt(key),
+        operator: opt(op),
+        value: opt(value),
+        effect: opt(effect),
+        ..Toleration::default()
+    }
 }
 
 #[test]
@@ -62,28 +75,64 @@ fn tolerations_match_like_upstream() {
 fn each_filter_gives_upstreams_reason() {
     let mut selective = pod("p");
     selective.node_selector.insert("disktype".into(), "ssd".into());
-    let tainted = NodeInfo { taints: vec![taint("dedicated", "db", "NoSchedule")], ..node("n") };
+    let tainted = NodeInfo {
+        taints: vec![taint("dedicated", "db", "NoSchedule")],
+        ..node("n")
+    };
     let cases: Vec<(&str, PodInfo, NodeInfo, i64, Option<Reason>)> = vec![
         ("fits", pod("p"), node("n"), 0, None),
-        ("cordoned", pod("p"), NodeInfo { unschedulable: true, ..node("n") }, 0, Some(Reason::Unschedulable)),
+        (
+            "cordoned",
+            pod("p"),
+            NodeInfo {
+                unschedulable: true,
+                ..node("n")
+            },
+            0,
+            Some(Reason::Unschedulable),
+        ),
         (
             "not ready",
             pod("p"),
-            NodeInfo { readiness: Readiness::NotReady, ..node("n") },
+            NodeInfo {
+                readiness: Readiness::NotReady,
+                ..node("n")
+            },
             0,
-            Some(Reason::UntoleratedTaint { key: "node.kubernetes.io/not-ready".into(), value: String::new() }),
+            Some(Reason::UntoleratedTaint {
+                key: "node.kubernetes.io/not-ready".into(),
+                value: String::new(),
+            }),
         ),
         (
             "no Ready condition",
             pod("p"),
-            NodeInfo { readiness: Readiness::Unknown, ..node("n") },
+            NodeInfo {
+                readiness: Readiness::Unknown,
+                ..node("n")
+            },
             0,
-            Some(Reason::UntoleratedTaint { key: "node.kubernetes.io/unreachable".into(), value: String::new() }),
+            Some(Reason::UntoleratedTaint {
+                key: "node.kubernetes.io/unreachable".into(),
+                value: String::new(),
+            }),
         ),
-        ("tainted", pod("p"), tainted.clone(), 0, Some(Reason::UntoleratedTaint { key: "dedicated".into(), value: "db".into() })),
+        (
+            "tainted",
+            pod("p"),
+            tainted.clone(),
+            0,
+            Some(Reason::UntoleratedTaint {
+                key: "dedicated".into(),
+                value: "db".into(),
+            }),
+        ),
         (
             "tolerated taint",
-            PodInfo { tolerations: vec![toleration("dedicated", "Exists", "", "")], ..pod("p") },
+            PodInfo {
+                tolerations: vec![toleration("dedicated", "Exists", "", "")],
+                ..pod("p")
+            },
             tainted,
             0,
             None,
@@ -91,7 +140,10 @@ fn each_filter_gives_upstreams_reason() {
         (
             "PreferNoSchedule is ignored",
             pod("p"),
-            NodeInfo { taints: vec![taint("soft", "", "PreferNoSchedule")], ..node("n") },
+            NodeInfo {
+                taints: vec![taint("soft", "", "PreferNoSchedule")],
+                ..node("n")
+            },
             0,
             None,
         ),
@@ -99,11 +151,23 @@ fn each_filter_gives_upstreams_reason() {
         (
             "selector matches",
             selective,
-            NodeInfo { labels: [("disktype".to_string(), "ssd".to_string())].into(), ..node("n") },
+            NodeInfo {
+                labels: [("disktype".to_string(), "ssd".to_string())].into(),
+                ..node("n")
+            },
             0,
             None,
         ),
-        ("full", pod("p"), NodeInfo { max_pods: 2, ..node("n") }, 2, Some(Reason::TooManyPods)),
+        (
+            "full",
+            pod("p"),
+            NodeInfo {
+                max_pods: 2,
+                ..node("n")
+            },
+            2,
+            Some(Reason::TooManyPods),
+        ),
     ];
     for (what, p, n, used, want) in cases {
         assert_eq!(misfit(&p, &n, used), want, "{what}");
@@ -132,7 +196,10 @@ fn the_least_loaded_fitting_node_wins_then_the_first_by_name() {
 
 #[test]
 fn a_plan_counts_its_own_bindings_against_capacity() {
-    let nodes = [NodeInfo { max_pods: 1, ..node("n") }];
+    let nodes = [NodeInfo {
+        max_pods: 1,
+        ..node("n")
+    }];
     let actions = plan(&[pod("first"), pod("second")], &nodes, &BTreeMap::new());
     assert!(matches!(&actions[0], Action::Bind { name, node, .. } if name == "first" && node == "n"));
     assert!(matches!(&actions[1], Action::Unschedulable { name, message, .. }
@@ -141,8 +208,14 @@ fn a_plan_counts_its_own_bindings_against_capacity() {
 
 #[test]
 fn an_unschedulable_pod_is_reported_once_per_message() {
-    let nodes = [NodeInfo { unschedulable: true, ..node("n") }];
-    let reported = PodInfo { unschedulable_message: Some("0/1 nodes are available: 1 node(s) were unschedulable.".into()), ..pod("p") };
+    let nodes = [NodeInfo {
+        unschedulable: true,
+        ..node("n")
+    }];
+    let reported = PodInfo {
+        unschedulable_message: Some("0/1 nodes are available: 1 node(s) were unschedulable.".into()),
+        ..pod("p")
+    };
     assert!(plan(&[reported], &nodes, &BTreeMap::new()).is_empty());
 }
 
@@ -170,39 +243,70 @@ impl Fake {
 
 impl SchedulerApi for Fake {
     async fn bind(&self, _namespace: &str, name: &str, _uid: &str, node: &str) -> Result<bool, ControllerError> {
-        self.calls.lock().expect("lock").push(Call::Bind { name: name.into(), node: node.into() });
+        self.calls.lock().expect("lock").push(Call::Bind {
+            name: name.into(),
+            node: node.into(),
+        });
         Ok(true)
     }
 
     async fn select_node(&self, claim: &crate::volume::model::ClaimKey, node: &str) -> Result<(), ControllerError> {
-        self.calls.lock().expect("lock").push(Call::SelectNode { claim: claim.name.clone(), node: node.into() });
+        self.calls.lock().expect("lock").push(Call::SelectNode {
+            claim: claim.name.clone(),
+            node: node.into(),
+        });
         Ok(())
     }
 
     async fn prebind(&self, volume: &str, claim: &crate::volume::model::ClaimRef) -> Result<(), ControllerError> {
-        self.calls.lock().expect("lock").push(Call::Prebind { volume: volume.into(), claim: claim.name.clone() });
+        self.calls.lock().expect("lock").push(Call::Prebind {
+            volume: volume.into(),
+            claim: claim.name.clone(),
+        });
         Ok(())
     }
 
     async fn set_unschedulable(&self, _namespace: &str, name: &str, message: &str) -> Result<(), ControllerError> {
-        self.calls.lock().expect("lock").push(Call::Unschedulable { name: name.into(), message: message.into() });
+        self.calls.lock().expect("lock").push(Call::Unschedulable {
+            name: name.into(),
+            message: message.into(),
+        });
         Ok(())
     }
 
-    async fn record_event(&self, pod: &PodRef, _type_: &str, reason: &str, _message: &str) -> Result<(), ControllerError> {
-        self.calls.lock().expect("lock").push(Call::Event { name: pod.name.clone(), reason: reason.into() });
+    async fn record_event(
+        &self,
+        pod: &PodRef,
+        _type_: &str,
+        reason: &str,
+        _message: &str,
+    ) -> Result<(), ControllerError> {
+        self.calls.lock().expect("lock").push(Call::Event {
+            name: pod.name.clone(),
+            reason: reason.into(),
+        });
         Ok(())
     }
 }
 
 fn entry(info: PodInfo, node_name: Option<&str>) -> PodEntry {
-    PodEntry { info, node_name: node_name.map(String::from), ours: true, finished: false, deleting: false, created: None }
+    PodEntry {
+        info,
+        node_name: node_name.map(String::from),
+        ours: true,
+        finished: false,
+        deleting: false,
+        created: None,
+    }
 }
 
 fn state(nodes: &[NodeInfo], pods: Vec<PodEntry>) -> State {
     State {
         nodes: nodes.iter().map(|n| (n.name.clone(), n.clone())).collect(),
-        pods: pods.into_iter().map(|e| ((e.info.namespace.clone(), e.info.name.clone()), e)).collect(),
+        pods: pods
+            .into_iter()
+            .map(|e| ((e.info.namespace.clone(), e.info.name.clone()), e))
+            .collect(),
         ..State::default()
     }
 }
@@ -215,21 +319,43 @@ async fn a_pending_pod_is_bound_once_with_a_scheduled_event() {
     assert_eq!(
         fake.take(),
         vec![
-            Call::Bind { name: "web-0".into(), node: "berth".into() },
-            Call::Event { name: "web-0".into(), reason: "Scheduled".into() },
+            Call::Bind {
+                name: "web-0".into(),
+                node: "berth".into()
+            },
+            Call::Event {
+                name: "web-0".into(),
+                reason: "Scheduled".into()
+            },
         ]
     );
     assert!(sync(&fake, &mut s).await);
-    assert_eq!(fake.take(), vec![], "bound pods are not bound again before the watch catches up");
+    assert_eq!(
+        fake.take(),
+        vec![],
+        "bound pods are not bound again before the watch catches up"
+    );
 }
 
 #[tokio::test]
 async fn pods_of_other_schedulers_bound_or_finished_pods_are_left_alone() {
     let fake = Fake::default();
-    let other = PodEntry { ours: false, ..entry(pod("other"), None) };
-    let done = PodEntry { finished: true, ..entry(pod("done"), None) };
-    let going = PodEntry { deleting: true, ..entry(pod("going"), None) };
-    let mut s = state(&[node("berth")], vec![other, done, going, entry(pod("bound"), Some("berth"))]);
+    let other = PodEntry {
+        ours: false,
+        ..entry(pod("other"), None)
+    };
+    let done = PodEntry {
+        finished: true,
+        ..entry(pod("done"), None)
+    };
+    let going = PodEntry {
+        deleting: true,
+        ..entry(pod("going"), None)
+    };
+    let mut s = state(
+        &[node("berth")],
+        vec![other, done, going, entry(pod("bound"), Some("berth"))],
+    );
     sync(&fake, &mut s).await;
     assert_eq!(fake.take(), vec![]);
 }
@@ -245,16 +371,32 @@ async fn an_unschedulable_pod_gets_its_condition_and_one_failed_scheduling_event
     assert_eq!(
         fake.take(),
         vec![
-            Call::Unschedulable { name: "picky".into(), message },
-            Call::Event { name: "picky".into(), reason: "FailedScheduling".into() },
+            Call::Unschedulable {
+                name: "picky".into(),
+                message
+            },
+            Call::Event {
+                name: "picky".into(),
+                reason: "FailedScheduling".into()
+            },
         ]
     );
     sync(&fake, &mut s).await;
     assert_eq!(fake.take(), vec![]);
     // The node gets the label: the pod is bound on the next pass.
-    s.nodes.get_mut("berth").expect("node").labels.insert("disktype".into(), "ssd".into());
+    s.nodes
+        .get_mut("berth")
+        .expect("node")
+        .labels
+        .insert("disktype".into(), "ssd".into());
     sync(&fake, &mut s).await;
-    assert_eq!(fake.take()[0], Call::Bind { name: "picky".into(), node: "berth".into() });
+    assert_eq!(
+        fake.take()[0],
+        Call::Bind {
+            name: "picky".into(),
+            node: "berth".into()
+        }
+    );
 }
 
 #[tokio::test]
@@ -262,16 +404,36 @@ async fn a_pod_with_a_wait_for_first_consumer_claim_is_bound_only_after_its_clai
     use crate::volume::model::{Claim, ClaimKey, Class, ANN_BIND_COMPLETED};
     let fake = Fake::default();
     let mut s = state(&[node("berth")], vec![entry(pod("web-0"), None)]);
-    s.pod_claims.insert(("default".into(), "web-0".into()), vec!["www-web-0".into()]);
+    s.pod_claims
+        .insert(("default".into(), "web-0".into()), vec!["www-web-0".into()]);
     s.volumes.classes.insert(
         "local-path".into(),
-        Class { name: "local-path".into(), provisioner: "rancher.io/local-path".into(), wait_for_first_consumer: true, ..Class::default() },
+        Class {
+            name: "local-path".into(),
+            provisioner: "rancher.io/local-path".into(),
+            wait_for_first_consumer: true,
+            ..Class::default()
+        },
     );
-    let key = ClaimKey { namespace: "default".into(), name: "www-web-0".into() };
-    let claim = Claim { namespace: "default".into(), name: "www-web-0".into(), storage_class_name: Some("local-path".into()), ..Claim::default() };
+    let key = ClaimKey {
+        namespace: "default".into(),
+        name: "www-web-0".into(),
+    };
+    let claim = Claim {
+        namespace: "default".into(),
+        name: "www-web-0".into(),
+        storage_class_name: Some("local-path".into()),
+        ..Claim::default()
+    };
     s.volumes.claims.insert(key.clone(), claim);
     sync(&fake, &mut s).await;
-    assert_eq!(fake.take(), vec![Call::SelectNode { claim: "www-web-0".into(), node: "berth".into() }]);
+    assert_eq!(
+        fake.take(),
+        vec![Call::SelectNode {
+            claim: "www-web-0".into(),
+            node: "berth".into()
+        }]
+    );
     sync(&fake, &mut s).await;
     assert_eq!(fake.take(), vec![], "waits for the claim to bind without writing again");
     let c = s.volumes.claims.get_mut(&key).expect("claim");
@@ -279,18 +441,28 @@ async fn a_pod_with_a_wait_for_first_consumer_claim_is_bound_only_after_its_clai
     c.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
     sync(&fake, &mut s).await;
     let calls = fake.take();
-    assert!(calls.contains(&Call::Bind { name: "web-0".into(), node: "berth".into() }), "{calls:?}");
+    assert!(
+        calls.contains(&Call::Bind {
+            name: "web-0".into(),
+            node: "berth".into()
+        }),
+        "{calls:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_pod_whose_claim_is_missing_is_unschedulable() {
     let fake = Fake::default();
     let mut s = state(&[node("berth")], vec![entry(pod("web-0"), None)]);
-    s.pod_claims.insert(("default".into(), "web-0".into()), vec!["www-web-0".into()]);
+    s.pod_claims
+        .insert(("default".into(), "web-0".into()), vec!["www-web-0".into()]);
     sync(&fake, &mut s).await;
     let calls = fake.take();
     assert!(
-        calls.contains(&Call::Unschedulable { name: "web-0".into(), message: "0/1 nodes are available: persistentvolumeclaim \"www-web-0\" not found.".into() }),
+        calls.contains(&Call::Unschedulable {
+            name: "web-0".into(),
+            message: "0/1 nodes are available: persistentvolumeclaim \"www-web-0\" not found.".into()
+        }),
         "{calls:?}"
     );
 }

@@ -23,7 +23,10 @@ pub struct VolumeWorld {
 pub enum Check {
     /// Schedulable; `pin` is the hostname a bound local volume requires; `delayed` are the
     /// WaitForFirstConsumer claims to bind once the node is chosen.
-    Go { pin: Option<String>, delayed: Vec<ClaimKey> },
+    Go {
+        pin: Option<String>,
+        delayed: Vec<ClaimKey>,
+    },
     /// Not schedulable now, for this reason (upstream's wording).
     Unschedulable(String),
 }
@@ -37,7 +40,10 @@ pub fn check(namespace: &str, claim_names: &[String], w: &VolumeWorld) -> Check 
     let mut pin = None;
     let mut delayed = Vec::new();
     for name in claim_names {
-        let key = ClaimKey { namespace: namespace.into(), name: name.clone() };
+        let key = ClaimKey {
+            namespace: namespace.into(),
+            name: name.clone(),
+        };
         let Some(c) = w.claims.get(&key) else {
             return Check::Unschedulable(format!("persistentvolumeclaim {name:?} not found"));
         };
@@ -83,7 +89,11 @@ pub fn bind_steps(delayed: &[ClaimKey], node: NodeView<'_>, w: &VolumeWorld) -> 
             if !v.bound_to(c) {
                 steps.push(Step::Prebind {
                     volume: v.name.clone(),
-                    claim: ClaimRef { namespace: c.namespace.clone(), name: c.name.clone(), uid: c.uid.clone() },
+                    claim: ClaimRef {
+                        namespace: c.namespace.clone(),
+                        name: c.name.clone(),
+                        uid: c.uid.clone(),
+                    },
                 });
             }
             continue;
@@ -92,7 +102,10 @@ pub fn bind_steps(delayed: &[ClaimKey], node: NodeView<'_>, w: &VolumeWorld) -> 
         if provisioner.is_empty() || provisioner == "kubernetes.io/no-provisioner" {
             return Err("node(s) didn't find available persistent volumes to bind".into());
         }
-        steps.push(Step::SelectNode { claim: key.clone(), node: node.name.to_string() });
+        steps.push(Step::SelectNode {
+            claim: key.clone(),
+            node: node.name.to_string(),
+        });
     }
     Ok(steps)
 }
@@ -117,8 +130,18 @@ mod tests {
     }
 
     fn world(claims: &[Claim]) -> VolumeWorld {
-        let local = Class { name: "local-path".into(), provisioner: "rancher.io/local-path".into(), wait_for_first_consumer: true, ..Class::default() };
-        let manual = Class { name: "manual".into(), provisioner: "kubernetes.io/no-provisioner".into(), wait_for_first_consumer: true, ..Class::default() };
+        let local = Class {
+            name: "local-path".into(),
+            provisioner: "rancher.io/local-path".into(),
+            wait_for_first_consumer: true,
+            ..Class::default()
+        };
+        let manual = Class {
+            name: "manual".into(),
+            provisioner: "kubernetes.io/no-provisioner".into(),
+            wait_for_first_consumer: true,
+            ..Class::default()
+        };
         VolumeWorld {
             claims: claims.iter().map(|c| (c.key(), c.clone())).collect(),
             volumes: BTreeMap::new(),
@@ -133,8 +156,14 @@ mod tests {
     #[test]
     fn missing_and_immediate_unbound_claims_block_scheduling() {
         let w = world(&[claim("imm", "")]);
-        assert_eq!(check("default", &names(&["nope"]), &w), Check::Unschedulable("persistentvolumeclaim \"nope\" not found".into()));
-        assert_eq!(check("default", &names(&["imm"]), &w), Check::Unschedulable("pod has unbound immediate PersistentVolumeClaims".into()));
+        assert_eq!(
+            check("default", &names(&["nope"]), &w),
+            Check::Unschedulable("persistentvolumeclaim \"nope\" not found".into())
+        );
+        assert_eq!(
+            check("default", &names(&["imm"]), &w),
+            Check::Unschedulable("pod has unbound immediate PersistentVolumeClaims".into())
+        );
     }
 
     #[test]
@@ -143,14 +172,43 @@ mod tests {
         b.volume_name = "pvc-1".into();
         b.annotations.insert(ANN_BIND_COMPLETED.into(), "yes".into());
         let mut w = world(&[b, claim("www-web-1", "local-path")]);
-        w.volumes.insert("pvc-1".into(), Volume { name: "pvc-1".into(), node_hostnames: vec!["berth".into()], ..Volume::default() });
-        let key1 = ClaimKey { namespace: "default".into(), name: "www-web-1".into() };
-        assert_eq!(check("default", &names(&["www-web-0", "www-web-1"]), &w), Check::Go { pin: Some("berth".into()), delayed: vec![key1.clone()] });
+        w.volumes.insert(
+            "pvc-1".into(),
+            Volume {
+                name: "pvc-1".into(),
+                node_hostnames: vec!["berth".into()],
+                ..Volume::default()
+            },
+        );
+        let key1 = ClaimKey {
+            namespace: "default".into(),
+            name: "www-web-1".into(),
+        };
+        assert_eq!(
+            check("default", &names(&["www-web-0", "www-web-1"]), &w),
+            Check::Go {
+                pin: Some("berth".into()),
+                delayed: vec![key1.clone()]
+            }
+        );
         let labels = BTreeMap::from([("kubernetes.io/hostname".to_string(), "berth".to_string())]);
-        let node = NodeView { name: "berth", labels: &labels };
-        assert_eq!(bind_steps(std::slice::from_ref(&key1), node, &w), Ok(vec![Step::SelectNode { claim: key1.clone(), node: "berth".into() }]));
+        let node = NodeView {
+            name: "berth",
+            labels: &labels,
+        };
+        assert_eq!(
+            bind_steps(std::slice::from_ref(&key1), node, &w),
+            Ok(vec![Step::SelectNode {
+                claim: key1.clone(),
+                node: "berth".into()
+            }])
+        );
         // Once selected, nothing more to write: wait for the provisioner.
-        w.claims.get_mut(&key1).expect("claim").annotations.insert(ANN_SELECTED_NODE.into(), "berth".into());
+        w.claims
+            .get_mut(&key1)
+            .expect("claim")
+            .annotations
+            .insert(ANN_SELECTED_NODE.into(), "berth".into());
         assert_eq!(bind_steps(&[key1], node, &w), Ok(vec![]));
     }
 
@@ -159,8 +217,14 @@ mod tests {
         let c = claim("data", "manual");
         let mut w = world(std::slice::from_ref(&c));
         let labels = BTreeMap::from([("kubernetes.io/hostname".to_string(), "berth".to_string())]);
-        let node = NodeView { name: "berth", labels: &labels };
-        assert_eq!(bind_steps(&[c.key()], node, &w), Err("node(s) didn't find available persistent volumes to bind".into()));
+        let node = NodeView {
+            name: "berth",
+            labels: &labels,
+        };
+        assert_eq!(
+            bind_steps(&[c.key()], node, &w),
+            Err("node(s) didn't find available persistent volumes to bind".into())
+        );
         w.volumes.insert(
             "local-1".into(),
             Volume {
@@ -174,7 +238,14 @@ mod tests {
                 ..Volume::default()
             },
         );
-        let want = Step::Prebind { volume: "local-1".into(), claim: ClaimRef { namespace: "default".into(), name: "data".into(), uid: "uid-data".into() } };
+        let want = Step::Prebind {
+            volume: "local-1".into(),
+            claim: ClaimRef {
+                namespace: "default".into(),
+                name: "data".into(),
+                uid: "uid-data".into(),
+            },
+        };
         assert_eq!(bind_steps(&[c.key()], node, &w), Ok(vec![want]));
     }
 }

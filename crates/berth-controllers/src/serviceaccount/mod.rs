@@ -25,10 +25,7 @@ use crate::queue::{sleep_until, WorkQueue};
 pub trait ServiceAccountApi: Send + Sync {
     /// Creates `default` in the namespace; already existing, or a namespace gone or terminating,
     /// is not an error.
-    fn create_default(
-        &self,
-        namespace: &str,
-    ) -> impl Future<Output = Result<(), ControllerError>> + Send;
+    fn create_default(&self, namespace: &str) -> impl Future<Output = Result<(), ControllerError>> + Send;
 }
 
 /// What the controller has observed.
@@ -68,9 +65,7 @@ impl State {
         match ev {
             Event::Init => self.relist_ns = Some(BTreeMap::new()),
             Event::InitApply(ns) => {
-                if let (Some(name), Some(seen)) =
-                    (ns.metadata.name.clone(), self.relist_ns.as_mut())
-                {
+                if let (Some(name), Some(seen)) = (ns.metadata.name.clone(), self.relist_ns.as_mut()) {
                     seen.insert(name, phase(&ns));
                 }
             }
@@ -95,8 +90,7 @@ impl State {
         match ev {
             Event::Init => self.relist_sa = Some(BTreeSet::new()),
             Event::InitApply(sa) => {
-                if let (Some(ns), Some(seen)) = (default_sa_namespace(&sa), self.relist_sa.as_mut())
-                {
+                if let (Some(ns), Some(seen)) = (default_sa_namespace(&sa), self.relist_sa.as_mut()) {
                     seen.insert(ns);
                 }
             }
@@ -119,10 +113,7 @@ impl State {
 }
 
 /// Runs the serviceaccount controller until `shutdown` resolves.
-pub async fn run(
-    client: kube::Client,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), ControllerError> {
+pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
     tokio::select! {
         () = shutdown => Ok(()),
         r = run_forever(client) => r,
@@ -135,15 +126,10 @@ enum Input {
 }
 
 async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
-    let api = KubeServiceAccounts {
-        client: client.clone(),
-    };
-    let namespaces = watcher::watcher(
-        Api::<Namespace>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .map(Input::Namespace);
+    let api = KubeServiceAccounts { client: client.clone() };
+    let namespaces = watcher::watcher(Api::<Namespace>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .map(Input::Namespace);
     let accounts = watcher::watcher(
         Api::<PartialObjectMeta<ServiceAccount>>::all(client),
         watcher::Config::default(),
@@ -186,11 +172,7 @@ fn observe(state: &mut State, input: Input) {
 }
 
 /// Creates every missing `default`; a failed namespace is retried after a backoff.
-pub async fn sync<A: ServiceAccountApi>(
-    api: &A,
-    state: &mut State,
-    retries: &mut WorkQueue<String>,
-) {
+pub async fn sync<A: ServiceAccountApi>(api: &A, state: &mut State, retries: &mut WorkQueue<String>) {
     let waiting: BTreeSet<String> = retries.delayed_items().cloned().collect();
     for ns in plan(&state.namespaces, &state.have_default) {
         if waiting.contains(&ns) {
@@ -237,9 +219,7 @@ impl ServiceAccountApi for KubeServiceAccounts {
             Ok(_) => Ok(()),
             // Already there, namespace gone, or namespace terminating (403): nothing to do.
             Err(e) if is_conflict(&e) || is_not_found(&e) => Ok(()),
-            Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("being terminated") => {
-                Ok(())
-            }
+            Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("being terminated") => Ok(()),
             Err(source) => Err(ControllerError::Create {
                 object: format!("serviceaccount default in {namespace}"),
                 source: Box::new(source),

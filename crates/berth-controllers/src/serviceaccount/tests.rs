@@ -27,10 +27,7 @@ impl ServiceAccountApi for FakeSa {
                 object: format!("serviceaccount default in {namespace}"),
             });
         }
-        self.created
-            .lock()
-            .expect("lock")
-            .push(namespace.to_string());
+        self.created.lock().expect("lock").push(namespace.to_string());
         Ok(())
     }
 }
@@ -44,10 +41,8 @@ fn ns(name: &str, terminating: bool) -> Namespace {
         ..Namespace::default()
     };
     if terminating {
-        n.metadata.deletion_timestamp = Some(
-            serde_json::from_value(serde_json::json!("2025-01-01T00:00:00Z"))
-                .expect("a valid time"),
-        );
+        n.metadata.deletion_timestamp =
+            Some(serde_json::from_value(serde_json::json!("2025-01-01T00:00:00Z")).expect("a valid time"));
     }
     n
 }

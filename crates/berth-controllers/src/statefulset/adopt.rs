@@ -23,22 +23,32 @@ fn uid_of(pod: &Pod) -> String {
 pub fn claim_pods<'a>(set: &StatefulSet, pods: &'a [Pod]) -> Claimed<'a> {
     let selector = set.spec.as_ref().map(|s| &s.selector);
     let deleting = set.metadata.deletion_timestamp.is_some();
-    let mut out = Claimed { pods: Vec::new(), actions: Vec::new() };
+    let mut out = Claimed {
+        pods: Vec::new(),
+        actions: Vec::new(),
+    };
     for pod in pods {
         let name = pod.metadata.name.as_deref().unwrap_or_default();
-        let matched = selector.is_some_and(|s| selector::matches(s, pod.metadata.labels.as_ref())) && is_member_name(set, name);
+        let matched =
+            selector.is_some_and(|s| selector::matches(s, pod.metadata.labels.as_ref())) && is_member_name(set, name);
         match controller_of(&pod.metadata) {
             Some(r) if r.uid != set_uid(set) => {}
             Some(_) if matched => out.pods.push(pod),
             Some(_) => {
                 if !deleting {
-                    out.actions.push(Action::ReleasePod { name: name.to_string(), uid: uid_of(pod) });
+                    out.actions.push(Action::ReleasePod {
+                        name: name.to_string(),
+                        uid: uid_of(pod),
+                    });
                 }
             }
             None => {
                 let same_ns = pod.metadata.namespace.as_deref().unwrap_or_default() == set_namespace(set);
                 if matched && !deleting && pod.metadata.deletion_timestamp.is_none() && same_ns {
-                    out.actions.push(Action::AdoptPod { name: name.to_string(), uid: uid_of(pod) });
+                    out.actions.push(Action::AdoptPod {
+                        name: name.to_string(),
+                        uid: uid_of(pod),
+                    });
                     out.pods.push(pod);
                 }
             }
@@ -49,8 +59,13 @@ pub fn claim_pods<'a>(set: &StatefulSet, pods: &'a [Pod]) -> Claimed<'a> {
 
 /// The set's revision history (upstream `ListRevisions`): revisions in its namespace whose labels
 /// match its selector and that it owns or that are orphans; plus adoption of the orphans.
-pub fn claim_revisions<'a>(set: &StatefulSet, revisions: &'a [ControllerRevision]) -> (Vec<&'a ControllerRevision>, Vec<Action>) {
-    let Some(selector) = set.spec.as_ref().map(|s| &s.selector) else { return (Vec::new(), Vec::new()) };
+pub fn claim_revisions<'a>(
+    set: &StatefulSet,
+    revisions: &'a [ControllerRevision],
+) -> (Vec<&'a ControllerRevision>, Vec<Action>) {
+    let Some(selector) = set.spec.as_ref().map(|s| &s.selector) else {
+        return (Vec::new(), Vec::new());
+    };
     let mut history = Vec::new();
     let mut actions = Vec::new();
     for rev in revisions {

@@ -25,7 +25,10 @@ impl std::fmt::Display for ObjectKey {
 }
 
 pub fn key_of(meta: &ObjectMeta) -> Option<ObjectKey> {
-    Some(ObjectKey { namespace: meta.namespace.clone().unwrap_or_default(), name: meta.name.clone()? })
+    Some(ObjectKey {
+        namespace: meta.namespace.clone().unwrap_or_default(),
+        name: meta.name.clone()?,
+    })
 }
 
 /// Objects of one kind by namespace, then name.
@@ -109,7 +112,9 @@ pub fn claim_belongs(set: &StatefulSet, claim: &str) -> bool {
     let set_name = set.metadata.name.as_deref().unwrap_or_default();
     super::identity::claim_templates(set).iter().any(|t| {
         let prefix = format!("{}-{}-", t.metadata.name.as_deref().unwrap_or_default(), set_name);
-        claim.strip_prefix(&prefix).is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+        claim
+            .strip_prefix(&prefix)
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
     })
 }
 
@@ -135,6 +140,12 @@ impl Cache {
             .cloned()
             .collect();
         let revisions = self.revisions.in_namespace(&key.namespace).cloned().collect();
-        Some(Input { set, pods, claims, revisions, features })
+        Some(Input {
+            set,
+            pods,
+            claims,
+            revisions,
+            features,
+        })
     }
 }

@@ -42,13 +42,36 @@ pub trait StatefulSetApi: Send + Sync {
     /// `GET` the set, bypassing caches (upstream `canAdoptFunc`).
     fn live_set(&self, namespace: &str, name: &str) -> impl Future<Output = Result<Option<LiveSet>, ApiError>> + Send;
     /// Adds `owner` as controller of the pod, with a uid precondition.
-    fn adopt_pod(&self, namespace: &str, name: &str, uid: &str, owner: &OwnerReference) -> impl Future<Output = Result<(), ApiError>> + Send;
+    fn adopt_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        owner: &OwnerReference,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
     /// Removes the ref with `owner_uid` from the pod, with a uid precondition.
-    fn release_pod(&self, namespace: &str, name: &str, uid: &str, owner_uid: &str) -> impl Future<Output = Result<(), ApiError>> + Send;
-    fn adopt_revision(&self, namespace: &str, name: &str, uid: &str, owner: &OwnerReference) -> impl Future<Output = Result<(), ApiError>> + Send;
+    fn release_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        owner_uid: &str,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    fn adopt_revision(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+        owner: &OwnerReference,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
     /// Creates a revision; `Ok` if an identical one (same data) already has the name.
     fn create_revision(&self, revision: &ControllerRevision) -> impl Future<Output = Result<(), ApiError>> + Send;
-    fn renumber_revision(&self, namespace: &str, name: &str, revision: i64) -> impl Future<Output = Result<(), ApiError>> + Send;
+    fn renumber_revision(
+        &self,
+        namespace: &str,
+        name: &str,
+        revision: i64,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
     fn delete_revision(&self, namespace: &str, name: &str) -> impl Future<Output = Result<(), ApiError>> + Send;
     fn create_claim(&self, claim: &PersistentVolumeClaim) -> impl Future<Output = Result<(), ApiError>> + Send;
     fn create_pod(&self, pod: &Pod) -> impl Future<Output = Result<Pod, ApiError>> + Send;
@@ -56,7 +79,12 @@ pub trait StatefulSetApi: Send + Sync {
     /// `GET` a pod, bypassing caches (to retry an update that conflicted).
     fn get_pod(&self, namespace: &str, name: &str) -> impl Future<Output = Result<Option<Pod>, ApiError>> + Send;
     /// Deletes a pod (with a uid precondition when given); the pod if it is now terminating.
-    fn delete_pod(&self, namespace: &str, name: &str, uid: Option<&str>) -> impl Future<Output = Result<Option<Pod>, ApiError>> + Send;
+    fn delete_pod(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: Option<&str>,
+    ) -> impl Future<Output = Result<Option<Pod>, ApiError>> + Send;
     fn update_claim_owners(
         &self,
         namespace: &str,
@@ -65,7 +93,11 @@ pub trait StatefulSetApi: Send + Sync {
         owner_references: &[OwnerReference],
     ) -> impl Future<Output = Result<PersistentVolumeClaim, ApiError>> + Send;
     /// Replaces the set's status, retrying conflicts against a fresh copy.
-    fn update_status(&self, set: &StatefulSet, status: &StatefulSetStatus) -> impl Future<Output = Result<StatefulSet, ApiError>> + Send;
+    fn update_status(
+        &self,
+        set: &StatefulSet,
+        status: &StatefulSetStatus,
+    ) -> impl Future<Output = Result<StatefulSet, ApiError>> + Send;
     /// Records an event on the set; failures are logged, not returned.
     fn record(&self, set: &StatefulSet, event: EventRecord) -> impl Future<Output = ()> + Send;
 }

@@ -70,7 +70,10 @@ struct Step {
 
 impl Step {
     fn none(exit: bool) -> Self {
-        Step { task: Task::default(), exit }
+        Step {
+            task: Task::default(),
+            exit,
+        }
     }
 }
 
@@ -83,7 +86,10 @@ fn uid(pod: &Pod) -> &str {
 }
 
 fn pod_ref(pod: &Pod) -> PodRef<'_> {
-    PodRef { name: name(pod), uid: uid(pod) }
+    PodRef {
+        name: name(pod),
+        uid: uid(pod),
+    }
 }
 
 struct Planner<'a> {
@@ -114,20 +120,35 @@ impl<'a> Planner<'a> {
             match self.claims.get(cname.as_str()) {
                 None => {
                     claim.metadata.owner_references = initial_owner_refs(set, pod_ref(pod));
-                    out.push(Action::CreateClaim { claim: Box::new(claim), pod: name(pod).to_string() });
+                    out.push(Action::CreateClaim {
+                        claim: Box::new(claim),
+                        pod: name(pod).to_string(),
+                    });
                 }
-                Some(c) if c.metadata.deletion_timestamp.is_some() => deleting.push(format!("pvc {cname} is being deleted")),
+                Some(c) if c.metadata.deletion_timestamp.is_some() => {
+                    deleting.push(format!("pvc {cname} is being deleted"))
+                }
                 Some(_) => {}
             }
         }
         if !deleting.is_empty() {
-            let error = if deleting.len() == 1 { deleting.remove(0) } else { format!("[{}]", deleting.join(", ")) };
-            out.push(Action::Fail { verb, pod: name(pod).to_string(), error });
+            let error = if deleting.len() == 1 {
+                deleting.remove(0)
+            } else {
+                format!("[{}]", deleting.join(", "))
+            };
+            out.push(Action::Fail {
+                verb,
+                pod: name(pod).to_string(),
+                error,
+            });
         }
     }
 
     fn claims_match_retention(&self, set: &StatefulSet, pod: &Pod) -> bool {
-        self.existing_claims(set, pod).iter().all(|c| is_claim_owner_up_to_date(c, set, pod_ref(pod)))
+        self.existing_claims(set, pod)
+            .iter()
+            .all(|c| is_claim_owner_up_to_date(c, set, pod_ref(pod)))
     }
 
     /// Upstream `UpdatePodClaimForRetentionPolicy` over the claims that exist.
@@ -160,27 +181,43 @@ impl<'a> Planner<'a> {
         let mut actions = Vec::new();
         if is_failed(pod) || is_succeeded(pod) {
             if !is_terminating(pod) {
-                actions.push(Action::DeletePod { name: name(pod).to_string(), uid: Some(uid(pod).to_string()) });
+                actions.push(Action::DeletePod {
+                    name: name(pod).to_string(),
+                    uid: Some(uid(pod).to_string()),
+                });
             }
-            return Step { task: Task { actions }, exit: true };
+            return Step {
+                task: Task { actions },
+                exit: true,
+            };
         }
         if !is_created(pod) {
             if pod_claim_is_stale(set, pod_ref(pod), self.existing_claims(set, pod)) {
                 return Step::none(true);
             }
             self.create_claims(set, pod, Verb::Create, &mut actions);
-            actions.push(Action::CreatePod { pod: Box::new(pod.clone()) });
+            actions.push(Action::CreatePod {
+                pod: Box::new(pod.clone()),
+            });
             self.retention(set, pod, &mut actions);
-            return Step { task: Task { actions }, exit: self.monotonic };
+            return Step {
+                task: Task { actions },
+                exit: self.monotonic,
+            };
         }
         if is_pending(pod) {
             self.create_claims(set, pod, Verb::Create, &mut actions);
             self.retention(set, pod, &mut actions);
         }
         if self.monotonic
-            && (is_terminating(pod) || !is_running_and_ready(pod) || !is_running_and_available(pod, self.mrs, self.cx.now))
+            && (is_terminating(pod)
+                || !is_running_and_ready(pod)
+                || !is_running_and_available(pod, self.mrs, self.cx.now))
         {
-            return Step { task: Task { actions }, exit: true };
+            return Step {
+                task: Task { actions },
+                exit: true,
+            };
         }
         let update_set = self.cx.update_set;
         let identity = identity_matches(set, pod);
@@ -200,7 +237,10 @@ impl<'a> Planner<'a> {
             }
             actions.push(Action::UpdatePod { pod: Box::new(fixed) });
         }
-        Step { task: Task { actions }, exit: false }
+        Step {
+            task: Task { actions },
+            exit: false,
+        }
     }
 
     /// Upstream `processCondemned`.
@@ -209,11 +249,20 @@ impl<'a> Planner<'a> {
             return Step::none(self.monotonic);
         }
         let first = first_unavailable == Some(name(pod));
-        if self.monotonic && !first && (!is_running_and_ready(pod) || !is_running_and_available(pod, self.mrs, self.cx.now)) {
+        if self.monotonic
+            && !first
+            && (!is_running_and_ready(pod) || !is_running_and_available(pod, self.mrs, self.cx.now))
+        {
             return Step::none(true);
         }
-        let delete = Action::DeletePod { name: name(pod).to_string(), uid: Some(uid(pod).to_string()) };
-        Step { task: Task { actions: vec![delete] }, exit: true }
+        let delete = Action::DeletePod {
+            name: name(pod).to_string(),
+            uid: Some(uid(pod).to_string()),
+        };
+        Step {
+            task: Task { actions: vec![delete] },
+            exit: true,
+        }
     }
 
     /// Upstream `runForAll`: monotonic runs one group per pod until one exits; burst runs
@@ -234,7 +283,12 @@ impl<'a> Planner<'a> {
         let mut remaining = steps.len();
         let mut batch = remaining.min(1);
         while batch > 0 {
-            let tasks: Vec<Task> = steps.by_ref().take(batch).map(|s| s.task).filter(|t| !t.actions.is_empty()).collect();
+            let tasks: Vec<Task> = steps
+                .by_ref()
+                .take(batch)
+                .map(|s| s.task)
+                .filter(|t| !t.actions.is_empty())
+                .collect();
             if !tasks.is_empty() {
                 groups.push(ActionGroup { tasks });
             }
@@ -250,7 +304,11 @@ pub fn plan_pods(cx: &Context<'_>, pods: &[&Pod]) -> Outcome {
     let set = cx.set;
     let planner = Planner {
         cx,
-        claims: cx.claims.iter().map(|c| (c.metadata.name.as_deref().unwrap_or_default(), c)).collect(),
+        claims: cx
+            .claims
+            .iter()
+            .map(|c| (c.metadata.name.as_deref().unwrap_or_default(), c))
+            .collect(),
         monotonic: !allows_burst(set),
         mrs: min_ready_seconds(set),
     };
@@ -300,13 +358,19 @@ pub fn plan_pods(cx: &Context<'_>, pods: &[&Pod]) -> Outcome {
             if !planner.claims_match_retention(cx.update_set, p) {
                 planner.retention(cx.update_set, p, &mut actions);
             }
-            Step { task: Task { actions }, exit: false }
+            Step {
+                task: Task { actions },
+                exit: false,
+            }
         })
         .collect();
     if planner.run_for_all(steps, &mut out.groups) {
         return out;
     }
-    let steps = condemned.iter().map(|p| planner.process_condemned(p, first_unavailable.as_deref())).collect();
+    let steps = condemned
+        .iter()
+        .map(|p| planner.process_condemned(p, first_unavailable.as_deref()))
+        .collect();
     if planner.run_for_all(steps, &mut out.groups) {
         return out;
     }
@@ -332,7 +396,9 @@ pub fn plan_pods(cx: &Context<'_>, pods: &[&Pod]) -> Outcome {
     }
     if !deletes.is_empty() {
         out.deleted_for_update = deletes.len() as i32;
-        out.groups.push(ActionGroup { tasks: vec![Task { actions: deletes }] });
+        out.groups.push(ActionGroup {
+            tasks: vec![Task { actions: deletes }],
+        });
     }
     out
 }
@@ -343,7 +409,10 @@ fn delete_slot(slot: &Slot<'_>) -> Action {
         Slot::Existing(_) => Some(uid(pod).to_string()),
         Slot::New(_) => None,
     };
-    Action::DeletePod { name: name(pod).to_string(), uid }
+    Action::DeletePod {
+        name: name(pod).to_string(),
+        uid,
+    }
 }
 
 fn rolling_update(set: &StatefulSet) -> Option<&k8s_openapi::api::apps::v1::RollingUpdateStatefulSetStrategy> {
@@ -367,13 +436,19 @@ pub fn max_unavailable(value: Option<&IntOrString>, replicas: i32) -> i32 {
 /// `updateStatefulSetAfterInvariantEstablished` with the two-phase Parallel deletion (#137666).
 fn plan_max_unavailable(p: &Planner<'_>, slots: &[Slot<'_>], update_min: usize, deletes: &mut Vec<Action>) {
     let cx = p.cx;
-    let max = max_unavailable(rolling_update(cx.set).and_then(|r| r.max_unavailable.as_ref()), replicas(cx.set));
+    let max = max_unavailable(
+        rolling_update(cx.set).and_then(|r| r.max_unavailable.as_ref()),
+        replicas(cx.set),
+    );
     let unavailable = slots.iter().filter(|s| p.unavailable(s.pod())).count() as i32;
     let outdated = |pod: &Pod| pod_revision(pod) != cx.update_revision && !is_terminating(pod);
     let needing_update = if p.monotonic {
         0
     } else {
-        slots.iter().filter(|s| p.unavailable(s.pod()) && outdated(s.pod())).count()
+        slots
+            .iter()
+            .filter(|s| p.unavailable(s.pod()) && outdated(s.pod()))
+            .count()
     };
     if unavailable >= max && needing_update == 0 {
         return;
@@ -385,9 +460,18 @@ fn plan_max_unavailable(p: &Planner<'_>, slots: &[Slot<'_>], update_min: usize, 
         return;
     }
     let available = |pod: &Pod| is_running_and_available(pod, p.mrs, cx.now);
-    deletes.extend(candidates().filter(|s| outdated(s.pod()) && !available(s.pod())).map(delete_slot));
+    deletes.extend(
+        candidates()
+            .filter(|s| outdated(s.pod()) && !available(s.pod()))
+            .map(delete_slot),
+    );
     let budget = usize::try_from(max - unavailable).unwrap_or(0);
-    deletes.extend(candidates().filter(|s| outdated(s.pod()) && available(s.pod())).take(budget).map(delete_slot));
+    deletes.extend(
+        candidates()
+            .filter(|s| outdated(s.pod()) && available(s.pod()))
+            .take(budget)
+            .map(delete_slot),
+    );
 }
 
 /// Upstream `newVersionedStatefulSetPod`: below the partition (or below `currentReplicas` without
@@ -400,7 +484,11 @@ fn new_versioned_pod(cx: &Context<'_>, ordinal: i32) -> Pod {
             None => ordinal < start + set.status.as_ref().and_then(|s| s.current_replicas).unwrap_or(0),
             Some(ru) => ordinal < start + ru.partition.unwrap_or(0),
         };
-    let (source, revision) = if use_current { (cx.current_set, cx.current_revision) } else { (cx.update_set, cx.update_revision) };
+    let (source, revision) = if use_current {
+        (cx.current_set, cx.current_revision)
+    } else {
+        (cx.update_set, cx.update_revision)
+    };
     let template = source.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default();
     let mut pod = new_pod(source, &template, ordinal);
     set_pod_revision(&mut pod, revision);

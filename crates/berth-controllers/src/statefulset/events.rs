@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn claim_events_use_upstream_wording() {
-        assert_eq!(claim_event("www-web-0", "web-0", "web", None).message, "create Claim www-web-0 Pod web-0 in StatefulSet web success");
+        assert_eq!(
+            claim_event("www-web-0", "web-0", "web", None).message,
+            "create Claim www-web-0 Pod web-0 in StatefulSet web success"
+        );
         assert_eq!(
             claim_event("www-web-0", "web-0", "web", Some("x")).message,
             "create Claim www-web-0 for Pod web-0 in StatefulSet web failed error: x"

@@ -9,7 +9,8 @@ use k8s_openapi::api::core::v1::Pod;
 use super::client::{ApiError, StatefulSetApi};
 use super::events::{claim_event, pod_event, EventRecord, EventType};
 use super::identity::{
-    identity_matches, set_controller_ref, set_name, set_namespace, set_uid, storage_matches, update_identity, update_storage,
+    identity_matches, set_controller_ref, set_name, set_namespace, set_uid, storage_matches, update_identity,
+    update_storage,
 };
 use super::plan::{Action, Plan, Task, Verb};
 
@@ -60,7 +61,11 @@ const UPDATE_POD_ATTEMPTS: usize = 4;
 /// Upstream `UpdateStatefulPod`: a conflict is retried on a fresh copy of the pod with its
 /// identity and storage fixed again. Upstream re-reads its lister between backoff sleeps; a live
 /// GET sees the version that conflicted at once, so no sleep is needed.
-async fn update_pod_retrying_conflicts<A: StatefulSetApi>(api: &A, set: &StatefulSet, pod: &Pod) -> Result<Pod, ApiError> {
+async fn update_pod_retrying_conflicts<A: StatefulSetApi>(
+    api: &A,
+    set: &StatefulSet,
+    pod: &Pod,
+) -> Result<Pod, ApiError> {
     let ns = pod.metadata.namespace.as_deref().unwrap_or(set_namespace(set));
     let name = pod.metadata.name.as_deref().unwrap_or_default();
     let mut want = pod.clone();
@@ -76,7 +81,11 @@ async fn update_pod_retrying_conflicts<A: StatefulSetApi>(api: &A, set: &Statefu
                     }
                     want = fresh;
                 }
-                None => return Err(ApiError::NotFound { object: format!("pod {name}") }),
+                None => {
+                    return Err(ApiError::NotFound {
+                        object: format!("pod {name}"),
+                    })
+                }
             },
             r => return r,
         }
@@ -88,11 +97,20 @@ async fn update_pod_retrying_conflicts<A: StatefulSetApi>(api: &A, set: &Statefu
 pub async fn execute<A: StatefulSetApi>(api: &A, set: &StatefulSet, plan: &Plan) -> Result<(), SyncError> {
     let ns = set_namespace(set);
     let who = || format!("{}/{}", ns, set_name(set));
-    let adopts = plan.claim.iter().any(|a| matches!(a, Action::AdoptPod { .. } | Action::AdoptRevision { .. }));
+    let adopts = plan
+        .claim
+        .iter()
+        .any(|a| matches!(a, Action::AdoptPod { .. } | Action::AdoptRevision { .. }));
     if adopts {
-        let live = api.live_set(ns, set_name(set)).await.map_err(|source| SyncError::Claim { set: who(), source })?;
+        let live = api
+            .live_set(ns, set_name(set))
+            .await
+            .map_err(|source| SyncError::Claim { set: who(), source })?;
         if !live.is_some_and(|l| l.uid == set_uid(set) && !l.deleting) {
-            return Err(SyncError::CannotAdopt { namespace: ns.into(), name: set_name(set).into() });
+            return Err(SyncError::CannotAdopt {
+                namespace: ns.into(),
+                name: set_name(set).into(),
+            });
         }
     }
     let owner = set_controller_ref(set);
@@ -131,12 +149,18 @@ pub async fn execute<A: StatefulSetApi>(api: &A, set: &StatefulSet, plan: &Plan)
                 break;
             }
         }
-        let status = if error.is_some() { &plan.status_on_failure } else { &plan.status };
+        let status = if error.is_some() {
+            &plan.status_on_failure
+        } else {
+            &plan.status
+        };
         if let Some(status) = status {
             if let Err(source) = api.update_status(set, status).await {
                 let e = SyncError::Status { set: who(), source };
                 match &error {
-                    Some(_) => tracing::warn!(statefulset = %who(), error = %e, "status update failed after a sync error"),
+                    Some(_) => {
+                        tracing::warn!(statefulset = %who(), error = %e, "status update failed after a sync error")
+                    }
                     None => error = Some(e),
                 }
             }
@@ -163,7 +187,10 @@ pub async fn execute<A: StatefulSetApi>(api: &A, set: &StatefulSet, plan: &Plan)
 async fn run_task<A: StatefulSetApi>(api: &A, set: &StatefulSet, task: &Task) -> Result<(), SyncError> {
     let ns = set_namespace(set);
     let sname = set_name(set);
-    let fail = |source: ApiError| SyncError::Pods { set: format!("{ns}/{sname}"), source };
+    let fail = |source: ApiError| SyncError::Pods {
+        set: format!("{ns}/{sname}"),
+        source,
+    };
     for action in &task.actions {
         match action {
             Action::CreateClaim { claim, pod } => {
@@ -187,7 +214,8 @@ async fn run_task<A: StatefulSetApi>(api: &A, set: &StatefulSet, task: &Task) ->
                     Ok(_) => api.record(set, pod_event(Verb::Create, pname, sname, None)).await,
                     Err(e) if e.is_already_exists() => return Err(fail(e)),
                     Err(e) => {
-                        api.record(set, pod_event(Verb::Create, pname, sname, Some(&e.to_string()))).await;
+                        api.record(set, pod_event(Verb::Create, pname, sname, Some(&e.to_string())))
+                            .await;
                         return Err(fail(e));
                     }
                 }
@@ -195,30 +223,51 @@ async fn run_task<A: StatefulSetApi>(api: &A, set: &StatefulSet, task: &Task) ->
             Action::UpdatePod { pod } => {
                 let pname = pod.metadata.name.as_deref().unwrap_or_default();
                 let r = update_pod_retrying_conflicts(api, set, pod).await;
-                api.record(set, pod_event(Verb::Update, pname, sname, r.as_ref().err().map(|e| e.to_string()).as_deref())).await;
+                api.record(
+                    set,
+                    pod_event(
+                        Verb::Update,
+                        pname,
+                        sname,
+                        r.as_ref().err().map(|e| e.to_string()).as_deref(),
+                    ),
+                )
+                .await;
                 r.map_err(fail)?;
             }
             Action::DeletePod { name, uid } => match api.delete_pod(ns, name, uid.as_deref()).await {
                 Ok(_) => api.record(set, pod_event(Verb::Delete, name, sname, None)).await,
                 Err(e) if e.is_not_found() => {}
                 Err(e) => {
-                    api.record(set, pod_event(Verb::Delete, name, sname, Some(&e.to_string()))).await;
+                    api.record(set, pod_event(Verb::Delete, name, sname, Some(&e.to_string())))
+                        .await;
                     return Err(fail(e));
                 }
             },
-            Action::UpdateClaimOwners { name, uid, owner_references, pod } => {
-                match api.update_claim_owners(ns, name, uid, owner_references).await {
-                    Ok(_) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => {
-                        let msg = format!("could not update claim {name} for delete policy ownerRefs: {e}");
-                        api.record(set, pod_event(Verb::Update, pod, sname, Some(&msg))).await;
-                        return Err(fail(e));
-                    }
+            Action::UpdateClaimOwners {
+                name,
+                uid,
+                owner_references,
+                pod,
+            } => match api.update_claim_owners(ns, name, uid, owner_references).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    let msg = format!("could not update claim {name} for delete policy ownerRefs: {e}");
+                    api.record(set, pod_event(Verb::Update, pod, sname, Some(&msg))).await;
+                    return Err(fail(e));
                 }
-            }
+            },
             Action::Warn { reason, message } => {
-                api.record(set, EventRecord { type_: EventType::Warning, reason: reason.clone(), message: message.clone() }).await;
+                api.record(
+                    set,
+                    EventRecord {
+                        type_: EventType::Warning,
+                        reason: reason.clone(),
+                        message: message.clone(),
+                    },
+                )
+                .await;
             }
             Action::Fail { verb, pod, error } => {
                 api.record(set, pod_event(*verb, pod, sname, Some(error))).await;

@@ -59,11 +59,19 @@ pub fn pod_name(set: &StatefulSet, ordinal: i32) -> String {
 
 /// `<template>-<set>-<ordinal>`.
 pub fn claim_name(set: &StatefulSet, template: &PersistentVolumeClaim, ordinal: i32) -> String {
-    format!("{}-{}-{ordinal}", template.metadata.name.as_deref().unwrap_or_default(), set_name(set))
+    format!(
+        "{}-{}-{ordinal}",
+        template.metadata.name.as_deref().unwrap_or_default(),
+        set_name(set)
+    )
 }
 
 pub fn start_ordinal(set: &StatefulSet) -> i32 {
-    set.spec.as_ref().and_then(|s| s.ordinals.as_ref()).and_then(|o| o.start).unwrap_or(0)
+    set.spec
+        .as_ref()
+        .and_then(|s| s.ordinals.as_ref())
+        .and_then(|o| o.start)
+        .unwrap_or(0)
 }
 
 pub fn replicas(set: &StatefulSet) -> i32 {
@@ -80,7 +88,10 @@ pub fn in_ordinal_range(set: &StatefulSet, ordinal: i32) -> bool {
 }
 
 pub fn claim_templates(set: &StatefulSet) -> &[PersistentVolumeClaim] {
-    set.spec.as_ref().and_then(|s| s.volume_claim_templates.as_deref()).unwrap_or_default()
+    set.spec
+        .as_ref()
+        .and_then(|s| s.volume_claim_templates.as_deref())
+        .unwrap_or_default()
 }
 
 fn pod_ordinal(pod: &Pod) -> i32 {
@@ -90,12 +101,20 @@ fn pod_ordinal(pod: &Pod) -> i32 {
 /// Name, namespace and the pod-name label match the set (upstream `identityMatches`).
 pub fn identity_matches(set: &StatefulSet, pod: &Pod) -> bool {
     let name = pod.metadata.name.as_deref().unwrap_or_default();
-    let Some((parent, ord)) = parent_and_ordinal(name) else { return false };
+    let Some((parent, ord)) = parent_and_ordinal(name) else {
+        return false;
+    };
     ord >= 0
         && parent == set_name(set)
         && name == pod_name(set, ord)
         && pod.metadata.namespace.as_deref().unwrap_or_default() == set_namespace(set)
-        && pod.metadata.labels.as_ref().and_then(|l| l.get(POD_NAME_LABEL)).map(String::as_str) == Some(name)
+        && pod
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(POD_NAME_LABEL))
+            .map(String::as_str)
+            == Some(name)
 }
 
 /// Every claim template has a same-named volume with the member's claim (upstream `storageMatches`).
@@ -109,7 +128,9 @@ pub fn storage_matches(set: &StatefulSet, pod: &Pod) -> bool {
         let tname = t.metadata.name.as_deref().unwrap_or_default();
         volumes.iter().any(|v| {
             v.name == tname
-                && v.persistent_volume_claim.as_ref().is_some_and(|c| c.claim_name == claim_name(set, t, ord))
+                && v.persistent_volume_claim
+                    .as_ref()
+                    .is_some_and(|c| c.claim_name == claim_name(set, t, ord))
         })
     })
 }
@@ -129,7 +150,11 @@ pub fn update_identity(set: &StatefulSet, pod: &mut Pod) {
 /// The member's claims built from the templates: name `<tmpl>-<set>-<ord>`, template labels
 /// overlaid with the selector's matchLabels (upstream `getPersistentVolumeClaims`), in template order.
 pub fn claims_for(set: &StatefulSet, ordinal: i32) -> Vec<(String, PersistentVolumeClaim)> {
-    let match_labels = set.spec.as_ref().and_then(|s| s.selector.match_labels.clone()).unwrap_or_default();
+    let match_labels = set
+        .spec
+        .as_ref()
+        .and_then(|s| s.selector.match_labels.clone())
+        .unwrap_or_default();
     claim_templates(set)
         .iter()
         .map(|t| {
@@ -162,7 +187,11 @@ pub fn update_storage(set: &StatefulSet, pod: &mut Pod) {
             ..Volume::default()
         })
         .collect();
-    volumes.extend(current.into_iter().filter(|v| !claims.iter().any(|(t, _)| *t == v.name)));
+    volumes.extend(
+        current
+            .into_iter()
+            .filter(|v| !claims.iter().any(|(t, _)| *t == v.name)),
+    );
     spec.volumes = Some(volumes);
 }
 
@@ -180,7 +209,10 @@ pub fn set_controller_ref(set: &StatefulSet) -> OwnerReference {
 
 /// The controlling ownerReference of an object, if any.
 pub fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
-    meta.owner_references.iter().flatten().find(|r| r.controller == Some(true))
+    meta.owner_references
+        .iter()
+        .flatten()
+        .find(|r| r.controller == Some(true))
 }
 
 /// A new member pod from `template` (upstream `newStatefulSetPod`): template labels, annotations,
@@ -205,16 +237,27 @@ pub fn new_pod(set: &StatefulSet, template: &PodTemplateSpec, ordinal: i32) -> P
     let name = pod.metadata.name.clone();
     let spec = pod.spec.get_or_insert_with(PodSpec::default);
     spec.hostname = name;
-    spec.subdomain = set.spec.as_ref().and_then(|s| s.service_name.clone()).filter(|s| !s.is_empty());
+    spec.subdomain = set
+        .spec
+        .as_ref()
+        .and_then(|s| s.service_name.clone())
+        .filter(|s| !s.is_empty());
     update_storage(set, &mut pod);
     pod
 }
 
 /// The `controller-revision-hash` label of a pod, `""` if absent.
 pub fn pod_revision(pod: &Pod) -> &str {
-    pod.metadata.labels.as_ref().and_then(|l| l.get(REVISION_LABEL)).map_or("", String::as_str)
+    pod.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(REVISION_LABEL))
+        .map_or("", String::as_str)
 }
 
 pub fn set_pod_revision(pod: &mut Pod, revision: &str) {
-    pod.metadata.labels.get_or_insert_with(BTreeMap::new).insert(REVISION_LABEL.into(), revision.into());
+    pod.metadata
+        .labels
+        .get_or_insert_with(BTreeMap::new)
+        .insert(REVISION_LABEL.into(), revision.into());
 }

@@ -24,9 +24,17 @@ pub struct KubeStatefulSets {
 fn classify(object: &str, e: kube::Error) -> ApiError {
     match e {
         kube::Error::Api(s) if s.code == 404 => ApiError::NotFound { object: object.into() },
-        kube::Error::Api(s) if s.code == 409 && s.reason == "AlreadyExists" => ApiError::AlreadyExists { object: object.into() },
-        kube::Error::Api(s) if s.code == 409 => ApiError::Conflict { object: object.into(), message: s.message },
-        e => ApiError::Failed { object: object.into(), message: e.to_string() },
+        kube::Error::Api(s) if s.code == 409 && s.reason == "AlreadyExists" => {
+            ApiError::AlreadyExists { object: object.into() }
+        }
+        kube::Error::Api(s) if s.code == 409 => ApiError::Conflict {
+            object: object.into(),
+            message: s.message,
+        },
+        e => ApiError::Failed {
+            object: object.into(),
+            message: e.to_string(),
+        },
     }
 }
 
@@ -62,8 +70,14 @@ fn ns_of(meta: &ObjectMeta) -> &str {
 impl StatefulSetApi for KubeStatefulSets {
     async fn live_set(&self, namespace: &str, name: &str) -> Result<Option<LiveSet>, ApiError> {
         let api: Api<StatefulSet> = Api::namespaced(self.client.clone(), namespace);
-        let set = api.get_opt(name).await.map_err(|e| classify(&format!("statefulset {name}"), e))?;
-        Ok(set.map(|s| LiveSet { uid: s.metadata.uid.unwrap_or_default(), deleting: s.metadata.deletion_timestamp.is_some() }))
+        let set = api
+            .get_opt(name)
+            .await
+            .map_err(|e| classify(&format!("statefulset {name}"), e))?;
+        Ok(set.map(|s| LiveSet {
+            uid: s.metadata.uid.unwrap_or_default(),
+            deleting: s.metadata.deletion_timestamp.is_some(),
+        }))
     }
 
     async fn adopt_pod(&self, ns: &str, name: &str, uid: &str, owner: &OwnerReference) -> Result<(), ApiError> {
@@ -81,7 +95,11 @@ impl StatefulSetApi for KubeStatefulSets {
 
     async fn release_pod(&self, ns: &str, name: &str, uid: &str, owner_uid: &str) -> Result<(), ApiError> {
         let patch = json!({"metadata": {"ownerReferences": [{"$patch": "delete", "uid": owner_uid}], "uid": uid}});
-        match self.pods(ns).patch(name, &PatchParams::default(), &Patch::Strategic(patch)).await {
+        match self
+            .pods(ns)
+            .patch(name, &PatchParams::default(), &Patch::Strategic(patch))
+            .await
+        {
             Ok(pod) => {
                 self.with_cache(|c| {
                     c.pods.upsert(pod);
@@ -137,7 +155,11 @@ impl StatefulSetApi for KubeStatefulSets {
     async fn renumber_revision(&self, ns: &str, name: &str, revision: i64) -> Result<(), ApiError> {
         let rev = self
             .revisions(ns)
-            .patch(name, &PatchParams::default(), &Patch::Merge(json!({"revision": revision})))
+            .patch(
+                name,
+                &PatchParams::default(),
+                &Patch::Merge(json!({"revision": revision})),
+            )
             .await
             .map_err(|e| classify(&format!("controllerrevision {name}"), e))?;
         self.with_cache(|c| {
@@ -152,7 +174,11 @@ impl StatefulSetApi for KubeStatefulSets {
             .await
             .map_err(|e| classify(&format!("controllerrevision {name}"), e))?;
         self.with_cache(|c| {
-            c.revisions.remove(&ObjectMeta { name: Some(name.into()), namespace: Some(ns.into()), ..ObjectMeta::default() });
+            c.revisions.remove(&ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some(ns.into()),
+                ..ObjectMeta::default()
+            });
         });
         Ok(())
     }
@@ -197,15 +223,25 @@ impl StatefulSetApi for KubeStatefulSets {
     }
 
     async fn get_pod(&self, ns: &str, name: &str) -> Result<Option<Pod>, ApiError> {
-        self.pods(ns).get_opt(name).await.map_err(|e| classify(&format!("pod {name}"), e))
+        self.pods(ns)
+            .get_opt(name)
+            .await
+            .map_err(|e| classify(&format!("pod {name}"), e))
     }
 
     async fn delete_pod(&self, ns: &str, name: &str, uid: Option<&str>) -> Result<Option<Pod>, ApiError> {
         let dp = DeleteParams {
-            preconditions: uid.filter(|u| !u.is_empty()).map(|u| Preconditions { uid: Some(u.into()), resource_version: None }),
+            preconditions: uid.filter(|u| !u.is_empty()).map(|u| Preconditions {
+                uid: Some(u.into()),
+                resource_version: None,
+            }),
             ..DeleteParams::default()
         };
-        let r = self.pods(ns).delete(name, &dp).await.map_err(|e| classify(&format!("pod {name}"), e))?;
+        let r = self
+            .pods(ns)
+            .delete(name, &dp)
+            .await
+            .map_err(|e| classify(&format!("pod {name}"), e))?;
         match r.left() {
             Some(pod) => {
                 let p = pod.clone();
@@ -220,15 +256,30 @@ impl StatefulSetApi for KubeStatefulSets {
             }
             None => {
                 self.with_cache(|c| {
-                    c.pods.remove(&ObjectMeta { name: Some(name.into()), namespace: Some(ns.into()), uid: uid.map(String::from), ..ObjectMeta::default() });
+                    c.pods.remove(&ObjectMeta {
+                        name: Some(name.into()),
+                        namespace: Some(ns.into()),
+                        uid: uid.map(String::from),
+                        ..ObjectMeta::default()
+                    });
                 });
                 Ok(None)
             }
         }
     }
 
-    async fn update_claim_owners(&self, ns: &str, name: &str, uid: &str, refs: &[OwnerReference]) -> Result<PersistentVolumeClaim, ApiError> {
-        let refs = if refs.is_empty() { serde_json::Value::Null } else { json!(refs) };
+    async fn update_claim_owners(
+        &self,
+        ns: &str,
+        name: &str,
+        uid: &str,
+        refs: &[OwnerReference],
+    ) -> Result<PersistentVolumeClaim, ApiError> {
+        let refs = if refs.is_empty() {
+            serde_json::Value::Null
+        } else {
+            json!(refs)
+        };
         let patch = json!({"metadata": {"ownerReferences": refs, "uid": uid}});
         let claim = self
             .claims(ns)
@@ -266,7 +317,10 @@ impl StatefulSetApi for KubeStatefulSets {
                 Err(e) => return Err(classify(&object, e)),
             }
         }
-        Err(ApiError::Conflict { object, message: "too many conflicts".into() })
+        Err(ApiError::Conflict {
+            object,
+            message: "too many conflicts".into(),
+        })
     }
 
     async fn record(&self, set: &StatefulSet, event: EventRecord) {
@@ -276,7 +330,11 @@ impl StatefulSetApi for KubeStatefulSets {
         let nanos = now.0.as_nanosecond();
         let ev = Event {
             metadata: ObjectMeta {
-                name: Some(format!("{}.{:x}", set.metadata.name.as_deref().unwrap_or_default(), nanos)),
+                name: Some(format!(
+                    "{}.{:x}",
+                    set.metadata.name.as_deref().unwrap_or_default(),
+                    nanos
+                )),
                 namespace: Some(ns.clone()),
                 ..ObjectMeta::default()
             },
@@ -292,7 +350,10 @@ impl StatefulSetApi for KubeStatefulSets {
             reason: Some(event.reason),
             message: Some(event.message),
             type_: Some(event.type_.as_str().into()),
-            source: Some(EventSource { component: Some(COMPONENT.into()), host: None }),
+            source: Some(EventSource {
+                component: Some(COMPONENT.into()),
+                host: None,
+            }),
             reporting_component: Some(COMPONENT.into()),
             reporting_instance: Some(COMPONENT.into()),
             first_timestamp: Some(now.clone()),

@@ -54,15 +54,28 @@ pub struct StatefulSetConfig {
 
 impl Default for StatefulSetConfig {
     fn default() -> Self {
-        StatefulSetConfig { workers: 5, features: Features::default() }
+        StatefulSetConfig {
+            workers: 5,
+            features: Features::default(),
+        }
     }
 }
 
 /// Runs the StatefulSet controller until `shutdown` resolves.
-pub async fn run(client: kube::Client, config: StatefulSetConfig, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
+pub async fn run(
+    client: kube::Client,
+    config: StatefulSetConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ControllerError> {
     let cache = Arc::new(RwLock::new(Cache::default()));
-    let controller = Arc::new(Controller::new(kube_api::KubeStatefulSets::new(client.clone(), cache.clone()), cache, config));
-    let workers: Vec<_> = (0..config.workers.max(1)).map(|_| tokio::spawn(controller.clone().worker())).collect();
+    let controller = Arc::new(Controller::new(
+        kube_api::KubeStatefulSets::new(client.clone(), cache.clone()),
+        cache,
+        config,
+    ));
+    let workers: Vec<_> = (0..config.workers.max(1))
+        .map(|_| tokio::spawn(controller.clone().worker()))
+        .collect();
     let result = tokio::select! {
         () = shutdown => Ok(()),
         r = controller.clone().watch(client) => r,
@@ -102,7 +115,12 @@ pub struct Controller<A> {
 
 impl<A: StatefulSetApi + 'static> Controller<A> {
     pub fn new(api: A, cache: Arc<RwLock<Cache>>, config: StatefulSetConfig) -> Self {
-        Controller { api, cache, queue: Arc::new(SetQueue::default()), features: config.features }
+        Controller {
+            api,
+            cache,
+            queue: Arc::new(SetQueue::default()),
+            features: config.features,
+        }
     }
 
     pub fn queue(&self) -> &SetQueue {
@@ -123,14 +141,26 @@ impl<A: StatefulSetApi + 'static> Controller<A> {
 
     async fn watch(self: Arc<Self>, client: kube::Client) -> Result<(), ControllerError> {
         let cfg = watcher::Config::default;
-        let sets = watcher::watcher(Api::<StatefulSet>::all(client.clone()), cfg()).default_backoff().map(Input::Set);
-        let pods = watcher::watcher(Api::<Pod>::all(client.clone()), cfg()).default_backoff().map(Input::Pod);
-        let claims =
-            watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), cfg()).default_backoff().map(Input::Claim);
-        let revisions =
-            watcher::watcher(Api::<ControllerRevision>::all(client), cfg()).default_backoff().map(Input::Revision);
+        let sets = watcher::watcher(Api::<StatefulSet>::all(client.clone()), cfg())
+            .default_backoff()
+            .map(Input::Set);
+        let pods = watcher::watcher(Api::<Pod>::all(client.clone()), cfg())
+            .default_backoff()
+            .map(Input::Pod);
+        let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), cfg())
+            .default_backoff()
+            .map(Input::Claim);
+        let revisions = watcher::watcher(Api::<ControllerRevision>::all(client), cfg())
+            .default_backoff()
+            .map(Input::Revision);
         let mut inputs = futures::stream::select_all([sets.boxed(), pods.boxed(), claims.boxed(), revisions.boxed()]);
-        let mut relist = Relist { sets: None, pods: None, claims: None, revisions: None, synced: [false; 4] };
+        let mut relist = Relist {
+            sets: None,
+            pods: None,
+            claims: None,
+            revisions: None,
+            synced: [false; 4],
+        };
         tracing::info!("statefulset controller started");
         while let Some(input) = inputs.next().await {
             self.observe(&mut relist, input);
@@ -254,20 +284,30 @@ impl<A: StatefulSetApi + 'static> Controller<A> {
         let cache = self.read();
         let set = cache.sets.get(namespace, &r.name)?;
         (set.metadata.uid.as_deref() == Some(r.uid.as_str())).then(|| {
-            (ObjectKey { namespace: namespace.into(), name: r.name.clone() }, pods::min_ready_seconds(set))
+            (
+                ObjectKey {
+                    namespace: namespace.into(),
+                    name: r.name.clone(),
+                },
+                pods::min_ready_seconds(set),
+            )
         })
     }
 
     /// Sets whose selector matches the pod's labels (upstream `GetPodStatefulSets`).
     fn sets_for_pod(&self, pod: &Pod) -> Vec<ObjectKey> {
-        let Some(labels) = pod.metadata.labels.as_ref().filter(|l| !l.is_empty()) else { return Vec::new() };
+        let Some(labels) = pod.metadata.labels.as_ref().filter(|l| !l.is_empty()) else {
+            return Vec::new();
+        };
         let ns = pod.metadata.namespace.as_deref().unwrap_or_default();
         let cache = self.read();
         let keys: Vec<ObjectKey> = cache
             .sets
             .in_namespace(ns)
             .filter(|s| {
-                s.spec.as_ref().is_some_and(|sp| !selector::is_empty(&sp.selector) && selector::matches(&sp.selector, Some(labels)))
+                s.spec.as_ref().is_some_and(|sp| {
+                    !selector::is_empty(&sp.selector) && selector::matches(&sp.selector, Some(labels))
+                })
             })
             .filter_map(|s| key_of(&s.metadata))
             .collect();
@@ -299,7 +339,8 @@ impl<A: StatefulSetApi + 'static> Controller<A> {
                 let became_ready = old.is_some_and(|o| !pods::is_ready(o)) && pods::is_ready(cur);
                 self.queue.add(key.clone());
                 if became_ready && mrs > 0 {
-                    self.queue.add_after(key, Duration::from_secs(u64::from(mrs.unsigned_abs()) + 1));
+                    self.queue
+                        .add_after(key, Duration::from_secs(u64::from(mrs.unsigned_abs()) + 1));
                 }
             }
             return;
@@ -323,8 +364,13 @@ impl<A: StatefulSetApi + 'static> Controller<A> {
     fn claim_deleted(&self, claim: &PersistentVolumeClaim) {
         let ns = claim.metadata.namespace.as_deref().unwrap_or_default();
         let name = claim.metadata.name.as_deref().unwrap_or_default();
-        let keys: Vec<ObjectKey> =
-            self.read().sets.in_namespace(ns).filter(|s| claim_belongs(s, name)).filter_map(|s| key_of(&s.metadata)).collect();
+        let keys: Vec<ObjectKey> = self
+            .read()
+            .sets
+            .in_namespace(ns)
+            .filter(|s| claim_belongs(s, name))
+            .filter_map(|s| key_of(&s.metadata))
+            .collect();
         for k in keys {
             self.queue.add(k);
         }

@@ -68,7 +68,10 @@ pub enum Action {
     /// Delete a revision beyond `revisionHistoryLimit`.
     DeleteRevision { name: String },
     /// Create a member's claim; an existing claim of that name counts as created.
-    CreateClaim { claim: Box<PersistentVolumeClaim>, pod: String },
+    CreateClaim {
+        claim: Box<PersistentVolumeClaim>,
+        pod: String,
+    },
     /// Create a member pod.
     CreatePod { pod: Box<Pod> },
     /// Replace a member pod whose identity or storage is wrong.
@@ -76,7 +79,12 @@ pub enum Action {
     /// Delete a member pod (`uid` is a precondition when known).
     DeletePod { name: String, uid: Option<String> },
     /// Set a claim's ownerReferences for the retention policy.
-    UpdateClaimOwners { name: String, uid: String, owner_references: Vec<OwnerReference>, pod: String },
+    UpdateClaimOwners {
+        name: String,
+        uid: String,
+        owner_references: Vec<OwnerReference>,
+        pod: String,
+    },
     /// Emit a Warning event (`ConflictingController`).
     Warn { reason: String, message: String },
     /// Fail the task with this error and a pod event, without a request (`pvc … is being deleted`).
@@ -123,7 +131,11 @@ impl Plan {
         self.claim
             .iter()
             .chain(self.revisions.iter())
-            .chain(self.groups.iter().flat_map(|g| g.tasks.iter().flat_map(|t| t.actions.iter())))
+            .chain(
+                self.groups
+                    .iter()
+                    .flat_map(|g| g.tasks.iter().flat_map(|t| t.actions.iter())),
+            )
             .chain(self.history.iter())
     }
 
@@ -166,7 +178,10 @@ pub fn plan_revisions(set: &StatefulSet, history: &[ControllerRevision], all: &[
         } else {
             let mut rev = (*last_equal).clone();
             rev.revision = update.revision;
-            actions.push(Action::RenumberRevision { name: rev.metadata.name.clone().unwrap_or_default(), revision: rev.revision });
+            actions.push(Action::RenumberRevision {
+                name: rev.metadata.name.clone().unwrap_or_default(),
+                revision: rev.revision,
+            });
             update = rev;
         }
     } else {
@@ -183,25 +198,38 @@ pub fn plan_revisions(set: &StatefulSet, history: &[ControllerRevision], all: &[
                     rename_for_collision(set, &mut update, collision_count);
                 }
                 None => {
-                    actions.push(Action::CreateRevision { revision: Box::new(update.clone()) });
+                    actions.push(Action::CreateRevision {
+                        revision: Box::new(update.clone()),
+                    });
                     break;
                 }
             }
         }
     }
-    let current_name = set.status.as_ref().and_then(|s| s.current_revision.as_deref()).unwrap_or_default();
+    let current_name = set
+        .status
+        .as_ref()
+        .and_then(|s| s.current_revision.as_deref())
+        .unwrap_or_default();
     let current = history
         .iter()
         .find(|r| !current_name.is_empty() && r.metadata.name.as_deref() == Some(current_name))
         .cloned()
         .unwrap_or_else(|| update.clone());
-    Revisions { current, update, collision_count, actions }
+    Revisions {
+        current,
+        update,
+        collision_count,
+        actions,
+    }
 }
 
 /// Plans one sync of `input.set` at time `now`.
 pub fn plan(input: &Input, now: Timestamp) -> Plan {
     let set = &input.set;
-    let Some(spec) = set.spec.as_ref() else { return Plan::default() };
+    let Some(spec) = set.spec.as_ref() else {
+        return Plan::default();
+    };
     if selector::is_empty(&spec.selector) || !selector_is_valid(set) {
         return Plan::default();
     }
@@ -221,7 +249,10 @@ pub fn plan(input: &Input, now: Timestamp) -> Plan {
         collision_count: Some(revs.collision_count),
         ..StatefulSetStatus::default()
     };
-    pods::apply_counts(&mut status, pods::count(claimed.pods.iter().copied(), mrs, &current_name, &update_name, now));
+    pods::apply_counts(
+        &mut status,
+        pods::count(claimed.pods.iter().copied(), mrs, &current_name, &update_name, now),
+    );
 
     let current_set = apply_revision(set, &revs.current);
     let update_set = apply_revision(set, &revs.update);

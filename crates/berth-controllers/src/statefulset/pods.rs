@@ -34,7 +34,13 @@ pub fn is_terminating(pod: &Pod) -> bool {
 
 /// The `Ready` condition's status and last transition time.
 fn ready_condition(pod: &Pod) -> Option<(bool, Option<Timestamp>)> {
-    let c = pod.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == "Ready")?;
+    let c = pod
+        .status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == "Ready")?;
     Some((c.status == "True", c.last_transition_time.as_ref().map(|t| t.0)))
 }
 
@@ -70,7 +76,9 @@ pub fn is_healthy(pod: &Pod) -> bool {
 /// When a Ready pod that is not yet available becomes available, if it will.
 pub fn available_at(pod: &Pod, min_ready_seconds: i32) -> Option<Timestamp> {
     match ready_condition(pod) {
-        Some((true, Some(t))) if min_ready_seconds > 0 => Some(t + SignedDuration::from_secs(i64::from(min_ready_seconds))),
+        Some((true, Some(t))) if min_ready_seconds > 0 => {
+            Some(t + SignedDuration::from_secs(i64::from(min_ready_seconds)))
+        }
         _ => None,
     }
 }

@@ -17,9 +17,21 @@ pub enum Retention {
 
 /// `(whenScaled, whenDeleted)`; missing or unknown values are Retain.
 pub fn policy(set: &StatefulSet) -> (Retention, Retention) {
-    let p = set.spec.as_ref().and_then(|s| s.persistent_volume_claim_retention_policy.as_ref());
-    let side = |v: Option<&String>| if v.map(String::as_str) == Some("Delete") { Retention::Delete } else { Retention::Retain };
-    (side(p.and_then(|p| p.when_scaled.as_ref())), side(p.and_then(|p| p.when_deleted.as_ref())))
+    let p = set
+        .spec
+        .as_ref()
+        .and_then(|s| s.persistent_volume_claim_retention_policy.as_ref());
+    let side = |v: Option<&String>| {
+        if v.map(String::as_str) == Some("Delete") {
+            Retention::Delete
+        } else {
+            Retention::Retain
+        }
+    };
+    (
+        side(p.and_then(|p| p.when_scaled.as_ref())),
+        side(p.and_then(|p| p.when_deleted.as_ref())),
+    )
 }
 
 /// The member pod a claim belongs to: its name and uid (`""` before it is created).
@@ -43,11 +55,17 @@ fn matches_pod(r: &OwnerReference, pod: PodRef<'_>) -> bool {
 
 /// A ref to an object of the same kind and name with another uid (a previous incarnation).
 pub fn has_stale_set_ref(claim: &PersistentVolumeClaim, set: &StatefulSet) -> bool {
-    refs(claim).iter().find(|r| matches_set(r, set)).is_some_and(|r| r.uid != set_uid(set))
+    refs(claim)
+        .iter()
+        .find(|r| matches_set(r, set))
+        .is_some_and(|r| r.uid != set_uid(set))
 }
 
 pub fn has_stale_pod_ref(claim: &PersistentVolumeClaim, pod: PodRef<'_>) -> bool {
-    refs(claim).iter().find(|r| matches_pod(r, pod)).is_some_and(|r| r.uid != pod.uid)
+    refs(claim)
+        .iter()
+        .find(|r| matches_pod(r, pod))
+        .is_some_and(|r| r.uid != pod.uid)
 }
 
 fn has_ref_uid(claim: &PersistentVolumeClaim, uid: &str) -> bool {
@@ -81,7 +99,9 @@ pub fn has_unexpected_controller(claim: &PersistentVolumeClaim, set: &StatefulSe
 }
 
 fn has_non_controller_owner(claim: &PersistentVolumeClaim, set: &StatefulSet, pod: PodRef<'_>) -> bool {
-    refs(claim).iter().any(|r| (r.uid == set_uid(set) || (!pod.uid.is_empty() && r.uid == pod.uid)) && r.controller != Some(true))
+    refs(claim)
+        .iter()
+        .any(|r| (r.uid == set_uid(set) || (!pod.uid.is_empty() && r.uid == pod.uid)) && r.controller != Some(true))
 }
 
 fn scaled_down(set: &StatefulSet, pod: PodRef<'_>) -> bool {
@@ -126,8 +146,11 @@ fn pod_controller_ref(pod: PodRef<'_>) -> OwnerReference {
 /// then the policy's controller refs added unless another controller owns the claim.
 pub fn desired_owner_refs(claim: &PersistentVolumeClaim, set: &StatefulSet, pod: PodRef<'_>) -> Vec<OwnerReference> {
     let unexpected = has_unexpected_controller(claim, set, pod);
-    let mut out: Vec<OwnerReference> =
-        refs(claim).iter().filter(|r| !matches_set(r, set) && !matches_pod(r, pod)).cloned().collect();
+    let mut out: Vec<OwnerReference> = refs(claim)
+        .iter()
+        .filter(|r| !matches_set(r, set) && !matches_pod(r, pod))
+        .cloned()
+        .collect();
     if unexpected {
         return out;
     }
@@ -151,7 +174,11 @@ pub fn initial_owner_refs(set: &StatefulSet, pod: PodRef<'_>) -> Option<Vec<Owne
 
 /// Under whenScaled=Delete, an existing claim with a ref to a previous pod of the same name blocks
 /// creating the pod until the garbage collector removes it (upstream `PodClaimIsStale`).
-pub fn pod_claim_is_stale<'a>(set: &StatefulSet, pod: PodRef<'_>, claims: impl IntoIterator<Item = &'a PersistentVolumeClaim>) -> bool {
+pub fn pod_claim_is_stale<'a>(
+    set: &StatefulSet,
+    pod: PodRef<'_>,
+    claims: impl IntoIterator<Item = &'a PersistentVolumeClaim>,
+) -> bool {
     if policy(set).0 == Retention::Retain {
         return false;
     }

@@ -102,7 +102,10 @@ fn fill_go_zero_fields(template: &mut Value) {
     }
     if let Some(Value::Array(vols)) = spec.get_mut("volumes") {
         for v in vols {
-            if let Some(tmpl) = v.pointer_mut("/ephemeral/volumeClaimTemplate").and_then(Value::as_object_mut) {
+            if let Some(tmpl) = v
+                .pointer_mut("/ephemeral/volumeClaimTemplate")
+                .and_then(Value::as_object_mut)
+            {
                 fill_meta(tmpl.entry("metadata").or_insert_with(|| Value::Object(Map::new())));
                 let pvc = tmpl.entry("spec").or_insert_with(|| Value::Object(Map::new()));
                 if let Some(pvc) = pvc.as_object_mut() {
@@ -147,7 +150,9 @@ pub const FNV32_OFFSET: u32 = 0x811c_9dc5;
 /// Upstream `rand.SafeEncodeString`: each byte mapped into an alphabet without vowels.
 pub fn safe_encode(s: &str) -> String {
     const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    s.bytes().map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char).collect()
+    s.bytes()
+        .map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char)
+        .collect()
 }
 
 /// Upstream `HashControllerRevision(rev, probe)`: FNV-1/32 of the raw data, then of the decimal
@@ -181,7 +186,11 @@ pub fn new_revision(set: &StatefulSet, revision: i64, collision_count: i32) -> C
     let data = patch_value(&template);
     let raw = go_json(&data);
     let hash = hash_revision(&raw, Some(collision_count));
-    let mut labels = template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+    let mut labels = template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
     labels.insert(HASH_LABEL.into(), hash.clone());
     ControllerRevision {
         metadata: ObjectMeta {
@@ -265,10 +274,16 @@ pub fn plan_truncation(
     let mut live: BTreeSet<&str> = pods.iter().map(|p| pod_revision(p)).filter(|r| !r.is_empty()).collect();
     live.extend(current);
     live.extend(update);
-    let history: Vec<&ControllerRevision> =
-        sorted.iter().filter(|r| !live.contains(r.metadata.name.as_deref().unwrap_or_default())).collect();
+    let history: Vec<&ControllerRevision> = sorted
+        .iter()
+        .filter(|r| !live.contains(r.metadata.name.as_deref().unwrap_or_default()))
+        .collect();
     let excess = history.len().saturating_sub(limit as usize);
-    history.iter().take(excess).filter_map(|r| r.metadata.name.clone()).collect()
+    history
+        .iter()
+        .take(excess)
+        .filter_map(|r| r.metadata.name.clone())
+        .collect()
 }
 
 /// Whether the revision is owned by this set (controller ref with its uid).

@@ -11,7 +11,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 pub fn matches(selector: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> bool {
     let empty = BTreeMap::new();
     let labels = labels.unwrap_or(&empty);
-    let ml = selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
+    let ml = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v));
     ml && selector.match_expressions.iter().flatten().all(|e| {
         let values = e.values.as_deref().unwrap_or_default();
         let got = labels.get(&e.key);
@@ -27,7 +31,8 @@ pub fn matches(selector: &LabelSelector, labels: Option<&BTreeMap<String, String
 
 /// Whether a set's selector selects nothing in particular (upstream refuses to sync such sets).
 pub fn is_empty(selector: &LabelSelector) -> bool {
-    selector.match_labels.as_ref().is_none_or(BTreeMap::is_empty) && selector.match_expressions.as_ref().is_none_or(Vec::is_empty)
+    selector.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+        && selector.match_expressions.as_ref().is_none_or(Vec::is_empty)
 }
 
 #[cfg(test)]
@@ -59,7 +64,11 @@ mod tests {
     fn not_in_and_does_not_exist_match_absent_keys() {
         let req = |op: &str| LabelSelector {
             match_labels: None,
-            match_expressions: Some(vec![LabelSelectorRequirement { key: "k".into(), operator: op.into(), values: Some(vec!["x".into()]) }]),
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "k".into(),
+                operator: op.into(),
+                values: Some(vec!["x".into()]),
+            }]),
         };
         assert!(matches(&req("NotIn"), None));
         assert!(matches(&req("DoesNotExist"), None));

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use k8s_openapi::api::core::v1::{
-    Event as CoreEvent, EventSource, HostPathVolumeSource, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ObjectReference,
-    PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec, VolumeNodeAffinity,
+    Event as CoreEvent, EventSource, HostPathVolumeSource, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
+    ObjectReference, PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec, VolumeNodeAffinity,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -26,11 +26,24 @@ pub const COMPONENT: &str = "persistentvolume-controller";
 /// Everything the volume controllers write. `Ok(None)` means the object is gone.
 pub trait VolumeApi: Send + Sync {
     /// JSON merge patch of a claim, or of its status.
-    fn patch_claim(&self, key: &ClaimKey, patch: Value, status: bool) -> impl Future<Output = Result<Option<Claim>, ControllerError>> + Send;
+    fn patch_claim(
+        &self,
+        key: &ClaimKey,
+        patch: Value,
+        status: bool,
+    ) -> impl Future<Output = Result<Option<Claim>, ControllerError>> + Send;
     /// JSON merge patch of a volume, or of its status.
-    fn patch_volume(&self, name: &str, patch: Value, status: bool) -> impl Future<Output = Result<Option<Volume>, ControllerError>> + Send;
+    fn patch_volume(
+        &self,
+        name: &str,
+        patch: Value,
+        status: bool,
+    ) -> impl Future<Output = Result<Option<Volume>, ControllerError>> + Send;
     /// Creates a volume; `Ok(None)` if one with that name exists already.
-    fn create_volume(&self, pv: PersistentVolume) -> impl Future<Output = Result<Option<Volume>, ControllerError>> + Send;
+    fn create_volume(
+        &self,
+        pv: PersistentVolume,
+    ) -> impl Future<Output = Result<Option<Volume>, ControllerError>> + Send;
     /// Deletes a volume (finalizers may keep it); gone already is fine.
     fn delete_volume(&self, name: &str) -> impl Future<Output = Result<Option<Volume>, ControllerError>> + Send;
     /// Creates the StorageClass unless one with its name exists.
@@ -84,7 +97,10 @@ pub fn provisioned_volume(p: &Provision, root: &str) -> PersistentVolume {
             persistent_volume_reclaim_policy: Some(p.reclaim_policy.clone()),
             storage_class_name: Some(p.class.clone()),
             volume_mode: Some("Filesystem".into()),
-            host_path: Some(HostPathVolumeSource { path: format!("{root}/{}", p.dir), type_: Some("DirectoryOrCreate".into()) }),
+            host_path: Some(HostPathVolumeSource {
+                path: format!("{root}/{}", p.dir),
+                type_: Some("DirectoryOrCreate".into()),
+            }),
             claim_ref: Some(ObjectReference {
                 kind: Some("PersistentVolumeClaim".into()),
                 api_version: Some("v1".into()),
@@ -140,25 +156,39 @@ impl KubeVolumes {
 }
 
 fn patch_error(object: String) -> impl FnOnce(kube::Error) -> ControllerError {
-    move |source| ControllerError::Patch { object, source: Box::new(source) }
+    move |source| ControllerError::Patch {
+        object,
+        source: Box::new(source),
+    }
 }
 
 impl VolumeApi for KubeVolumes {
     async fn patch_claim(&self, key: &ClaimKey, patch: Value, status: bool) -> Result<Option<Claim>, ControllerError> {
         let api = Api::<PersistentVolumeClaim>::namespaced(self.client.clone(), &key.namespace);
         let pp = PatchParams::default();
-        let r = if status { api.patch_status(&key.name, &pp, &Patch::Merge(patch)).await } else { api.patch(&key.name, &pp, &Patch::Merge(patch)).await };
+        let r = if status {
+            api.patch_status(&key.name, &pp, &Patch::Merge(patch)).await
+        } else {
+            api.patch(&key.name, &pp, &Patch::Merge(patch)).await
+        };
         match r {
             Ok(c) => Ok(Some(Claim::from(&c))),
             Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(patch_error(format!("persistentvolumeclaim {} in {}", key.name, key.namespace))(e)),
+            Err(e) => Err(patch_error(format!(
+                "persistentvolumeclaim {} in {}",
+                key.name, key.namespace
+            ))(e)),
         }
     }
 
     async fn patch_volume(&self, name: &str, patch: Value, status: bool) -> Result<Option<Volume>, ControllerError> {
         let api = Api::<PersistentVolume>::all(self.client.clone());
         let pp = PatchParams::default();
-        let r = if status { api.patch_status(name, &pp, &Patch::Merge(patch)).await } else { api.patch(name, &pp, &Patch::Merge(patch)).await };
+        let r = if status {
+            api.patch_status(name, &pp, &Patch::Merge(patch)).await
+        } else {
+            api.patch(name, &pp, &Patch::Merge(patch)).await
+        };
         match r {
             Ok(v) => Ok(Some(Volume::from(&v))),
             Err(e) if is_not_found(&e) => Ok(None),
@@ -168,38 +198,62 @@ impl VolumeApi for KubeVolumes {
 
     async fn create_volume(&self, pv: PersistentVolume) -> Result<Option<Volume>, ControllerError> {
         let name = pv.metadata.name.clone().unwrap_or_default();
-        match Api::<PersistentVolume>::all(self.client.clone()).create(&PostParams::default(), &pv).await {
+        match Api::<PersistentVolume>::all(self.client.clone())
+            .create(&PostParams::default(), &pv)
+            .await
+        {
             Ok(v) => Ok(Some(Volume::from(&v))),
             Err(e) if is_conflict(&e) => Ok(None),
-            Err(source) => Err(ControllerError::Create { object: format!("persistentvolume {name}"), source: Box::new(source) }),
+            Err(source) => Err(ControllerError::Create {
+                object: format!("persistentvolume {name}"),
+                source: Box::new(source),
+            }),
         }
     }
 
     async fn delete_volume(&self, name: &str) -> Result<Option<Volume>, ControllerError> {
-        match Api::<PersistentVolume>::all(self.client.clone()).delete(name, &DeleteParams::default()).await {
+        match Api::<PersistentVolume>::all(self.client.clone())
+            .delete(name, &DeleteParams::default())
+            .await
+        {
             Ok(either) => Ok(either.left().map(|v| Volume::from(&v))),
             Err(e) if is_not_found(&e) => Ok(None),
-            Err(source) => Err(ControllerError::Delete { object: format!("persistentvolume {name}"), source: Box::new(source) }),
+            Err(source) => Err(ControllerError::Delete {
+                object: format!("persistentvolume {name}"),
+                source: Box::new(source),
+            }),
         }
     }
 
     async fn ensure_class(&self, class: StorageClass) -> Result<(), ControllerError> {
         let name = class.metadata.name.clone().unwrap_or_default();
-        match Api::<StorageClass>::all(self.client.clone()).create(&PostParams::default(), &class).await {
+        match Api::<StorageClass>::all(self.client.clone())
+            .create(&PostParams::default(), &class)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if is_conflict(&e) => Ok(()),
-            Err(source) => Err(ControllerError::Create { object: format!("storageclass {name}"), source: Box::new(source) }),
+            Err(source) => Err(ControllerError::Create {
+                object: format!("storageclass {name}"),
+                source: Box::new(source),
+            }),
         }
     }
 
     async fn record_event(&self, note: &EventNote) -> Result<(), ControllerError> {
         let now = jiff::Timestamp::now();
         let (namespace, name, uid, kind) = match &note.target {
-            Target::Claim { namespace, name, uid } => (namespace.clone(), name.clone(), uid.clone(), "PersistentVolumeClaim"),
+            Target::Claim { namespace, name, uid } => {
+                (namespace.clone(), name.clone(), uid.clone(), "PersistentVolumeClaim")
+            }
             Target::Volume { name, uid } => ("default".to_string(), name.clone(), uid.clone(), "PersistentVolume"),
         };
         let event = CoreEvent {
-            metadata: ObjectMeta { name: Some(format!("{name}.{:x}", now.as_nanosecond())), namespace: Some(namespace.clone()), ..ObjectMeta::default() },
+            metadata: ObjectMeta {
+                name: Some(format!("{name}.{:x}", now.as_nanosecond())),
+                namespace: Some(namespace.clone()),
+                ..ObjectMeta::default()
+            },
             involved_object: ObjectReference {
                 api_version: Some("v1".into()),
                 kind: Some(kind.into()),
@@ -211,7 +265,10 @@ impl VolumeApi for KubeVolumes {
             reason: Some(note.reason.into()),
             message: Some(note.message.clone()),
             type_: Some(note.type_.into()),
-            source: Some(EventSource { component: Some(COMPONENT.into()), host: None }),
+            source: Some(EventSource {
+                component: Some(COMPONENT.into()),
+                host: None,
+            }),
             first_timestamp: Some(Time(now)),
             last_timestamp: Some(Time(now)),
             event_time: Some(MicroTime(now)),
@@ -225,6 +282,9 @@ impl VolumeApi for KubeVolumes {
             .create(&PostParams::default(), &event)
             .await
             .map(|_| ())
-            .map_err(|source| ControllerError::Create { object: format!("event about {name} in {namespace}"), source: Box::new(source) })
+            .map_err(|source| ControllerError::Create {
+                object: format!("event about {name} in {namespace}"),
+                source: Box::new(source),
+            })
     }
 }

@@ -31,7 +31,10 @@ use tokio::time::Instant;
 
 use self::api::{KubeVolumes, VolumeApi};
 use self::binder::plan::{Action as BindAction, EventNote, World};
-use self::model::{Claim, ClaimKey, Class, PodClaims, Volume, ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_STORAGE_PROVISIONER, PVC_PROTECTION, PV_PROTECTION};
+use self::model::{
+    Claim, ClaimKey, Class, PodClaims, Volume, ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED,
+    ANN_BOUND_BY_CONTROLLER, ANN_STORAGE_PROVISIONER, PVC_PROTECTION, PV_PROTECTION,
+};
 use self::protection::Action as ProtectAction;
 use self::provisioner::dirs::{LocalDirs, VolumeDirs};
 use self::provisioner::plan::{Action as ProvisionAction, Config as ProvisionConfig};
@@ -118,31 +121,59 @@ impl State {
     }
 
     pub fn observe_claim(&mut self, ev: Event<PersistentVolumeClaim>) {
-        observe_into(&mut self.claims, &mut self.relist_claims, &mut self.synced[0], ev, |c| {
-            let c = Claim::from(c);
-            Some((c.key(), c))
-        }, |c| &c.resource_version);
+        observe_into(
+            &mut self.claims,
+            &mut self.relist_claims,
+            &mut self.synced[0],
+            ev,
+            |c| {
+                let c = Claim::from(c);
+                Some((c.key(), c))
+            },
+            |c| &c.resource_version,
+        );
     }
 
     pub fn observe_volume(&mut self, ev: Event<PersistentVolume>) {
-        observe_into(&mut self.volumes, &mut self.relist_volumes, &mut self.synced[1], ev, |v| {
-            let v = Volume::from(v);
-            Some((v.name.clone(), v))
-        }, |v| &v.resource_version);
+        observe_into(
+            &mut self.volumes,
+            &mut self.relist_volumes,
+            &mut self.synced[1],
+            ev,
+            |v| {
+                let v = Volume::from(v);
+                Some((v.name.clone(), v))
+            },
+            |v| &v.resource_version,
+        );
     }
 
     pub fn observe_class(&mut self, ev: Event<StorageClass>) {
-        observe_into(&mut self.classes, &mut self.relist_classes, &mut self.synced[2], ev, |c| {
-            let c = Class::from(c);
-            Some((c.name.clone(), c))
-        }, |_| "");
+        observe_into(
+            &mut self.classes,
+            &mut self.relist_classes,
+            &mut self.synced[2],
+            ev,
+            |c| {
+                let c = Class::from(c);
+                Some((c.name.clone(), c))
+            },
+            |_| "",
+        );
     }
 
     pub fn observe_pod(&mut self, ev: Event<Pod>) {
-        observe_into(&mut self.pods, &mut self.relist_pods, &mut self.synced[3], ev, |p| {
-            let p = PodClaims::from(p);
-            Some(((p.namespace.clone(), p.name.clone()), p))
-        }, |_| "");
+        observe_into(
+            &mut self.pods,
+            &mut self.relist_pods,
+            &mut self.synced[3],
+            ev,
+            |p| {
+                let p = PodClaims::from(p);
+                Some(((p.namespace.clone(), p.name.clone()), p))
+            },
+            |_| "",
+        );
     }
 
     fn put_claim(&mut self, key: &ClaimKey, c: Option<Claim>) {
@@ -172,7 +203,12 @@ pub struct Volumes<A, D> {
 
 impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
     pub fn new(api: A, dirs: Option<(D, ProvisionConfig)>) -> Self {
-        Volumes { api, dirs, default_class: true, started: false }
+        Volumes {
+            api,
+            dirs,
+            default_class: true,
+            started: false,
+        }
     }
 
     fn root(&self) -> Option<String> {
@@ -194,7 +230,11 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
                 self.api.ensure_class(class).await?;
             }
             let root = dirs.root().display().to_string();
-            let used: BTreeSet<String> = state.volumes.values().filter_map(|v| provisioner::plan::dir_of(v, &root)).collect();
+            let used: BTreeSet<String> = state
+                .volumes
+                .values()
+                .filter_map(|v| provisioner::plan::dir_of(v, &root))
+                .collect();
             match dirs.repair(&|name| used.contains(name)) {
                 Ok(done) => {
                     for r in done {
@@ -231,7 +271,11 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
     /// One round of the three plans; whether anything was written.
     async fn round(&mut self, state: &mut State) -> Result<bool, ControllerError> {
         let mut wrote = false;
-        let actions = binder::plan::plan(World { claims: &state.claims, volumes: &state.volumes, classes: &state.classes });
+        let actions = binder::plan::plan(World {
+            claims: &state.claims,
+            volumes: &state.volumes,
+            classes: &state.classes,
+        });
         for a in actions {
             wrote |= self.bind_step(state, a).await?;
         }
@@ -266,32 +310,69 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
                 self.event(state, note).await;
                 return Ok(false);
             }
-            BindAction::BindVolume { volume, claim, by_controller } => {
-                let Some(v) = state.volumes.get(&volume) else { return Ok(false) };
-                let claim_rv = state.claims.get(&ClaimKey { namespace: claim.namespace.clone(), name: claim.name.clone() }).map(|c| c.resource_version.clone()).unwrap_or_default();
+            BindAction::BindVolume {
+                volume,
+                claim,
+                by_controller,
+            } => {
+                let Some(v) = state.volumes.get(&volume) else {
+                    return Ok(false);
+                };
+                let claim_rv = state
+                    .claims
+                    .get(&ClaimKey {
+                        namespace: claim.namespace.clone(),
+                        name: claim.name.clone(),
+                    })
+                    .map(|c| c.resource_version.clone())
+                    .unwrap_or_default();
                 let patch = api::bind_volume_patch(v, &claim, &claim_rv, by_controller);
                 let got = self.api.patch_volume(&volume, patch, false).await?;
                 state.put_volume(&volume, got);
             }
             BindAction::UnbindVolume { volume } => {
-                let patch = json!({"spec": {"claimRef": null}, "metadata": {"annotations": {ANN_BOUND_BY_CONTROLLER: null}}});
+                let patch =
+                    json!({"spec": {"claimRef": null}, "metadata": {"annotations": {ANN_BOUND_BY_CONTROLLER: null}}});
                 let got = self.api.patch_volume(&volume, patch, false).await?;
                 state.put_volume(&volume, got);
             }
             BindAction::VolumePhase { volume, phase, message } => {
-                let message = if message.is_empty() { json!(null) } else { json!(message) };
-                let got = self.api.patch_volume(&volume, json!({"status": {"phase": phase, "message": message}}), true).await?;
+                let message = if message.is_empty() {
+                    json!(null)
+                } else {
+                    json!(message)
+                };
+                let got = self
+                    .api
+                    .patch_volume(&volume, json!({"status": {"phase": phase, "message": message}}), true)
+                    .await?;
                 state.put_volume(&volume, got);
             }
-            BindAction::BindClaim { claim, volume, by_controller } => {
+            BindAction::BindClaim {
+                claim,
+                volume,
+                by_controller,
+            } => {
                 let mut ann = json!({ANN_BIND_COMPLETED: "yes"});
                 if by_controller {
                     ann[ANN_BOUND_BY_CONTROLLER] = json!("yes");
                 }
-                let got = self.api.patch_claim(&claim, json!({"metadata": {"annotations": ann}, "spec": {"volumeName": volume}}), false).await?;
+                let got = self
+                    .api
+                    .patch_claim(
+                        &claim,
+                        json!({"metadata": {"annotations": ann}, "spec": {"volumeName": volume}}),
+                        false,
+                    )
+                    .await?;
                 state.put_claim(&claim, got);
             }
-            BindAction::ClaimStatus { claim, phase, capacity, access_modes } => {
+            BindAction::ClaimStatus {
+                claim,
+                phase,
+                capacity,
+                access_modes,
+            } => {
                 let status = match capacity {
                     Some(c) => json!({"phase": phase, "capacity": {"storage": c}, "accessModes": access_modes}),
                     None => json!({"phase": phase}),
@@ -300,7 +381,10 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
                 state.put_claim(&claim, got);
             }
             BindAction::AssignClass { claim, class } => {
-                let got = self.api.patch_claim(&claim, json!({"spec": {"storageClassName": class}}), false).await?;
+                let got = self
+                    .api
+                    .patch_claim(&claim, json!({"spec": {"storageClassName": class}}), false)
+                    .await?;
                 state.put_claim(&claim, got);
             }
             BindAction::RequestProvisioning { claim, provisioner } => {
@@ -313,15 +397,22 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
     }
 
     async fn protect_step(&self, state: &mut State, a: ProtectAction) -> Result<(), ControllerError> {
-        let add = matches!(a, ProtectAction::AddClaimFinalizer(_) | ProtectAction::AddVolumeFinalizer(_));
+        let add = matches!(
+            a,
+            ProtectAction::AddClaimFinalizer(_) | ProtectAction::AddVolumeFinalizer(_)
+        );
         match a {
-            ProtectAction::AddClaimFinalizer(key) | ProtectAction::RemoveClaimFinalizer(key) if state.claims.contains_key(&key) => {
+            ProtectAction::AddClaimFinalizer(key) | ProtectAction::RemoveClaimFinalizer(key)
+                if state.claims.contains_key(&key) =>
+            {
                 let c = &state.claims[&key];
                 let patch = api::finalizers_patch(&c.finalizers, &c.resource_version, PVC_PROTECTION, add);
                 let got = self.api.patch_claim(&key, patch, false).await?;
                 state.put_claim(&key, got);
             }
-            ProtectAction::AddVolumeFinalizer(name) | ProtectAction::RemoveVolumeFinalizer(name) if state.volumes.contains_key(&name) => {
+            ProtectAction::AddVolumeFinalizer(name) | ProtectAction::RemoveVolumeFinalizer(name)
+                if state.volumes.contains_key(&name) =>
+            {
                 let v = &state.volumes[&name];
                 let patch = api::finalizers_patch(&v.finalizers, &v.resource_version, PV_PROTECTION, add);
                 let got = self.api.patch_volume(&name, patch, false).await?;
@@ -340,9 +431,15 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
                 return Ok(false);
             }
             ProvisionAction::Provision(p) => {
-                dirs.begin_create(&p.dir).map_err(|e| ControllerError::VolumeDir { volume: p.volume.clone(), source: Box::new(e) })?;
+                dirs.begin_create(&p.dir).map_err(|e| ControllerError::VolumeDir {
+                    volume: p.volume.clone(),
+                    source: Box::new(e),
+                })?;
                 let created = self.api.create_volume(api::provisioned_volume(&p, root)).await?;
-                dirs.commit_create(&p.dir).map_err(|e| ControllerError::VolumeDir { volume: p.volume.clone(), source: Box::new(e) })?;
+                dirs.commit_create(&p.dir).map_err(|e| ControllerError::VolumeDir {
+                    volume: p.volume.clone(),
+                    source: Box::new(e),
+                })?;
                 if let Some(v) = created {
                     state.volumes.insert(p.volume.clone(), v);
                     if let Some(c) = state.claims.get(&p.claim) {
@@ -357,7 +454,10 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
                 }
             }
             ProvisionAction::Delete { volume, dir } => {
-                dirs.remove(&dir).map_err(|e| ControllerError::VolumeDir { volume: volume.clone(), source: Box::new(e) })?;
+                dirs.remove(&dir).map_err(|e| ControllerError::VolumeDir {
+                    volume: volume.clone(),
+                    source: Box::new(e),
+                })?;
                 tracing::info!(volume = %volume, dir = %dir, "removed the directory of a released volume (reclaim policy Delete)");
                 let mut got = self.api.delete_volume(&volume).await?;
                 if let Some(v) = got.take().or_else(|| state.volumes.get(&volume).cloned()) {
@@ -369,13 +469,23 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
                 state.put_volume(&volume, got);
             }
             ProvisionAction::ReleaseFinalizer { volume } => {
-                let Some(v) = state.volumes.get(&volume) else { return Ok(false) };
-                let patch = api::finalizers_patch(&v.finalizers, &v.resource_version, provisioner::PROVISIONER_FINALIZER, false);
+                let Some(v) = state.volumes.get(&volume) else {
+                    return Ok(false);
+                };
+                let patch = api::finalizers_patch(
+                    &v.finalizers,
+                    &v.resource_version,
+                    provisioner::PROVISIONER_FINALIZER,
+                    false,
+                );
                 let got = self.api.patch_volume(&volume, patch, false).await?;
                 state.put_volume(&volume, got);
             }
             ProvisionAction::Expand { volume, capacity } => {
-                let got = self.api.patch_volume(&volume, json!({"spec": {"capacity": {"storage": capacity}}}), false).await?;
+                let got = self
+                    .api
+                    .patch_volume(&volume, json!({"spec": {"capacity": {"storage": capacity}}}), false)
+                    .await?;
                 state.put_volume(&volume, got);
             }
         }
@@ -384,7 +494,11 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
 }
 
 /// Runs the volume controllers until `shutdown` resolves.
-pub async fn run(client: kube::Client, config: VolumeConfig, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
+pub async fn run(
+    client: kube::Client,
+    config: VolumeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ControllerError> {
     tokio::select! {
         () = shutdown => Ok(()),
         r = run_forever(client, config) => r,
@@ -416,18 +530,34 @@ const RESYNC: std::time::Duration = std::time::Duration::from_secs(15);
 async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), ControllerError> {
     let dirs = match &config.local {
         Some(l) => {
-            let d = LocalDirs::open(l.root.clone()).map_err(|e| ControllerError::VolumeDir { volume: String::new(), source: Box::new(e) })?;
-            Some((d, ProvisionConfig { node_name: l.node_name.clone() }))
+            let d = LocalDirs::open(l.root.clone()).map_err(|e| ControllerError::VolumeDir {
+                volume: String::new(),
+                source: Box::new(e),
+            })?;
+            Some((
+                d,
+                ProvisionConfig {
+                    node_name: l.node_name.clone(),
+                },
+            ))
         }
         None => None,
     };
     let mut volumes = Volumes::new(KubeVolumes::new(client.clone()), dirs);
     volumes.default_class = config.local.as_ref().is_none_or(|l| l.default_class);
     let cfg = watcher::Config::default;
-    let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), cfg()).default_backoff().map(|e| Input::Claim(Box::new(e)));
-    let pvs = watcher::watcher(Api::<PersistentVolume>::all(client.clone()), cfg()).default_backoff().map(|e| Input::Volume(Box::new(e)));
-    let classes = watcher::watcher(Api::<StorageClass>::all(client.clone()), cfg()).default_backoff().map(|e| Input::Class(Box::new(e)));
-    let pods = watcher::watcher(Api::<Pod>::all(client), cfg()).default_backoff().map(|e| Input::Pod(Box::new(e)));
+    let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), cfg())
+        .default_backoff()
+        .map(|e| Input::Claim(Box::new(e)));
+    let pvs = watcher::watcher(Api::<PersistentVolume>::all(client.clone()), cfg())
+        .default_backoff()
+        .map(|e| Input::Volume(Box::new(e)));
+    let classes = watcher::watcher(Api::<StorageClass>::all(client.clone()), cfg())
+        .default_backoff()
+        .map(|e| Input::Class(Box::new(e)));
+    let pods = watcher::watcher(Api::<Pod>::all(client), cfg())
+        .default_backoff()
+        .map(|e| Input::Pod(Box::new(e)));
     let mut inputs = futures::stream::select_all([claims.boxed(), pvs.boxed(), classes.boxed(), pods.boxed()]);
     let mut state = State::default();
     let mut retries = WorkQueue::<()>::default();

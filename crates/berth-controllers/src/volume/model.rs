@@ -79,7 +79,10 @@ pub struct Claim {
 
 impl Claim {
     pub fn key(&self) -> ClaimKey {
-        ClaimKey { namespace: self.namespace.clone(), name: self.name.clone() }
+        ClaimKey {
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
     }
 
     /// Upstream `GetPersistentVolumeClaimClass`: the beta annotation, else `storageClassName`, else `""`.
@@ -175,7 +178,9 @@ pub struct PodClaims {
 /// Parses a resource quantity (`1Gi`, `500M`, `1.5e3`, `100m`) into its value; `None` if invalid.
 pub fn parse_quantity(q: &str) -> Option<f64> {
     let q = q.trim();
-    let split = q.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(q.len());
+    let split = q
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
+        .unwrap_or(q.len());
     let (num, suffix) = q.split_at(split);
     let base: f64 = num.parse().ok()?;
     let mult = match suffix {
@@ -233,7 +238,12 @@ impl From<&PersistentVolumeClaim> for Claim {
             volume_mode: spec.volume_mode.clone().unwrap_or_else(|| "Filesystem".into()),
             volume_name: spec.volume_name.clone().unwrap_or_default(),
             phase: status.phase.clone().unwrap_or_default(),
-            status_capacity: status.capacity.as_ref().and_then(|c| c.get("storage")).map(|q| q.0.clone()).unwrap_or_default(),
+            status_capacity: status
+                .capacity
+                .as_ref()
+                .and_then(|c| c.get("storage"))
+                .map(|q| q.0.clone())
+                .unwrap_or_default(),
             status_access_modes: status.access_modes.clone().unwrap_or_default(),
         }
     }
@@ -244,7 +254,12 @@ impl From<&PersistentVolume> for Volume {
         let m = &v.metadata;
         let spec = v.spec.clone().unwrap_or_default();
         let annotations = ann(m);
-        let capacity = spec.capacity.as_ref().and_then(|c| c.get("storage")).map(|q| q.0.clone()).unwrap_or_default();
+        let capacity = spec
+            .capacity
+            .as_ref()
+            .and_then(|c| c.get("storage"))
+            .map(|q| q.0.clone())
+            .unwrap_or_default();
         let node_hostnames = spec
             .node_affinity
             .as_ref()
@@ -279,7 +294,10 @@ impl From<&PersistentVolume> for Volume {
                 name: r.name.clone().unwrap_or_default(),
                 uid: r.uid.clone().unwrap_or_default(),
             }),
-            reclaim_policy: spec.persistent_volume_reclaim_policy.clone().unwrap_or_else(|| "Retain".into()),
+            reclaim_policy: spec
+                .persistent_volume_reclaim_policy
+                .clone()
+                .unwrap_or_else(|| "Retain".into()),
             phase: v.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
             path: spec
                 .host_path
@@ -302,7 +320,9 @@ impl From<&StorageClass> for Class {
             parameters: c.parameters.clone().unwrap_or_default(),
             is_default: c.metadata.annotations.as_ref().is_some_and(|a| {
                 a.get(ANN_DEFAULT_CLASS).map(String::as_str) == Some("true")
-                    || a.get("storageclass.beta.kubernetes.io/is-default-class").map(String::as_str) == Some("true")
+                    || a.get("storageclass.beta.kubernetes.io/is-default-class")
+                        .map(String::as_str)
+                        == Some("true")
             }),
         }
     }

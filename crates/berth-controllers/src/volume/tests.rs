@@ -69,9 +69,14 @@ impl Fake {
 
 impl VolumeApi for Fake {
     async fn patch_claim(&self, key: &ClaimKey, patch: Value, status: bool) -> Result<Option<Claim>, ControllerError> {
-        self.log(Call::PatchClaim { name: key.name.clone(), status });
+        self.log(Call::PatchClaim {
+            name: key.name.clone(),
+            status,
+        });
         let mut claims = self.claims.lock().expect("lock");
-        let Some(obj) = claims.get_mut(&key.name) else { return Ok(None) };
+        let Some(obj) = claims.get_mut(&key.name) else {
+            return Ok(None);
+        };
         merge(obj, &patch);
         self.bump(obj);
         let c: PersistentVolumeClaim = serde_json::from_value(obj.clone()).expect("claim");
@@ -79,13 +84,21 @@ impl VolumeApi for Fake {
     }
 
     async fn patch_volume(&self, name: &str, patch: Value, status: bool) -> Result<Option<Volume>, ControllerError> {
-        self.log(Call::PatchVolume { name: name.into(), status });
+        self.log(Call::PatchVolume {
+            name: name.into(),
+            status,
+        });
         let mut volumes = self.volumes.lock().expect("lock");
-        let Some(obj) = volumes.get_mut(name) else { return Ok(None) };
+        let Some(obj) = volumes.get_mut(name) else {
+            return Ok(None);
+        };
         merge(obj, &patch);
         self.bump(obj);
         let deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
-        let finalized = obj.pointer("/metadata/finalizers").and_then(Value::as_array).is_none_or(|f| f.is_empty());
+        let finalized = obj
+            .pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .is_none_or(|f| f.is_empty());
         if deleting && finalized {
             volumes.remove(name);
             return Ok(None);
@@ -107,7 +120,9 @@ impl VolumeApi for Fake {
     async fn delete_volume(&self, name: &str) -> Result<Option<Volume>, ControllerError> {
         self.log(Call::DeleteVolume(name.into()));
         let mut volumes = self.volumes.lock().expect("lock");
-        let Some(obj) = volumes.get_mut(name) else { return Ok(None) };
+        let Some(obj) = volumes.get_mut(name) else {
+            return Ok(None);
+        };
         obj["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
         let v: PersistentVolume = serde_json::from_value(obj.clone()).expect("volume");
         Ok(Some(Volume::from(&v)))
@@ -153,20 +168,51 @@ fn synced(fake: &Fake) -> State {
 #[tokio::test]
 async fn a_selected_claim_is_provisioned_bound_and_on_release_its_directory_goes_before_its_volume() {
     let fake = Fake::default();
-    fake.claims.lock().expect("lock").insert("www-web-0".into(), claim_obj("www-web-0", json!({ANN_SELECTED_NODE: "berth"})));
+    fake.claims.lock().expect("lock").insert(
+        "www-web-0".into(),
+        claim_obj("www-web-0", json!({ANN_SELECTED_NODE: "berth"})),
+    );
     let mut state = synced(&fake);
-    let mut v = Volumes::new(fake, Some((FakeDirs::default(), Config { node_name: "berth".into() })));
+    let mut v = Volumes::new(
+        fake,
+        Some((
+            FakeDirs::default(),
+            Config {
+                node_name: "berth".into(),
+            },
+        )),
+    );
     assert!(v.sync(&mut state).await);
     let dir = "pvc-u-www-web-0_default_www-web-0";
     let (dirs, _) = v.dirs.as_ref().expect("dirs");
     assert_eq!(dirs.state(dir), Some(FakeState::Live));
-    assert_eq!(*dirs.calls.lock().expect("lock"), vec![format!("begin_create {dir}"), format!("commit_create {dir}")]);
+    assert_eq!(
+        *dirs.calls.lock().expect("lock"),
+        vec![format!("begin_create {dir}"), format!("commit_create {dir}")]
+    );
     let calls = v.api.take();
-    let create = calls.iter().position(|c| *c == Call::CreateVolume("pvc-u-www-web-0".into())).expect("created");
-    let asked = calls.iter().position(|c| *c == Call::PatchClaim { name: "www-web-0".into(), status: false }).expect("asked the provisioner");
+    let create = calls
+        .iter()
+        .position(|c| *c == Call::CreateVolume("pvc-u-www-web-0".into()))
+        .expect("created");
+    let asked = calls
+        .iter()
+        .position(|c| {
+            *c == Call::PatchClaim {
+                name: "www-web-0".into(),
+                status: false,
+            }
+        })
+        .expect("asked the provisioner");
     assert!(asked < create, "{calls:?}");
-    let claim = &state.claims[&ClaimKey { namespace: "default".into(), name: "www-web-0".into() }];
-    assert_eq!((claim.phase.as_str(), claim.volume_name.as_str()), ("Bound", "pvc-u-www-web-0"));
+    let claim = &state.claims[&ClaimKey {
+        namespace: "default".into(),
+        name: "www-web-0".into(),
+    }];
+    assert_eq!(
+        (claim.phase.as_str(), claim.volume_name.as_str()),
+        ("Bound", "pvc-u-www-web-0")
+    );
     assert_eq!(state.volumes["pvc-u-www-web-0"].phase, "Bound");
     assert!(calls.contains(&Call::Event("ProvisioningSucceeded")), "{calls:?}");
 
@@ -175,12 +221,29 @@ async fn a_selected_claim_is_provisioned_bound_and_on_release_its_directory_goes
     state.claims.clear();
     assert!(v.sync(&mut state).await);
     let calls = v.api.take();
-    assert_eq!(calls[0], Call::PatchVolume { name: "pvc-u-www-web-0".into(), status: true }, "Released first: {calls:?}");
-    assert!(calls.contains(&Call::DeleteVolume("pvc-u-www-web-0".into())), "{calls:?}");
+    assert_eq!(
+        calls[0],
+        Call::PatchVolume {
+            name: "pvc-u-www-web-0".into(),
+            status: true
+        },
+        "Released first: {calls:?}"
+    );
+    assert!(
+        calls.contains(&Call::DeleteVolume("pvc-u-www-web-0".into())),
+        "{calls:?}"
+    );
     let (dirs, _) = v.dirs.as_ref().expect("dirs");
     assert_eq!(dirs.state(dir), None);
-    assert_eq!(dirs.calls.lock().expect("lock").last().map(String::as_str), Some(format!("remove {dir}").as_str()));
-    assert!(state.volumes.is_empty(), "finalizers removed, the volume is gone: {:?}", state.volumes);
+    assert_eq!(
+        dirs.calls.lock().expect("lock").last().map(String::as_str),
+        Some(format!("remove {dir}").as_str())
+    );
+    assert!(
+        state.volumes.is_empty(),
+        "finalizers removed, the volume is gone: {:?}",
+        state.volumes
+    );
 }
 
 #[tokio::test]
@@ -201,9 +264,20 @@ async fn startup_creates_the_default_class_when_absent_and_settles_crash_leftove
         ("pvc-b_default_b".to_string(), FakeState::Creating),
         ("pvc-c_default_c".to_string(), FakeState::Deleting),
     ]);
-    let mut v = Volumes::new(fake, Some((dirs, Config { node_name: "berth".into() })));
+    let mut v = Volumes::new(
+        fake,
+        Some((
+            dirs,
+            Config {
+                node_name: "berth".into(),
+            },
+        )),
+    );
     v.start(&state).await.expect("start");
     assert_eq!(v.api.take(), vec![Call::EnsureClass("local-path".into())]);
     let (dirs, _) = v.dirs.as_ref().expect("dirs");
-    assert_eq!(*dirs.dirs.lock().expect("lock"), BTreeMap::from([("pvc-a_default_a".to_string(), FakeState::Live)]));
+    assert_eq!(
+        *dirs.dirs.lock().expect("lock"),
+        BTreeMap::from([("pvc-a_default_a".to_string(), FakeState::Live)])
+    );
 }

@@ -44,9 +44,7 @@ impl MemoryBackend {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding this lock leaves the map consistent (every mutation below is a
         // single insert/remove), so a poisoned lock is safe to keep using.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -74,11 +72,7 @@ impl Backend for MemoryBackend {
         }
         for m in batch {
             match m {
-                Mutation::Put {
-                    key,
-                    revision,
-                    value,
-                } => {
+                Mutation::Put { key, revision, value } => {
                     inner.items.insert(key.clone(), (*revision, value.to_vec()));
                 }
                 Mutation::Delete { key } => {

@@ -30,18 +30,14 @@ impl RedbBackend {
     /// Opens the database at `path`, creating the file and its tables if needed.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let db = Database::create(path).map_err(|e| StoreError::backend("open", e))?;
-        let mut txn = db
-            .begin_write()
-            .map_err(|e| StoreError::backend("open", e))?;
+        let mut txn = db.begin_write().map_err(|e| StoreError::backend("open", e))?;
         // Creating the tables need not be durable on its own: if it is lost, the next open
         // creates them again, and the first real commit (always durable) persists them.
         txn.set_durability(Durability::None)
             .map_err(|e| StoreError::backend("open", e))?;
         {
-            txn.open_table(OBJECTS)
-                .map_err(|e| StoreError::backend("open", e))?;
-            txn.open_table(META)
-                .map_err(|e| StoreError::backend("open", e))?;
+            txn.open_table(OBJECTS).map_err(|e| StoreError::backend("open", e))?;
+            txn.open_table(META).map_err(|e| StoreError::backend("open", e))?;
         }
         txn.commit().map_err(|e| StoreError::backend("open", e))?;
         Ok(Self { db })
@@ -64,21 +60,14 @@ fn decode_value(raw: &[u8]) -> Option<(Revision, Vec<u8>)> {
 
 impl Backend for RedbBackend {
     fn load(&self) -> Result<Loaded, StoreError> {
-        let txn = self
-            .db
-            .begin_read()
-            .map_err(|e| StoreError::backend("load", e))?;
-        let meta = txn
-            .open_table(META)
-            .map_err(|e| StoreError::backend("load", e))?;
+        let txn = self.db.begin_read().map_err(|e| StoreError::backend("load", e))?;
+        let meta = txn.open_table(META).map_err(|e| StoreError::backend("load", e))?;
         let revision = meta
             .get(META_REVISION)
             .map_err(|e| StoreError::backend("load", e))?
             .map(|g| g.value())
             .unwrap_or(0);
-        let objects = txn
-            .open_table(OBJECTS)
-            .map_err(|e| StoreError::backend("load", e))?;
+        let objects = txn.open_table(OBJECTS).map_err(|e| StoreError::backend("load", e))?;
         let mut items = Vec::new();
         for entry in objects.iter().map_err(|e| StoreError::backend("load", e))? {
             let (k, v) = entry.map_err(|e| StoreError::backend("load", e))?;
@@ -95,17 +84,12 @@ impl Backend for RedbBackend {
     fn commit(&self, batch: &[Mutation], revision: Revision) -> Result<(), StoreError> {
         let err = |e: &dyn std::fmt::Display| StoreError::backend("commit", e);
         let mut txn = self.db.begin_write().map_err(|e| err(&e))?;
-        txn.set_durability(Durability::Immediate)
-            .map_err(|e| err(&e))?;
+        txn.set_durability(Durability::Immediate).map_err(|e| err(&e))?;
         {
             let mut objects = txn.open_table(OBJECTS).map_err(|e| err(&e))?;
             for m in batch {
                 match m {
-                    Mutation::Put {
-                        key,
-                        revision,
-                        value,
-                    } => {
+                    Mutation::Put { key, revision, value } => {
                         objects
                             .insert(key.as_str(), encode_value(*revision, value).as_slice())
                             .map_err(|e| err(&e))?;

@@ -3,8 +3,7 @@
 use std::sync::{mpsc, Arc, Mutex};
 
 use berth_store::{
-    Backend, Loaded, MemoryBackend, Mutation, Precondition as P, Revision, Store, StoreConfig,
-    StoreError, WriteResult,
+    Backend, Loaded, MemoryBackend, Mutation, Precondition as P, Revision, Store, StoreConfig, StoreError, WriteResult,
 };
 use tokio::task::JoinHandle;
 
@@ -73,9 +72,7 @@ async fn store_with_a_held_commit() -> Held {
         async move { store.write(put("/first", P::None, "first")).await }
     });
     tokio::task::yield_now().await;
-    entered_rx
-        .recv()
-        .expect("the writer reaches the first commit");
+    entered_rx.recv().expect("the writer reaches the first commit");
     Held {
         backend,
         store,
@@ -85,10 +82,7 @@ async fn store_with_a_held_commit() -> Held {
 }
 
 /// Spawns writes and lets each run until it is queued in the store and awaiting its reply.
-async fn queue(
-    store: &Store,
-    writes: Vec<berth_store::Write>,
-) -> Vec<JoinHandle<Result<WriteResult, StoreError>>> {
+async fn queue(store: &Store, writes: Vec<berth_store::Write>) -> Vec<JoinHandle<Result<WriteResult, StoreError>>> {
     let handles = writes
         .into_iter()
         .map(|w| {
@@ -100,9 +94,7 @@ async fn queue(
     handles
 }
 
-async fn outcomes(
-    handles: Vec<JoinHandle<Result<WriteResult, StoreError>>>,
-) -> Vec<Result<Revision, StoreError>> {
+async fn outcomes(handles: Vec<JoinHandle<Result<WriteResult, StoreError>>>) -> Vec<Result<Revision, StoreError>> {
     let mut out = Vec::new();
     for h in handles {
         out.push(h.await.expect("task ran").map(|r| r.revision));
@@ -123,21 +115,10 @@ async fn a_precondition_sees_earlier_writes_of_the_same_batch() {
     )
     .await;
     held.release.send(()).expect("writer waits");
-    assert_eq!(
-        held.first
-            .await
-            .expect("task ran")
-            .expect("first write")
-            .revision,
-        1
-    );
+    assert_eq!(held.first.await.expect("task ran").expect("first write").revision, 1);
     assert_eq!(
         outcomes(queued).await,
-        vec![
-            Ok(2),
-            Err(StoreError::AlreadyExists { key: "/x".into() }),
-            Ok(3)
-        ]
+        vec![Ok(2), Err(StoreError::AlreadyExists { key: "/x".into() }), Ok(3)]
     );
     assert_eq!(
         held.backend.inner.commits(),
@@ -162,14 +143,7 @@ async fn a_failed_group_commit_fails_every_write_of_the_batch_and_changes_nothin
     .await;
     let mut watch = held.store.watch("", 0).expect("watchable");
     held.release.send(()).expect("writer waits");
-    assert_eq!(
-        held.first
-            .await
-            .expect("task ran")
-            .expect("first write")
-            .revision,
-        1
-    );
+    assert_eq!(held.first.await.expect("task ran").expect("first write").revision, 1);
     for outcome in outcomes(queued).await {
         assert!(
             matches!(outcome, Err(StoreError::Backend { step: "commit", .. })),
@@ -219,21 +193,12 @@ async fn the_last_handle_may_be_dropped_by_an_encoder_on_the_writer_thread() {
     tokio::task::yield_now().await;
     drop(held.store);
     held.release.send(()).expect("writer waits");
-    ran_rx
-        .recv()
-        .expect("the encoder ran and dropped the last handle");
+    ran_rx.recv().expect("the encoder ran and dropped the last handle");
     // The writer commits the batch, sees the closed channel and exits, releasing the backend.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while Arc::strong_count(&held.backend) > 1 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "writer thread did not exit"
-        );
+        assert!(std::time::Instant::now() < deadline, "writer thread did not exit");
         std::thread::yield_now();
     }
-    assert_eq!(
-        held.backend.inner.revision(),
-        2,
-        "the write was still committed"
-    );
+    assert_eq!(held.backend.inner.revision(), 2, "the write was still committed");
 }

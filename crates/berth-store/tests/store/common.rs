@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use berth_store::{
-    MemoryBackend, Precondition, Store, StoreConfig, WatchEvent, WatchStream, Write,
-};
+use berth_store::{MemoryBackend, Precondition, Store, StoreConfig, WatchEvent, WatchStream, Write};
 
 /// A store over a fresh memory backend, and the backend (to inject failures or reopen).
 pub fn memory_store(cfg: StoreConfig) -> (Arc<MemoryBackend>, Store) {
@@ -32,9 +30,5 @@ pub fn delete(key: &str, precondition: Precondition, tag: &str) -> Write {
 
 /// The next event, which must exist and not be an error.
 pub async fn next_event(stream: &mut WatchStream) -> WatchEvent {
-    stream
-        .next()
-        .await
-        .expect("stream still open")
-        .expect("no watch error")
+    stream.next().await.expect("stream still open").expect("no watch error")
 }

@@ -98,13 +98,13 @@ fn a_killed_store_keeps_every_acknowledged_write() {
             acked >= KILL_AFTER,
             "round {round}: child stopped after {acked} writes ({status})"
         );
-        assert!(
-            !status.success(),
-            "round {round}: the child was killed, not finished"
-        );
+        assert!(!status.success(), "round {round}: the child was killed, not finished");
 
         let store = open(dir.path());
-        eprintln!("round {round}: {acked} writes acknowledged before the kill landed; store at revision {}", store.revision());
+        eprintln!(
+            "round {round}: {acked} writes acknowledged before the kill landed; store at revision {}",
+            store.revision()
+        );
         for key in &all_acked {
             let (_, value) = store
                 .get(key)

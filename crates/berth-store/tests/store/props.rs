@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use berth_store::{
-    EventType, Precondition, Store, StoreConfig, StoreError, WatchEvent, WatchStream, Write,
-};
+use berth_store::{EventType, Precondition, Store, StoreConfig, StoreError, WatchEvent, WatchStream, Write};
 use proptest::prelude::*;
 
 use crate::common::{delete, memory_store, put, stored};
@@ -37,8 +35,11 @@ fn op_spec() -> impl Strategy<Value = OpSpec> {
         Just(Pre::Current),
         Just(Pre::Stale)
     ];
-    (prop::sample::select(KEYS), prop::bool::weighted(0.3), pre)
-        .prop_map(|(key, delete, pre)| OpSpec { key, delete, pre })
+    (prop::sample::select(KEYS), prop::bool::weighted(0.3), pre).prop_map(|(key, delete, pre)| OpSpec {
+        key,
+        delete,
+        pre,
+    })
 }
 
 /// `(kind, key, revision, value, prev)` of one event, comparable with `==`.
@@ -72,9 +73,7 @@ impl Model {
         let key = op.key.to_owned();
         let failure = match (precondition, &current) {
             (Precondition::MustNotExist, Some(_)) => Some(StoreError::AlreadyExists { key }),
-            (Precondition::MustExist | Precondition::Revision(_), None) => {
-                Some(StoreError::NotFound { key })
-            }
+            (Precondition::MustExist | Precondition::Revision(_), None) => Some(StoreError::NotFound { key }),
             (Precondition::Revision(expected), Some((actual, _))) if expected != *actual => {
                 Some(StoreError::Conflict {
                     key,
@@ -102,8 +101,7 @@ impl Model {
         } else {
             self.map.insert(op.key.to_owned(), (rev, value.clone()));
         }
-        self.events
-            .push((kind, op.key.to_owned(), rev, value, prev));
+        self.events.push((kind, op.key.to_owned(), rev, value, prev));
         (write, Ok(rev))
     }
 
@@ -134,11 +132,7 @@ async fn apply(store: &Store, model: &mut Model, ops: &[OpSpec], first: usize) {
 }
 
 /// Writes a sentinel under `prefix` and collects the stream's events up to it (excluded).
-async fn drain_until_sentinel(
-    store: &Store,
-    prefix: &str,
-    stream: &mut WatchStream,
-) -> Vec<WatchEvent> {
+async fn drain_until_sentinel(store: &Store, prefix: &str, stream: &mut WatchStream) -> Vec<WatchEvent> {
     let sentinel = format!("{prefix}~sentinel");
     let rev = store
         .write(put(&sentinel, Precondition::None, "sentinel"))
@@ -147,11 +141,7 @@ async fn drain_until_sentinel(
         .revision;
     let mut events = Vec::new();
     loop {
-        let event = stream
-            .next()
-            .await
-            .expect("stream open")
-            .expect("no watch error");
+        let event = stream.next().await.expect("stream open").expect("no watch error");
         if event.revision == rev {
             assert_eq!(&*event.key, sentinel);
             return events;

@@ -20,19 +20,12 @@ async fn a_reopened_store_has_the_same_revision_values_and_mod_revisions() {
     store.write(put("/b", P::None, "b1")).await.expect("write");
     store.write(put("/a", P::None, "a2")).await.expect("write");
     store.write(put("/c", P::None, "c1")).await.expect("write");
-    store
-        .write(delete("/c", P::None, "gone"))
-        .await
-        .expect("delete");
+    store.write(delete("/c", P::None, "gone")).await.expect("delete");
     let before = store.list("");
     drop(store);
 
     let store = open(&path);
-    assert_eq!(
-        store.revision(),
-        5,
-        "the last write was a delete and still counts"
-    );
+    assert_eq!(store.revision(), 5, "the last write was a delete and still counts");
     assert_eq!(store.list(""), before);
     assert_eq!(store.get("/a"), Some((3, stored("a2", 3).into())));
     assert_eq!(store.get("/b"), Some((2, stored("b1", 2).into())));
@@ -50,10 +43,7 @@ async fn after_a_restart_history_is_empty_and_starts_at_the_loaded_revision() {
     let path = dir.path().join("store.redb");
     let store = open(&path);
     for i in 0..3 {
-        store
-            .write(put(&format!("/k{i}"), P::None, "v"))
-            .await
-            .expect("write");
+        store.write(put(&format!("/k{i}"), P::None, "v")).await.expect("write");
     }
     drop(store);
     let store = open(&path);
@@ -65,9 +55,7 @@ async fn after_a_restart_history_is_empty_and_starts_at_the_loaded_revision() {
             oldest: 3
         }
     );
-    let mut watch = store
-        .watch("", 3)
-        .expect("the loaded revision is watchable");
+    let mut watch = store.watch("", 3).expect("the loaded revision is watchable");
     store.write(put("/k9", P::None, "v")).await.expect("write");
     assert_eq!(crate::common::next_event(&mut watch).await.revision, 4);
 }

@@ -31,10 +31,7 @@ async fn a_deleted_event_carries_the_tombstone_and_the_previous_value() {
     let (_, store) = memory_store(StoreConfig::default());
     let (_, mut watch) = store.list_and_watch("/");
     store.write(put("/a", P::None, "v1")).await.expect("create");
-    store
-        .write(delete("/a", P::None, "tomb"))
-        .await
-        .expect("delete");
+    store.write(delete("/a", P::None, "tomb")).await.expect("delete");
     assert_eq!(next_event(&mut watch).await.kind, EventType::Added);
     let deleted = next_event(&mut watch).await;
     assert_eq!(deleted.kind, EventType::Deleted);
@@ -51,10 +48,7 @@ async fn watching_from_before_the_history_start_is_expired() {
     };
     let (_, store) = memory_store(cfg);
     for i in 0..5 {
-        store
-            .write(put(&format!("/k{i}"), P::None, "v"))
-            .await
-            .expect("write");
+        store.write(put(&format!("/k{i}"), P::None, "v")).await.expect("write");
     }
     assert_eq!(store.oldest_watchable(), 2);
     assert_eq!(
@@ -72,10 +66,7 @@ async fn watching_from_before_the_history_start_is_expired() {
 async fn compaction_makes_older_watches_expire() {
     let (_, store) = memory_store(StoreConfig::default());
     for i in 0..5 {
-        store
-            .write(put(&format!("/k{i}"), P::None, "v"))
-            .await
-            .expect("write");
+        store.write(put(&format!("/k{i}"), P::None, "v")).await.expect("write");
     }
     store.compact(3);
     assert_eq!(store.oldest_watchable(), 3);
@@ -108,20 +99,10 @@ async fn a_watcher_that_falls_behind_the_buffer_gets_expired_then_the_end() {
     let (_, store) = memory_store(cfg);
     let mut watch = store.watch("", 0).expect("watchable");
     for i in 0..10 {
-        store
-            .write(put(&format!("/k{i}"), P::None, "v"))
-            .await
-            .expect("write");
+        store.write(put(&format!("/k{i}"), P::None, "v")).await.expect("write");
     }
-    let err = watch
-        .next()
-        .await
-        .expect("an error, not the end")
-        .expect_err("lagged");
-    assert!(
-        matches!(err, StoreError::Expired { requested: 0, .. }),
-        "{err:?}"
-    );
+    let err = watch.next().await.expect("an error, not the end").expect_err("lagged");
+    assert!(matches!(err, StoreError::Expired { requested: 0, .. }), "{err:?}");
     assert!(watch.next().await.is_none());
 }
 

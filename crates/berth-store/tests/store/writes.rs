@@ -45,32 +45,16 @@ async fn a_stale_revision_fails_with_conflict_and_the_current_one_succeeds() {
 #[tokio::test]
 async fn deleting_a_missing_key_fails_with_not_found() {
     let (_, store) = memory_store(StoreConfig::default());
-    let err = store
-        .write(delete("/nope", P::None, "t"))
-        .await
-        .expect_err("missing");
-    assert_eq!(
-        err,
-        StoreError::NotFound {
-            key: "/nope".into()
-        }
-    );
+    let err = store.write(delete("/nope", P::None, "t")).await.expect_err("missing");
+    assert_eq!(err, StoreError::NotFound { key: "/nope".into() });
     assert_eq!(store.revision(), 0);
 }
 
 #[tokio::test]
 async fn must_exist_on_a_missing_key_fails_with_not_found() {
     let (_, store) = memory_store(StoreConfig::default());
-    let err = store
-        .write(put("/nope", P::MustExist, "v"))
-        .await
-        .expect_err("missing");
-    assert_eq!(
-        err,
-        StoreError::NotFound {
-            key: "/nope".into()
-        }
-    );
+    let err = store.write(put("/nope", P::MustExist, "v")).await.expect_err("missing");
+    assert_eq!(err, StoreError::NotFound { key: "/nope".into() });
 }
 
 #[tokio::test]
@@ -108,10 +92,7 @@ async fn the_encoder_receives_the_revision_it_is_stored_under() {
 async fn a_delete_returns_the_tombstone_and_the_previous_value_and_removes_the_key() {
     let (_, store) = memory_store(StoreConfig::default());
     store.write(put("/a", P::None, "v1")).await.expect("create");
-    let result = store
-        .write(delete("/a", P::MustExist, "gone"))
-        .await
-        .expect("delete");
+    let result = store.write(delete("/a", P::MustExist, "gone")).await.expect("delete");
     assert_eq!(result.revision, 2);
     assert_eq!(result.value, stored("gone", 2));
     assert_eq!(result.prev, Some(stored("v1", 1).into()));
@@ -125,14 +106,8 @@ async fn a_failed_commit_acknowledges_nothing_and_changes_nothing() {
     store.write(put("/a", P::None, "v1")).await.expect("create");
     let mut watch = store.watch("", store.revision()).expect("watch from now");
     backend.fail_next_commit();
-    let err = store
-        .write(put("/a", P::None, "v2"))
-        .await
-        .expect_err("commit fails");
-    assert!(
-        matches!(err, StoreError::Backend { step: "commit", .. }),
-        "{err:?}"
-    );
+    let err = store.write(put("/a", P::None, "v2")).await.expect_err("commit fails");
+    assert!(matches!(err, StoreError::Backend { step: "commit", .. }), "{err:?}");
     assert_eq!(store.revision(), 1);
     assert_eq!(store.get("/a"), Some((1, stored("v1", 1).into())));
     assert_eq!(backend.revision(), 1);
@@ -149,17 +124,10 @@ async fn a_failed_commit_acknowledges_nothing_and_changes_nothing() {
 async fn a_panicking_encoder_fails_only_its_own_write() {
     let (_, store) = memory_store(StoreConfig::default());
     let err = store
-        .write(Write::put("/boom", P::None, |_| {
-            panic!("encoder panics on purpose")
-        }))
+        .write(Write::put("/boom", P::None, |_| panic!("encoder panics on purpose")))
         .await
         .expect_err("encoder panicked");
-    assert_eq!(
-        err,
-        StoreError::EncoderPanicked {
-            key: "/boom".into()
-        }
-    );
+    assert_eq!(err, StoreError::EncoderPanicked { key: "/boom".into() });
     assert_eq!(
         store
             .write(put("/a", P::None, "v"))
@@ -176,14 +144,7 @@ async fn list_returns_exactly_the_keys_under_the_prefix_sorted() {
     for key in ["/b/2", "/a/1", "/ab/1", "/b/1", "/a/2", "/c"] {
         store.write(put(key, P::None, key)).await.expect("create");
     }
-    let keys = |prefix: &str| {
-        store
-            .list(prefix)
-            .items
-            .into_iter()
-            .map(|i| i.0)
-            .collect::<Vec<_>>()
-    };
+    let keys = |prefix: &str| store.list(prefix).items.into_iter().map(|i| i.0).collect::<Vec<_>>();
     assert_eq!(keys("/a/"), vec!["/a/1", "/a/2"]);
     assert_eq!(keys("/a"), vec!["/a/1", "/a/2", "/ab/1"]);
     assert_eq!(keys("/b/"), vec!["/b/1", "/b/2"]);
@@ -203,38 +164,21 @@ async fn paging_walks_the_prefix_in_pages_and_reports_whether_more_follow() {
             .await
             .expect("create");
     }
-    store
-        .write(put("/q/0", P::None, "v"))
-        .await
-        .expect("create");
+    store.write(put("/q/0", P::None, "v")).await.expect("create");
     let keys = |s: &berth_store::Snapshot| s.items.iter().map(|i| i.0.clone()).collect::<Vec<_>>();
 
     let (page, more) = store.list_page("/p/", None, 2);
-    assert_eq!(
-        (keys(&page), more),
-        (vec!["/p/0".to_string(), "/p/1".into()], true)
-    );
+    assert_eq!((keys(&page), more), (vec!["/p/0".to_string(), "/p/1".into()], true));
     let (page, more) = store.list_page("/p/", Some("/p/1"), 2);
-    assert_eq!(
-        (keys(&page), more),
-        (vec!["/p/2".to_string(), "/p/3".into()], true)
-    );
+    assert_eq!((keys(&page), more), (vec!["/p/2".to_string(), "/p/3".into()], true));
     let (page, more) = store.list_page("/p/", Some("/p/3"), 2);
     assert_eq!((keys(&page), more), (vec!["/p/4".to_string()], false));
     let (page, more) = store.list_page("/p/", Some("/p/4"), 2);
     assert_eq!((keys(&page), more), (Vec::<String>::new(), false));
     let (page, more) = store.list_page("/p/", None, 5);
-    assert_eq!(
-        (page.items.len(), more),
-        (5, false),
-        "an exact fit has nothing more"
-    );
+    assert_eq!((page.items.len(), more), (5, false), "an exact fit has nothing more");
     let (page, more) = store.list_page("/p/", None, 0);
-    assert_eq!(
-        (page.items.len(), more),
-        (5, false),
-        "limit 0 means no limit"
-    );
+    assert_eq!((page.items.len(), more), (5, false), "limit 0 means no limit");
     let (page, _) = store.list_page("/p/", Some("/a"), 1);
     assert_eq!(
         keys(&page),
@@ -249,11 +193,7 @@ async fn concurrent_writes_get_distinct_contiguous_revisions() {
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..200 {
         let store = store.clone();
-        tasks.spawn(async move {
-            store
-                .write(put(&format!("/c/{i}"), P::MustNotExist, "v"))
-                .await
-        });
+        tasks.spawn(async move { store.write(put(&format!("/c/{i}"), P::MustNotExist, "v")).await });
     }
     let mut revisions = Vec::new();
     while let Some(done) = tasks.join_next().await {

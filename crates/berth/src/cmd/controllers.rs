@@ -28,8 +28,12 @@ pub fn run(args: ControllersArgs) -> anyhow::Result<()> {
     rt.block_on(async move {
         let client = client_from(&args.kubeconfig).await?;
         tracing::info!(kubeconfig = %args.kubeconfig.display(), "running controllers");
-        berth_controllers::run_all(client, super::controllers_config(args.feature_gates), super::up::wait_for_signal_or_log())
-            .await
-            .context("controllers failed")
+        berth_controllers::run_all(
+            client,
+            super::controllers_config(args.feature_gates),
+            super::up::wait_for_signal_or_log(),
+        )
+        .await
+        .context("controllers failed")
     })
 }

@@ -14,8 +14,13 @@ pub struct KubeconfigArgs {
 pub fn run(args: KubeconfigArgs) -> anyhow::Result<()> {
     let dir = args.data_dir.unwrap_or_else(super::default_data_dir);
     let path = dir.join("admin.kubeconfig");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading {} (has `berth up --data-dir {}` run?)", path.display(), dir.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {} (has `berth up --data-dir {}` run?)",
+            path.display(),
+            dir.display()
+        )
+    })?;
     print!("{text}");
     Ok(())
 }

@@ -64,7 +64,10 @@ impl UpArgs {
                 pod_capacity: self.sim_pod_capacity,
             }),
         };
-        berth_agent::AgentConfig { node_name: self.node_name.clone(), runtime }
+        berth_agent::AgentConfig {
+            node_name: self.node_name.clone(),
+            runtime,
+        }
     }
 }
 
@@ -83,8 +86,8 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             watch_history: args.watch_history,
             features: args.feature_gates,
         })
-            .await
-            .with_context(|| format!("starting the API server with data dir {}", data_dir.display()))?;
+        .await
+        .with_context(|| format!("starting the API server with data dir {}", data_dir.display()))?;
         tracing::info!(
             addr = %server.addr,
             kubeconfig = %server.kubeconfig_path.display(),
@@ -102,19 +105,32 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             let mut config = super::controllers_config(args.feature_gates);
             config.volumes = berth_controllers::volume::VolumeConfig {
                 local: Some(berth_controllers::volume::LocalVolumes {
-                    root: data_dir.canonicalize().unwrap_or_else(|_| data_dir.clone()).join("volumes"),
+                    root: data_dir
+                        .canonicalize()
+                        .unwrap_or_else(|_| data_dir.clone())
+                        .join("volumes"),
                     node_name: agent_config.node_name.clone(),
                     default_class: !args.no_default_storage_class,
                 }),
             };
             let controllers = berth_controllers::run_all(client.clone(), config, stopped(stop_rx.clone()));
-            components.push(("controllers", tokio::spawn(async move { controllers.await.map_err(|e| e.to_string()) })));
+            components.push((
+                "controllers",
+                tokio::spawn(async move { controllers.await.map_err(|e| e.to_string()) }),
+            ));
             // The node registers in the background: `berth is up` does not wait for it.
             let agent = berth_agent::run(client, agent_config, stopped(stop_rx));
-            components.push(("node agent", tokio::spawn(async move { agent.await.map_err(|e| e.to_string()) })));
+            components.push((
+                "node agent",
+                tokio::spawn(async move { agent.await.map_err(|e| e.to_string()) }),
+            ));
         }
         // The line tests and users wait for: where to connect.
-        println!("berth is up: https://{} (KUBECONFIG={})", server.addr, server.kubeconfig_path.display());
+        println!(
+            "berth is up: https://{} (KUBECONFIG={})",
+            server.addr,
+            server.kubeconfig_path.display()
+        );
         wait_for_signal().await?;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);

@@ -72,11 +72,15 @@ pub fn claim_template(name: &str) -> Value {
 }
 
 pub fn apply(b: &Berth, obj: &Value) -> String {
-    b.kubectl_with(&["apply", "-f", "-"], &[], Some(&obj.to_string())).ok().stdout
+    b.kubectl_with(&["apply", "-f", "-"], &[], Some(&obj.to_string()))
+        .ok()
+        .stdout
 }
 
 pub fn create(b: &Berth, obj: &Value) -> String {
-    b.kubectl_with(&["create", "-f", "-"], &[], Some(&obj.to_string())).ok().stdout
+    b.kubectl_with(&["create", "-f", "-"], &[], Some(&obj.to_string()))
+        .ok()
+        .stdout
 }
 
 /// `kubectl patch <what> -p <patch>` (strategic merge).
@@ -210,7 +214,11 @@ pub const READY_AGAIN: &str = "berth.dev/simulate-unready-";
 
 /// Sets the container image of set `name` (a template change).
 pub fn set_image(b: &Berth, name: &str, image: &str) {
-    patch(b, &["sts", name], json!({"spec": {"template": {"spec": {"containers": [{"name": "httpd", "image": image}]}}}}));
+    patch(
+        b,
+        &["sts", name],
+        json!({"spec": {"template": {"spec": {"containers": [{"name": "httpd", "image": image}]}}}}),
+    );
 }
 
 /// ControllerRevisions in the namespace: name → object.
@@ -253,7 +261,9 @@ pub fn kube_client(kubeconfig: &Path) -> impl std::future::Future<Output = kube:
     let kubeconfig = kubeconfig.to_path_buf();
     async move {
         let kc = kube::config::Kubeconfig::read_from(&kubeconfig).expect("kubeconfig");
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default()).await.expect("config");
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+            .await
+            .expect("config");
         kube::Client::try_from(cfg).expect("client")
     }
 }
@@ -270,29 +280,49 @@ impl ClaimAdditions {
         let kubeconfig = b.kubeconfig.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
                 let api: Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
                     Api::namespaced(kube_client(&kubeconfig).await, "default");
                 let list = api.list(&ListParams::default()).await.expect("list claims");
                 let rv = list.metadata.resource_version.unwrap_or_default();
-                let mut stream = api.watch(&WatchParams::default().timeout(290), &rv).await.expect("watch claims").boxed();
+                let mut stream = api
+                    .watch(&WatchParams::default().timeout(290), &rv)
+                    .await
+                    .expect("watch claims")
+                    .boxed();
                 let _ = tx.send(());
                 while let Some(Ok(e)) = stream.next().await {
                     if let WatchEvent::Added(c) = e {
-                        let rv = c.metadata.resource_version.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0);
-                        sink.lock().expect("claims").push((c.metadata.name.unwrap_or_default(), rv));
+                        let rv = c
+                            .metadata
+                            .resource_version
+                            .as_deref()
+                            .and_then(|r| r.parse().ok())
+                            .unwrap_or(0);
+                        sink.lock()
+                            .expect("claims")
+                            .push((c.metadata.name.unwrap_or_default(), rv));
                     }
                 }
             });
         });
-        rx.recv_timeout(std::time::Duration::from_secs(30)).expect("claim watch started");
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("claim watch started");
         ClaimAdditions { added }
     }
 
     /// The revision at which `name` was added.
     pub fn added_at(&self, name: &str) -> Option<u64> {
-        self.added.lock().expect("claims").iter().find(|(n, _)| n == name).map(|(_, rv)| *rv)
+        self.added
+            .lock()
+            .expect("claims")
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, rv)| *rv)
     }
 }
 
@@ -303,10 +333,16 @@ impl PodWatch {
         let kubeconfig = b.kubeconfig.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
                 let api: Api<Pod> = Api::namespaced(kube_client(&kubeconfig).await, "default");
-                let list = api.list(&ListParams::default().labels("foo=bar")).await.expect("list pods");
+                let list = api
+                    .list(&ListParams::default().labels("foo=bar"))
+                    .await
+                    .expect("list pods");
                 let rv = list.metadata.resource_version.unwrap_or_default();
                 let wp = WatchParams::default().labels("foo=bar").timeout(290);
                 let mut stream = api.watch(&wp, &rv).await.expect("watch pods").boxed();
@@ -319,8 +355,17 @@ impl PodWatch {
                         _ => continue,
                     };
                     let v = serde_json::to_value(&p).expect("pod to JSON");
-                    let rv = p.metadata.resource_version.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0);
-                    sink.lock().expect("events").push(Ev { kind, pod: P::of(&v), rv });
+                    let rv = p
+                        .metadata
+                        .resource_version
+                        .as_deref()
+                        .and_then(|r| r.parse().ok())
+                        .unwrap_or(0);
+                    sink.lock().expect("events").push(Ev {
+                        kind,
+                        pod: P::of(&v),
+                        rv,
+                    });
                 }
             });
         });
@@ -334,7 +379,11 @@ impl PodWatch {
 
     /// Names in the order of `kind` events.
     pub fn order(&self, kind: &str) -> Vec<String> {
-        self.events().iter().filter(|e| e.kind == kind).map(|e| e.pod.name.clone()).collect()
+        self.events()
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.pod.name.clone())
+            .collect()
     }
 
     /// Names in the order they first became terminating (a deletion started).
@@ -346,7 +395,9 @@ impl PodWatch {
                 seen.push(key);
             }
         }
-        seen.into_iter().map(|k| k.split('/').next().unwrap_or_default().to_string()).collect()
+        seen.into_iter()
+            .map(|k| k.split('/').next().unwrap_or_default().to_string())
+            .collect()
     }
 
     pub fn dump(&self) -> String {
@@ -355,7 +406,13 @@ impl PodWatch {
             .map(|e| {
                 format!(
                     "{} {} uid={} phase={} ready={} terminating={} rev={}",
-                    e.kind, e.pod.name, &e.pod.uid[..8.min(e.pod.uid.len())], e.pod.phase, e.pod.ready, e.pod.terminating, e.pod.rev
+                    e.kind,
+                    e.pod.name,
+                    &e.pod.uid[..8.min(e.pod.uid.len())],
+                    e.pod.phase,
+                    e.pod.ready,
+                    e.pod.terminating,
+                    e.pod.rev
                 )
             })
             .collect::<Vec<_>>()
@@ -401,7 +458,10 @@ impl PodWatch {
             let starts = e.pod.terminating && !before.get(&e.pod.name).is_some_and(|p| p.terminating);
             if starts {
                 if let Some(higher) = before.values().find(|p| p.ordinal() > e.pod.ordinal()) {
-                    return Err(format!("{} started terminating while {} still existed", e.pod.name, higher.name));
+                    return Err(format!(
+                        "{} started terminating while {} still existed",
+                        e.pod.name, higher.name
+                    ));
                 }
             }
             Ok(())

@@ -29,7 +29,11 @@ fn set_image(w: &World, image: &str) {
 
 fn counts(w: &World) -> (i32, i32, i32) {
     let s = w.status();
-    (s.replicas, s.ready_replicas.unwrap_or(0), s.updated_replicas.unwrap_or(0))
+    (
+        s.replicas,
+        s.ready_replicas.unwrap_or(0),
+        s.updated_replicas.unwrap_or(0),
+    )
 }
 
 /// Ports TestStatefulSetControl/CreatesPods (stateful_set_control_test.go), including the
@@ -75,7 +79,11 @@ fn replaces_pods() {
     for_all(5, |name, w| {
         scale_up(&w, &mut Rng::new(5)).unwrap_or_else(|e| panic!("{name}: {e}"));
         for c in w.claim_names() {
-            let kinds: Vec<String> = w.claim(&c).iter().flat_map(|c| c.metadata.owner_references.iter().flatten().map(|r| r.kind.clone())).collect();
+            let kinds: Vec<String> = w
+                .claim(&c)
+                .iter()
+                .flat_map(|c| c.metadata.owner_references.iter().flatten().map(|r| r.kind.clone()))
+                .collect();
             assert!(!kinds.contains(&"Pod".to_string()), "{name}: {c} has a pod ref");
         }
         for ord in [0, 2, 4] {
@@ -106,10 +114,18 @@ fn recreates_terminal_pod(phase: &str) {
         w.sync().unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(w.count_calls(|c| matches!(c, Call::DeletePod(_))), 1, "{name}");
         w.sync().unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(w.count_calls(|c| matches!(c, Call::DeletePod(_))), 1, "{name}: no second delete");
+        assert_eq!(
+            w.count_calls(|c| matches!(c, Call::DeletePod(_))),
+            1,
+            "{name}: no second delete"
+        );
         let pod = w.pod(0).unwrap_or_else(|| panic!("{name}: pod 0 recreated"));
         assert_ne!(pod.metadata.uid, uid, "{name}");
-        assert_eq!(w.count_calls(|c| matches!(c, Call::CreatePod(_))), if burst { 4 } else { 2 }, "{name}");
+        assert_eq!(
+            w.count_calls(|c| matches!(c, Call::CreatePod(_))),
+            if burst { 4 } else { 2 },
+            "{name}"
+        );
     });
 }
 
@@ -137,7 +153,14 @@ fn recreates_failed_pod_with_delete_failure() {
         w.sync().unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(w.count_calls(|c| matches!(c, Call::DeletePod(_))), 2, "{name}");
         w.sync().unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(w.pod(0).is_some_and(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()).is_none_or(|p| p != "Failed")), "{name}");
+        assert!(
+            w.pod(0).is_some_and(|p| p
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.as_deref())
+                .is_none_or(|p| p != "Failed")),
+            "{name}"
+        );
     });
 }
 
@@ -162,7 +185,10 @@ fn update_pod_failure() {
         scale_up(&w, &mut Rng::new(8)).unwrap_or_else(|e| panic!("{name}: {e}"));
         w.fail(Op::UpdatePod, 0);
         w.edit_pod(0, |p| {
-            p.metadata.labels.get_or_insert_with(Default::default).insert(crate::statefulset::identity::POD_NAME_LABEL.into(), "goo-0".into());
+            p.metadata
+                .labels
+                .get_or_insert_with(Default::default)
+                .insert(crate::statefulset::identity::POD_NAME_LABEL.into(), "goo-0".into());
         });
         assert!(w.sync().is_err(), "{name}");
         assert!(w.events().iter().any(|e| e.reason == "FailedUpdate"), "{name}");
@@ -221,7 +247,10 @@ fn creates_pods_with_start_ordinal() {
         scale_up(&w, &mut Rng::new(12)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(counts(&w), (3, 3, 3), "{name}");
         assert_eq!(w.ordinals(), vec![2, 3, 4], "{name}");
-        assert!(w.claim("datadir-foo-2").is_some() && w.claim("datadir-foo-4").is_some(), "{name}");
+        assert!(
+            w.claim("datadir-foo-2").is_some() && w.claim("datadir-foo-4").is_some(),
+            "{name}"
+        );
     }
 }
 
@@ -239,7 +268,11 @@ fn scale_down_delete_error() {
 }
 
 fn rolling_cases() -> Vec<(&'static str, i32, Option<i32>)> {
-    vec![("update", 3, None), ("update and scale up", 3, Some(5)), ("update and scale down", 5, Some(3))]
+    vec![
+        ("update", 3, None),
+        ("update and scale up", 3, Some(5)),
+        ("update and scale down", 5, Some(3)),
+    ]
 }
 
 /// Ports TestStatefulSetControlRollingUpdate (stateful_set_control_test.go): after the update
@@ -269,7 +302,10 @@ fn on_delete_update() {
     for (case, initial, scale) in rolling_cases() {
         for (name, mut set) in variants(initial) {
             if let Some(s) = set.spec.as_mut() {
-                s.update_strategy = Some(StatefulSetUpdateStrategy { type_: Some("OnDelete".into()), rolling_update: None });
+                s.update_strategy = Some(StatefulSetUpdateStrategy {
+                    type_: Some("OnDelete".into()),
+                    rolling_update: None,
+                });
             }
             let w = World::new(set);
             scale_up(&w, &mut Rng::new(16)).unwrap_or_else(|e| panic!("{case} {name}: {e}"));
@@ -282,9 +318,16 @@ fn on_delete_update() {
             } else {
                 scale_down(&w).unwrap_or_else(|e| panic!("{case} {name}: {e}"));
             }
-            let expect: Vec<String> = (0..want).map(|i| if i < initial { "nginx".into() } else { "foo".into() }).collect();
+            let expect: Vec<String> = (0..want)
+                .map(|i| if i < initial { "nginx".into() } else { "foo".into() })
+                .collect();
             assert_eq!(images(&w), expect, "{case} {name}");
-            assert!(w.calls().iter().all(|c| !matches!(c, Call::DeletePod(_)) || want < initial), "{case} {name}: no update deletes");
+            assert!(
+                w.calls()
+                    .iter()
+                    .all(|c| !matches!(c, Call::DeletePod(_)) || want < initial),
+                "{case} {name}: no update deletes"
+            );
             set_replicas(&w, 0);
             scale_down(&w).unwrap_or_else(|e| panic!("{case} {name}: {e}"));
             set_replicas(&w, want);
@@ -302,7 +345,10 @@ fn rolling_update_with_partition() {
             if let Some(s) = set.spec.as_mut() {
                 s.update_strategy = Some(StatefulSetUpdateStrategy {
                     type_: Some("RollingUpdate".into()),
-                    rolling_update: Some(RollingUpdateStatefulSetStrategy { partition: Some(2), max_unavailable: None }),
+                    rolling_update: Some(RollingUpdateStatefulSetStrategy {
+                        partition: Some(2),
+                        max_unavailable: None,
+                    }),
                 });
             }
             let w = World::new(set);
@@ -313,7 +359,9 @@ fn rolling_update_with_partition() {
             }
             update(&w, &mut Rng::new(19)).unwrap_or_else(|e| panic!("{case} {name}: {e}"));
             let want = scale.unwrap_or(initial);
-            let expect: Vec<String> = (0..want).map(|i| if i < 2 { "nginx".into() } else { "foo".into() }).collect();
+            let expect: Vec<String> = (0..want)
+                .map(|i| if i < 2 { "nginx".into() } else { "foo".into() })
+                .collect();
             assert_eq!(images(&w), expect, "{case} {name}");
         }
     }
@@ -329,7 +377,11 @@ fn limits_history() {
             set_image(&w, &format!("foo-{i}"));
             update(&w, &mut Rng::new(21 + i)).unwrap_or_else(|e| panic!("{name}: {e}"));
             w.sync().unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert!(w.revisions().len() <= 2 + 2, "{name}: {} revisions", w.revisions().len());
+            assert!(
+                w.revisions().len() <= 2 + 2,
+                "{name}: {} revisions",
+                w.revisions().len()
+            );
         }
     }
 }
@@ -371,12 +423,20 @@ fn rollback() {
             crate::statefulset::revision::sort_revisions(&mut revs);
             let oldest = crate::statefulset::revision::apply_revision(&w.set(), &revs[0]);
             let patch = |t: &k8s_openapi::api::core::v1::PodTemplateSpec| crate::statefulset::revision::patch_value(t);
-            assert_eq!(oldest.spec.as_ref().map(|s| patch(&s.template)), Some(patch(&original)), "{case} {name}");
+            assert_eq!(
+                oldest.spec.as_ref().map(|s| patch(&s.template)),
+                Some(patch(&original)),
+                "{case} {name}"
+            );
             w.update_spec(|s| s.template = original.clone());
             update(&w, &mut Rng::new(42)).unwrap_or_else(|e| panic!("{case} {name}: {e}"));
             let want = scale.unwrap_or(initial) as usize;
             assert_eq!(images(&w), vec!["nginx".to_string(); want], "{case} {name}");
-            assert_eq!(w.revisions().len(), 2, "{case} {name}: the rollback reuses the old revision");
+            assert_eq!(
+                w.revisions().len(),
+                2,
+                "{case} {name}: the rollback reuses the old revision"
+            );
         }
     }
 }
@@ -393,7 +453,11 @@ fn availability_counts_pods_ready_for_min_ready_seconds() {
         w.sync().unwrap_or_else(|e| panic!("{e}"));
         w.set_ready_since(0, w.now - k8s_openapi::jiff::SignedDuration::from_mins(ago_minutes));
         w.sync().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(w.status().available_replicas, Some(available), "ready {ago_minutes} min ago");
+        assert_eq!(
+            w.status().available_replicas,
+            Some(available),
+            "ready {ago_minutes} min ago"
+        );
         let p = w.plan();
         assert_eq!(p.requeue_after.is_some(), available == 0, "requeues until available");
     }
@@ -412,11 +476,21 @@ fn status_is_written_once_whatever_fails() {
             w.fail(Op::UpdateStatus, 0);
         }
         let r = w.sync();
-        assert_eq!(w.count_calls(|c| *c == Call::UpdateStatus), 1, "{sync_fails} {status_fails}");
+        assert_eq!(
+            w.count_calls(|c| *c == Call::UpdateStatus),
+            1,
+            "{sync_fails} {status_fails}"
+        );
         match (sync_fails, status_fails) {
             (false, false) => assert!(r.is_ok()),
-            (true, _) => assert!(matches!(r, Err(crate::statefulset::exec::SyncError::Pods { .. })), "{r:?}"),
-            (false, true) => assert!(matches!(r, Err(crate::statefulset::exec::SyncError::Status { .. })), "{r:?}"),
+            (true, _) => assert!(
+                matches!(r, Err(crate::statefulset::exec::SyncError::Pods { .. })),
+                "{r:?}"
+            ),
+            (false, true) => assert!(
+                matches!(r, Err(crate::statefulset::exec::SyncError::Status { .. })),
+                "{r:?}"
+            ),
         }
     }
 }
@@ -435,8 +509,14 @@ fn parallel_scale_reaches_target_in_two_syncs() {
         set_replicas(&w, to);
         let p = w.plan();
         let largest = p.groups.iter().map(|g| g.tasks.len()).max().unwrap_or(0);
-        assert!(largest >= min_batch.min(to.abs_diff(from) as usize), "{from}->{to}: largest batch {largest}");
-        assert!(p.groups.iter().all(|g| g.tasks.len() <= crate::statefulset::control::MAX_BATCH_SIZE));
+        assert!(
+            largest >= min_batch.min(to.abs_diff(from) as usize),
+            "{from}->{to}: largest batch {largest}"
+        );
+        assert!(p
+            .groups
+            .iter()
+            .all(|g| g.tasks.len() <= crate::statefulset::control::MAX_BATCH_SIZE));
         for _ in 0..2 {
             w.sync().unwrap_or_else(|e| panic!("{e}"));
         }

@@ -1,7 +1,9 @@
 //! Ports of `stateful_set_test.go` (adoption, release, deletion, termination) and of the
 //! maxUnavailable, minReadySeconds and ordering scenarios of `stateful_set_control_test.go`.
 
-use k8s_openapi::api::apps::v1::{RollingUpdateStatefulSetStrategy, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetUpdateStrategy};
+use k8s_openapi::api::apps::v1::{
+    RollingUpdateStatefulSetStrategy, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetUpdateStrategy,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::SignedDuration;
@@ -20,18 +22,27 @@ fn orphan(w: &World, name: &str, pod_labels: Option<&[(&str, &str)]>) {
     p.metadata.owner_references = None;
     p.metadata.labels = pod_labels.map(labels);
     p.metadata.uid = Some(format!("{name}-uid"));
-    p.status = Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Running".into()), ..Default::default() });
+    p.status = Some(k8s_openapi::api::core::v1::PodStatus {
+        phase: Some("Running".into()),
+        ..Default::default()
+    });
     w.state().pods.insert(name.into(), p);
 }
 
 fn owned(w: &World, name: &str, pod_labels: Option<&[(&str, &str)]>) {
     orphan(w, name, pod_labels);
     let r = crate::statefulset::identity::set_controller_ref(&w.set());
-    w.state().pods.get_mut(name).map(|p| p.metadata.owner_references = Some(vec![r]));
+    w.state()
+        .pods
+        .get_mut(name)
+        .map(|p| p.metadata.owner_references = Some(vec![r]));
 }
 
 fn owner_uid(w: &World, name: &str) -> Option<String> {
-    w.state().pods.get(name).and_then(|p| controller_of(&p.metadata).map(|r| r.uid.clone()))
+    w.state()
+        .pods
+        .get(name)
+        .and_then(|p| controller_of(&p.metadata).map(|r| r.uid.clone()))
 }
 
 /// Ports TestGetPodsForStatefulSetAdopt (stateful_set_test.go).
@@ -43,7 +54,13 @@ fn adopts_matching_orphans_only() {
     orphan(&w, "foo-3", None);
     orphan(&w, "xfoo-4", Some(&[("foo", "bar")]));
     let p = w.plan();
-    assert_eq!(p.claim, vec![crate::statefulset::plan::Action::AdoptPod { name: "foo-2".into(), uid: "foo-2-uid".into() }]);
+    assert_eq!(
+        p.claim,
+        vec![crate::statefulset::plan::Action::AdoptPod {
+            name: "foo-2".into(),
+            uid: "foo-2-uid".into()
+        }]
+    );
     let _ = w.sync();
     assert_eq!(owner_uid(&w, "foo-2").as_deref(), Some("test"));
     assert_eq!(owner_uid(&w, "foo-3"), None);
@@ -62,7 +79,9 @@ fn releases_owned_pods_that_no_longer_match() {
     let calls = w.calls();
     assert!(calls.contains(&Call::ReleasePod("xfoo-2".into())));
     assert!(calls.contains(&Call::ReleasePod("foo-3".into())));
-    assert!(!calls.iter().any(|c| matches!(c, Call::ReleasePod(n) | Call::AdoptPod(n) if n == "foo-1" || n == "foo-4")));
+    assert!(!calls
+        .iter()
+        .any(|c| matches!(c, Call::ReleasePod(n) | Call::AdoptPod(n) if n == "foo-1" || n == "foo-4")));
     assert_eq!(owner_uid(&w, "xfoo-2"), None);
 }
 
@@ -75,7 +94,10 @@ fn adopts_orphan_revisions() {
         r.metadata.owner_references = None;
     }
     w.sync().unwrap_or_else(|e| panic!("{e}"));
-    assert!(w.revisions().iter().all(|r| controller_of(&r.metadata).is_some_and(|o| o.uid == "test")));
+    assert!(w
+        .revisions()
+        .iter()
+        .all(|r| controller_of(&r.metadata).is_some_and(|o| o.uid == "test")));
 }
 
 /// Ports TestStatefulSetControllerDeletionTimestamp (stateful_set_test.go).
@@ -86,7 +108,10 @@ fn a_deleting_set_creates_nothing() {
     let w = World::new(set);
     w.sync().unwrap_or_else(|e| panic!("{e}"));
     assert!(w.pods().is_empty());
-    assert!(!w.calls().iter().any(|c| matches!(c, Call::CreatePod(_) | Call::DeletePod(_))));
+    assert!(!w
+        .calls()
+        .iter()
+        .any(|c| matches!(c, Call::CreatePod(_) | Call::DeletePod(_))));
 }
 
 /// Ports TestStatefulSetControllerDeletionTimestampRace (stateful_set_test.go): the live GET says
@@ -95,11 +120,17 @@ fn a_deleting_set_creates_nothing() {
 fn a_set_deleted_behind_the_cache_adopts_nothing() {
     let w = World::new(new_stateful_set(3));
     orphan(&w, "foo-1", Some(&[("foo", "bar")]));
-    w.state().live_set = Some(Some(LiveSet { uid: set_uid(&w.set()).into(), deleting: true }));
+    w.state().live_set = Some(Some(LiveSet {
+        uid: set_uid(&w.set()).into(),
+        deleting: true,
+    }));
     let r = w.sync();
     assert!(matches!(r, Err(SyncError::CannotAdopt { .. })), "{r:?}");
     assert_eq!(owner_uid(&w, "foo-1"), None);
-    w.state().live_set = Some(Some(LiveSet { uid: "another".into(), deleting: false }));
+    w.state().live_set = Some(Some(LiveSet {
+        uid: "another".into(),
+        deleting: false,
+    }));
     assert!(matches!(w.sync(), Err(SyncError::CannotAdopt { .. })));
     assert!(w.calls().is_empty(), "{:?}", w.calls());
 }
@@ -156,11 +187,18 @@ fn ordered_scale_down_halts_on_unhealthy_pods_and_goes_top_down() {
     for _ in 0..10 {
         w.take_calls();
         w.sync().unwrap_or_else(|e| panic!("{e}"));
-        let d: Vec<String> = w.calls().into_iter().filter_map(|c| if let Call::DeletePod(n) = c { Some(n) } else { None }).collect();
+        let d: Vec<String> = w
+            .calls()
+            .into_iter()
+            .filter_map(|c| if let Call::DeletePod(n) = c { Some(n) } else { None })
+            .collect();
         assert!(d.len() <= 1);
         deleted.extend(d);
         w.sync().unwrap_or_else(|e| panic!("{e}"));
-        assert!(w.calls().iter().filter(|c| matches!(c, Call::DeletePod(_))).count() <= 1, "waits for termination");
+        assert!(
+            w.calls().iter().filter(|c| matches!(c, Call::DeletePod(_))).count() <= 1,
+            "waits for termination"
+        );
         w.kubelet_all();
     }
     assert_eq!(deleted, vec!["foo-2", "foo-1", "foo-0"]);
@@ -186,17 +224,26 @@ fn parallel_scaling_ignores_unhealthy_pods() {
 fn a_stale_claim_blocks_recreating_the_pod() {
     let mut set = new_stateful_set(3);
     set.spec.as_mut().map(|s| {
-        s.persistent_volume_claim_retention_policy =
-            Some(StatefulSetPersistentVolumeClaimRetentionPolicy { when_scaled: Some("Delete".into()), when_deleted: Some("Retain".into()) })
+        s.persistent_volume_claim_retention_policy = Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
+            when_scaled: Some("Delete".into()),
+            when_deleted: Some("Retain".into()),
+        })
     });
     let w = World::new(set);
     scale_up(&w, &mut Rng::new(5)).unwrap_or_else(|e| panic!("{e}"));
     w.state().graceful = true;
     w.update_spec(|s| s.replicas = Some(2));
     w.sync().unwrap_or_else(|e| panic!("{e}"));
-    let claim = w.claim("datadir-foo-2").unwrap_or_else(|| panic!("claim kept until gc"));
+    let claim = w
+        .claim("datadir-foo-2")
+        .unwrap_or_else(|| panic!("claim kept until gc"));
     let old_uid = w.pod(2).and_then(|p| p.metadata.uid).unwrap_or_default();
-    assert!(claim.metadata.owner_references.iter().flatten().any(|r| r.kind == "Pod" && r.uid == old_uid));
+    assert!(claim
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .any(|r| r.kind == "Pod" && r.uid == old_uid));
     // Remove the pod without the fake's garbage collection of its claim.
     w.state().pods.remove("foo-2");
     w.update_spec(|s| s.replicas = Some(3));
@@ -205,7 +252,9 @@ fn a_stale_claim_blocks_recreating_the_pod() {
     w.state().claims.remove("datadir-foo-2");
     w.sync().unwrap_or_else(|e| panic!("{e}"));
     assert!(w.pod(2).is_some());
-    assert!(w.claim("datadir-foo-2").is_some_and(|c| c.metadata.owner_references.is_none()));
+    assert!(w
+        .claim("datadir-foo-2")
+        .is_some_and(|c| c.metadata.owner_references.is_none()));
 }
 
 /// Ports TestOrphanedPodsWithPVCDeletePolicy (stateful_set_test.go): re-adopted pods get claim refs
@@ -218,12 +267,18 @@ fn adopted_pods_get_claim_refs_for_the_policy() {
         p.metadata.owner_references = None;
     }
     w.update_spec(|s| {
-        s.persistent_volume_claim_retention_policy =
-            Some(StatefulSetPersistentVolumeClaimRetentionPolicy { when_scaled: Some("Retain".into()), when_deleted: Some("Delete".into()) })
+        s.persistent_volume_claim_retention_policy = Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
+            when_scaled: Some("Retain".into()),
+            when_deleted: Some("Delete".into()),
+        })
     });
     w.sync().unwrap_or_else(|e| panic!("{e}"));
     for c in ["datadir-foo-0", "datadir-foo-1"] {
-        assert!(w.claim(c).is_some_and(|c| c.metadata.owner_references.iter().flatten().any(|r| r.uid == "test")), "{c}");
+        assert!(
+            w.claim(c)
+                .is_some_and(|c| c.metadata.owner_references.iter().flatten().any(|r| r.uid == "test")),
+            "{c}"
+        );
     }
 }
 
@@ -232,7 +287,10 @@ fn max_unavailable_world(parallel: bool) -> World {
     set.spec.as_mut().map(|s| {
         s.update_strategy = Some(StatefulSetUpdateStrategy {
             type_: Some("RollingUpdate".into()),
-            rolling_update: Some(RollingUpdateStatefulSetStrategy { partition: Some(3), max_unavailable: Some(IntOrString::Int(2)) }),
+            rolling_update: Some(RollingUpdateStatefulSetStrategy {
+                partition: Some(3),
+                max_unavailable: Some(IntOrString::Int(2)),
+            }),
         })
     });
     let set = if parallel { burst(set) } else { set };
@@ -240,7 +298,10 @@ fn max_unavailable_world(parallel: bool) -> World {
     w.features.max_unavailable_stateful_set = true;
     scale_up(&w, &mut Rng::new(7)).unwrap_or_else(|e| panic!("{e}"));
     w.update_spec(|s| {
-        s.template.spec.as_mut().map(|p| p.containers[0].image = Some("foo".into()));
+        s.template
+            .spec
+            .as_mut()
+            .map(|p| p.containers[0].image = Some("foo".into()));
     });
     w
 }
@@ -273,7 +334,12 @@ fn max_unavailable_rolls_two_at_a_time_above_the_partition() {
         }
         w.take_calls();
         w.sync().unwrap_or_else(|e| panic!("{e}"));
-        assert!(!w.calls().iter().any(|c| matches!(c, Call::DeletePod(_) | Call::CreatePod(_))), "pods 0-2 are never touched");
+        assert!(
+            !w.calls()
+                .iter()
+                .any(|c| matches!(c, Call::DeletePod(_) | Call::CreatePod(_))),
+            "pods 0-2 are never touched"
+        );
     }
 }
 
@@ -283,13 +349,27 @@ fn max_unavailable_rolls_two_at_a_time_above_the_partition() {
 /// OrderedReady replica loop would block on the terminating pod first, so this runs Parallel.
 #[test]
 fn max_unavailable_counts_terminating_pods() {
-    for terminating in [vec![], vec![5], vec![3], vec![4], vec![5, 4], vec![5, 3], vec![4, 3], vec![5, 4, 3], vec![2], vec![1]] {
+    for terminating in [
+        vec![],
+        vec![5],
+        vec![3],
+        vec![4],
+        vec![5, 4],
+        vec![5, 3],
+        vec![4, 3],
+        vec![5, 4, 3],
+        vec![2],
+        vec![1],
+    ] {
         let w = max_unavailable_world(true);
         for o in &terminating {
             w.set_terminating(*o);
         }
         let p = w.plan();
-        let deletes = p.actions().filter(|a| matches!(a, crate::statefulset::plan::Action::DeletePod { .. })).count();
+        let deletes = p
+            .actions()
+            .filter(|a| matches!(a, crate::statefulset::plan::Action::DeletePod { .. }))
+            .count();
         assert_eq!(deletes, 2usize.saturating_sub(terminating.len()), "{terminating:?}");
     }
 }
@@ -303,7 +383,10 @@ fn rolling_update_waits_for_availability() {
     let w = World::new(set);
     scale_up(&w, &mut Rng::new(8)).unwrap_or_else(|e| panic!("{e}"));
     w.update_spec(|s| {
-        s.template.spec.as_mut().map(|p| p.containers[0].image = Some("foo".into()));
+        s.template
+            .spec
+            .as_mut()
+            .map(|p| p.containers[0].image = Some("foo".into()));
     });
     w.sync().unwrap_or_else(|e| panic!("{e}"));
     w.sync().unwrap_or_else(|e| panic!("{e}"));
@@ -311,8 +394,14 @@ fn rolling_update_waits_for_availability() {
     w.set_ready_since(2, w.now - SignedDuration::from_secs(10));
     w.take_calls();
     w.sync().unwrap_or_else(|e| panic!("{e}"));
-    assert!(!w.calls().iter().any(|c| matches!(c, Call::DeletePod(_))), "ready but not available");
-    assert!(w.plan().requeue_after.is_some_and(|d| d <= std::time::Duration::from_secs(21)));
+    assert!(
+        !w.calls().iter().any(|c| matches!(c, Call::DeletePod(_))),
+        "ready but not available"
+    );
+    assert!(w
+        .plan()
+        .requeue_after
+        .is_some_and(|d| d <= std::time::Duration::from_secs(21)));
     w.set_ready_since(2, w.now - SignedDuration::from_secs(31));
     w.sync().unwrap_or_else(|e| panic!("{e}"));
     assert!(w.calls().contains(&Call::DeletePod("foo-1".into())));
@@ -324,12 +413,18 @@ fn on_delete_never_deletes_for_updates() {
     let mut set = new_stateful_set(3);
     set.spec.as_mut().map(|s| {
         s.min_ready_seconds = Some(30);
-        s.update_strategy = Some(StatefulSetUpdateStrategy { type_: Some("OnDelete".into()), rolling_update: None });
+        s.update_strategy = Some(StatefulSetUpdateStrategy {
+            type_: Some("OnDelete".into()),
+            rolling_update: None,
+        });
     });
     let w = World::new(set);
     scale_up(&w, &mut Rng::new(9)).unwrap_or_else(|e| panic!("{e}"));
     w.update_spec(|s| {
-        s.template.spec.as_mut().map(|p| p.containers[0].image = Some("foo".into()));
+        s.template
+            .spec
+            .as_mut()
+            .map(|p| p.containers[0].image = Some("foo".into()));
     });
     w.take_calls();
     w.sync().unwrap_or_else(|e| panic!("{e}"));

@@ -93,7 +93,13 @@ impl StatefulSetApi for Mirror {
         self.refresh();
         r
     }
-    async fn update_claim_owners(&self, ns: &str, name: &str, uid: &str, refs: &[OwnerReference]) -> Result<PersistentVolumeClaim, ApiError> {
+    async fn update_claim_owners(
+        &self,
+        ns: &str,
+        name: &str,
+        uid: &str,
+        refs: &[OwnerReference],
+    ) -> Result<PersistentVolumeClaim, ApiError> {
         let r = self.world.update_claim_owners(ns, name, uid, refs).await;
         self.refresh();
         r
@@ -112,16 +118,28 @@ fn controller(set: StatefulSet) -> (Arc<World>, Arc<Controller<Mirror>>) {
     let world = Arc::new(World::new(set));
     let cache = Arc::new(RwLock::new(Cache::default()));
     mirror(&world, &cache);
-    let api = Mirror { world: world.clone(), cache: cache.clone() };
-    (world, Arc::new(Controller::new(api, cache, StatefulSetConfig::default())))
+    let api = Mirror {
+        world: world.clone(),
+        cache: cache.clone(),
+    };
+    (
+        world,
+        Arc::new(Controller::new(api, cache, StatefulSetConfig::default())),
+    )
 }
 
 fn key() -> ObjectKey {
-    ObjectKey { namespace: "default".into(), name: "foo".into() }
+    ObjectKey {
+        namespace: "default".into(),
+        name: "foo".into(),
+    }
 }
 
 async fn next_key(c: &Controller<Mirror>) -> Option<ObjectKey> {
-    let k = tokio::time::timeout(Duration::from_millis(50), c.queue().next()).await.ok().flatten();
+    let k = tokio::time::timeout(Duration::from_millis(50), c.queue().next())
+        .await
+        .ok()
+        .flatten();
     if let Some(k) = &k {
         c.queue().done(k);
     }
@@ -129,7 +147,13 @@ async fn next_key(c: &Controller<Mirror>) -> Option<ObjectKey> {
 }
 
 fn synced_relist() -> Relist {
-    Relist { sets: None, pods: None, claims: None, revisions: None, synced: [true; 4] }
+    Relist {
+        sets: None,
+        pods: None,
+        claims: None,
+        revisions: None,
+        synced: [true; 4],
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -138,13 +162,22 @@ async fn reconcile_creates_claims_and_pods_through_the_api_and_records_events() 
     c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         world.calls(),
-        vec![Call::CreateRevision(world.revisions()[0].metadata.name.clone().unwrap_or_default()), Call::CreateClaim("datadir-foo-0".into()), Call::CreatePod("foo-0".into()), Call::UpdateStatus]
+        vec![
+            Call::CreateRevision(world.revisions()[0].metadata.name.clone().unwrap_or_default()),
+            Call::CreateClaim("datadir-foo-0".into()),
+            Call::CreatePod("foo-0".into()),
+            Call::UpdateStatus
+        ]
     );
     assert_eq!(world.events().len(), 2);
     // The cache saw the create, so the next sync creates nothing more while foo-0 is not Ready.
     world.take_calls();
     c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(world.calls().iter().all(|c| !matches!(c, Call::CreatePod(_))), "{:?}", world.calls());
+    assert!(
+        world.calls().iter().all(|c| !matches!(c, Call::CreatePod(_))),
+        "{:?}",
+        world.calls()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -186,7 +219,10 @@ async fn min_ready_seconds_requeues_until_available() {
     world.set_ready_since(0, k8s_openapi::jiff::Timestamp::now());
     mirror(&world, c.cache());
     let after = c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(after.is_some_and(|d| d > Duration::from_secs(9) && d <= Duration::from_secs(11)), "{after:?}");
+    assert!(
+        after.is_some_and(|d| d > Duration::from_secs(9) && d <= Duration::from_secs(11)),
+        "{after:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -223,7 +259,12 @@ async fn pod_events_enqueue_the_owner_or_the_matching_sets() {
     // A pod whose owner is not a known set enqueues nothing.
     let mut foreign = pod.clone();
     foreign.metadata.name = Some("foo-7".into());
-    foreign.metadata.owner_references.iter_mut().flatten().for_each(|r| r.uid = "someone-else".into());
+    foreign
+        .metadata
+        .owner_references
+        .iter_mut()
+        .flatten()
+        .for_each(|r| r.uid = "someone-else".into());
     c.observe(&mut relist, Input::Pod(Ok(Event::Apply(foreign))));
     assert_eq!(next_key(&c).await, None);
 }
@@ -247,8 +288,18 @@ async fn a_pod_becoming_ready_with_min_ready_seconds_enqueues_again_later() {
 #[tokio::test(start_paused = true)]
 async fn nothing_is_enqueued_before_the_caches_sync() {
     let (_world, c) = controller(new_stateful_set(1));
-    let mut relist = Relist { sets: None, pods: None, claims: None, revisions: None, synced: [false; 4] };
-    for i in [Input::Set(Ok(Event::Init)), Input::Set(Ok(Event::InitApply(new_stateful_set(1)))), Input::Set(Ok(Event::InitDone))] {
+    let mut relist = Relist {
+        sets: None,
+        pods: None,
+        claims: None,
+        revisions: None,
+        synced: [false; 4],
+    };
+    for i in [
+        Input::Set(Ok(Event::Init)),
+        Input::Set(Ok(Event::InitApply(new_stateful_set(1)))),
+        Input::Set(Ok(Event::InitDone)),
+    ] {
         c.observe(&mut relist, i);
     }
     assert_eq!(next_key(&c).await, None);
@@ -266,7 +317,10 @@ fn add_overlapping_set(c: &Controller<Mirror>, name: &str, uid: &str) -> ObjectK
     other.metadata.name = Some(name.into());
     other.metadata.uid = Some(uid.into());
     c.cache().write().unwrap_or_else(|e| e.into_inner()).sets.upsert(other);
-    ObjectKey { namespace: "default".into(), name: name.into() }
+    ObjectKey {
+        namespace: "default".into(),
+        name: name.into(),
+    }
 }
 
 async fn drain(c: &Controller<Mirror>) -> Vec<ObjectKey> {
@@ -325,7 +379,13 @@ async fn a_pod_deletion_seen_only_by_a_relist_enqueues_its_set() {
         c.observe(&mut relist, i);
     }
     assert_eq!(drain(&c).await, vec![key()]);
-    assert!(c.cache().read().unwrap_or_else(|e| e.into_inner()).pods.get("default", "foo-0").is_none());
+    assert!(c
+        .cache()
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .pods
+        .get("default", "foo-0")
+        .is_none());
 }
 
 /// Ports TestGetStatefulSetsForPod and TestOverlappingStatefulSets (stateful_set_test.go,

@@ -4,7 +4,9 @@
 
 use super::world::World;
 use crate::statefulset::exec::SyncError;
-use crate::statefulset::identity::{claims_for, identity_matches, ordinal_of, pod_revision, replicas, start_ordinal, storage_matches};
+use crate::statefulset::identity::{
+    claims_for, identity_matches, ordinal_of, pod_revision, replicas, start_ordinal, storage_matches,
+};
 use crate::statefulset::plan::{allows_burst, update_strategy_type};
 use crate::statefulset::pods::{is_running_and_ready, is_terminating};
 use crate::statefulset::retention::{policy, Retention};
@@ -71,13 +73,17 @@ pub fn check_claims(w: &World, pod: &k8s_openapi::api::core::v1::Pod) -> Result<
             continue;
         }
         let refs = c.metadata.owner_references.clone().unwrap_or_default();
-        let set_ref = refs.iter().any(|r| r.uid == "test" && r.kind == "StatefulSet" && r.controller == Some(true));
+        let set_ref = refs
+            .iter()
+            .any(|r| r.uid == "test" && r.kind == "StatefulSet" && r.controller == Some(true));
         let pod_ref = refs.iter().any(|r| r.kind == "Pod");
         let in_range = crate::statefulset::identity::in_ordinal_range(&set, ord);
         let want_set = deleted == Retention::Delete && (in_range || scaled != Retention::Delete);
         let want_pod = scaled == Retention::Delete && !in_range;
         if set_ref != want_set || pod_ref != want_pod {
-            return Err(format!("claim {cname} refs {refs:?} do not match the policy ({scaled:?}/{deleted:?})"));
+            return Err(format!(
+                "claim {cname} refs {refs:?} do not match the policy ({scaled:?}/{deleted:?})"
+            ));
         }
     }
     Ok(())
@@ -155,7 +161,14 @@ pub fn update_invariants(w: &World) -> Result<(), String> {
             return Err(format!("{:?} identity or storage", pod.metadata.name));
         }
     }
-    if update_strategy_type(&set) == "RollingUpdate" && set.spec.as_ref().and_then(|s| s.update_strategy.as_ref()).and_then(|u| u.rolling_update.as_ref()).is_none() {
+    if update_strategy_type(&set) == "RollingUpdate"
+        && set
+            .spec
+            .as_ref()
+            .and_then(|s| s.update_strategy.as_ref())
+            .and_then(|u| u.rolling_update.as_ref())
+            .is_none()
+    {
         let cur = st.current_revision.clone().unwrap_or_default();
         let upd = st.update_revision.clone().unwrap_or_default();
         let c = st.current_replicas.unwrap_or(0).max(0) as usize;
@@ -183,12 +196,22 @@ pub fn update(w: &World, rng: &mut Rng) -> Result<(), SyncError> {
             panic!("update invariant broken: {e}");
         }
     }
-    panic!("update did not converge: {:?} {:?}", w.status(), w.pods().iter().map(pod_revision).collect::<Vec<_>>())
+    panic!(
+        "update did not converge: {:?} {:?}",
+        w.status(),
+        w.pods().iter().map(pod_revision).collect::<Vec<_>>()
+    )
 }
 
 pub fn images(w: &World) -> Vec<String> {
     w.pods()
         .iter()
-        .map(|p| p.spec.as_ref().and_then(|s| s.containers.first()).and_then(|c| c.image.clone()).unwrap_or_default())
+        .map(|p| {
+            p.spec
+                .as_ref()
+                .and_then(|s| s.containers.first())
+                .and_then(|c| c.image.clone())
+                .unwrap_or_default()
+        })
         .collect()
 }

@@ -8,9 +8,9 @@ mod harness;
 mod world;
 
 mod control;
+mod control_more;
+mod controller;
+mod driver;
+mod props;
 mod revisions;
 mod utils;
-mod controller;
-mod props;
-mod driver;
-mod control_more;

@@ -53,21 +53,40 @@ fn ord(name: &str) -> i32 {
 }
 
 /// Checks the OrderedReady rules for one sync, given the pods before it and the calls it made.
-fn check_ordered_sync(w: &World, before: &[k8s_openapi::api::core::v1::Pod], calls: &[Call]) -> Result<(), TestCaseError> {
+fn check_ordered_sync(
+    w: &World,
+    before: &[k8s_openapi::api::core::v1::Pod],
+    calls: &[Call],
+) -> Result<(), TestCaseError> {
     let set = w.set();
-    let creates: Vec<i32> = calls.iter().filter_map(|c| if let Call::CreatePod(n) = c { Some(ord(n)) } else { None }).collect();
-    let deletes: Vec<i32> = calls.iter().filter_map(|c| if let Call::DeletePod(n) = c { Some(ord(n)) } else { None }).collect();
+    let creates: Vec<i32> = calls
+        .iter()
+        .filter_map(|c| if let Call::CreatePod(n) = c { Some(ord(n)) } else { None })
+        .collect();
+    let deletes: Vec<i32> = calls
+        .iter()
+        .filter_map(|c| if let Call::DeletePod(n) = c { Some(ord(n)) } else { None })
+        .collect();
     prop_assert!(creates.len() <= 1, "one create per sync: {creates:?}");
     prop_assert!(deletes.len() <= 1, "one delete per sync: {deletes:?}");
     for k in &creates {
         for j in start_ordinal(&set)..*k {
-            let p = before.iter().find(|p| ord(p.metadata.name.as_deref().unwrap_or_default()) == j);
-            prop_assert!(p.is_some_and(|p| is_running_and_ready(p) && !is_terminating(p)), "created {k} while {j} was not ready");
+            let p = before
+                .iter()
+                .find(|p| ord(p.metadata.name.as_deref().unwrap_or_default()) == j);
+            prop_assert!(
+                p.is_some_and(|p| is_running_and_ready(p) && !is_terminating(p)),
+                "created {k} while {j} was not ready"
+            );
         }
     }
     for d in &deletes {
         if !in_ordinal_range(&set, *d) {
-            let highest = before.iter().map(|p| ord(p.metadata.name.as_deref().unwrap_or_default())).max().unwrap_or(-1);
+            let highest = before
+                .iter()
+                .map(|p| ord(p.metadata.name.as_deref().unwrap_or_default()))
+                .max()
+                .unwrap_or(-1);
             prop_assert_eq!(*d, highest, "scale-down deletes the highest ordinal first");
         }
     }

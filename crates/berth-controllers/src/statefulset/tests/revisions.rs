@@ -59,8 +59,22 @@ fn golden_revision_hash_matches_upstream() {
     assert_eq!(hash_revision(GOLDEN_RAW, None), "6b48d6f566");
     let rev = new_revision(&set, 1, 0);
     assert_eq!(rev.metadata.name.as_deref(), Some("test-c77f6d978"));
-    assert_eq!(rev.metadata.labels.as_ref().and_then(|l| l.get(HASH_LABEL)).map(String::as_str), Some("c77f6d978"));
-    assert_eq!(rev.metadata.labels.as_ref().and_then(|l| l.get("app")).map(String::as_str), Some("foo"));
+    assert_eq!(
+        rev.metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(HASH_LABEL))
+            .map(String::as_str),
+        Some("c77f6d978")
+    );
+    assert_eq!(
+        rev.metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("app"))
+            .map(String::as_str),
+        Some("foo")
+    );
     assert_eq!(rev.revision, 1);
 }
 
@@ -72,16 +86,32 @@ fn safe_encoding_maps_digits_like_upstream() {
 #[test]
 fn go_json_sorts_keys_and_escapes_html() {
     let v = serde_json::json!({"b": "<a&b>", "a": [1, {"d": null, "c": true}], "e": "\u{2028}\n"});
-    assert_eq!(go_json(&v), r#"{"a":[1,{"c":true,"d":null}],"b":"\u003ca\u0026b\u003e","e":"\u2028\n"}"#);
+    assert_eq!(
+        go_json(&v),
+        r#"{"a":[1,{"c":true,"d":null}],"b":"\u003ca\u0026b\u003e","e":"\u2028\n"}"#
+    );
 }
 
 #[test]
 fn go_zero_fields_are_filled_without_overriding_values() {
     let mut set = golden_set();
-    if let Some(c) = set.spec.as_mut().and_then(|s| s.template.spec.as_mut()).map(|p| &mut p.containers[0]) {
-        c.resources = Some(ResourceRequirements { limits: Some(BTreeMap::from([("cpu".into(), k8s_openapi::apimachinery::pkg::api::resource::Quantity("1".into()))])), ..Default::default() });
+    if let Some(c) = set
+        .spec
+        .as_mut()
+        .and_then(|s| s.template.spec.as_mut())
+        .map(|p| &mut p.containers[0])
+    {
+        c.resources = Some(ResourceRequirements {
+            limits: Some(BTreeMap::from([(
+                "cpu".into(),
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity("1".into()),
+            )])),
+            ..Default::default()
+        });
     }
-    let raw = go_json(&patch_value(&set.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default()));
+    let raw = go_json(&patch_value(
+        &set.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default(),
+    ));
     assert!(raw.contains(r#""resources":{"limits":{"cpu":"1"}}"#), "{raw}");
 }
 
@@ -99,7 +129,12 @@ fn created(set: &StatefulSet, revision: i64) -> ControllerRevision {
 
 fn with_image(image: &str) -> StatefulSet {
     let mut set = new_stateful_set(3);
-    if let Some(c) = set.spec.as_mut().and_then(|s| s.template.spec.as_mut()).map(|p| &mut p.containers[0]) {
+    if let Some(c) = set
+        .spec
+        .as_mut()
+        .and_then(|s| s.template.spec.as_mut())
+        .map(|p| &mut p.containers[0])
+    {
         c.image = Some(image.into());
     }
     set
@@ -120,7 +155,10 @@ fn creates_initial_revision() {
 fn creates_revision_on_update() {
     let old = created(&with_image("nginx"), 1);
     let mut set = with_image("nginx-new");
-    set.status = Some(k8s_openapi::api::apps::v1::StatefulSetStatus { current_revision: old.metadata.name.clone(), ..Default::default() });
+    set.status = Some(k8s_openapi::api::apps::v1::StatefulSetStatus {
+        current_revision: old.metadata.name.clone(),
+        ..Default::default()
+    });
     let revs = plan_revisions(&set, std::slice::from_ref(&old), std::slice::from_ref(&old));
     assert!(matches!(&revs.actions[..], [Action::CreateRevision { revision }] if revision.revision == 2));
     assert_eq!(revs.current.metadata.name, old.metadata.name);
@@ -146,9 +184,18 @@ fn rollback_renumbers_the_old_revision() {
     let r3 = created(&with_image("c"), 3);
     let all = [r1.clone(), r2, r3.clone()];
     let mut set = with_image("a");
-    set.status = Some(k8s_openapi::api::apps::v1::StatefulSetStatus { current_revision: r3.metadata.name.clone(), ..Default::default() });
+    set.status = Some(k8s_openapi::api::apps::v1::StatefulSetStatus {
+        current_revision: r3.metadata.name.clone(),
+        ..Default::default()
+    });
     let revs = plan_revisions(&set, &all, &all);
-    assert_eq!(revs.actions, vec![Action::RenumberRevision { name: r1.metadata.name.clone().unwrap_or_default(), revision: 4 }]);
+    assert_eq!(
+        revs.actions,
+        vec![Action::RenumberRevision {
+            name: r1.metadata.name.clone().unwrap_or_default(),
+            revision: 4
+        }]
+    );
     assert_eq!(revs.update.metadata.name, r1.metadata.name);
     assert_eq!(revs.update.revision, 4);
     assert_eq!(revs.current.metadata.name, r3.metadata.name);
@@ -163,7 +210,9 @@ fn a_hash_collision_bumps_the_collision_count() {
     squatter.metadata.labels = None; // not selected: only its name collides
     let revs = plan_revisions(&set, &[], std::slice::from_ref(&squatter));
     assert_eq!(revs.collision_count, 1);
-    let Action::CreateRevision { revision } = &revs.actions[0] else { panic!("{:?}", revs.actions) };
+    let Action::CreateRevision { revision } = &revs.actions[0] else {
+        panic!("{:?}", revs.actions)
+    };
     let expected = format!("foo-{}", hash_revision(&raw_data(revision), Some(1)));
     assert_eq!(revision.metadata.name.as_deref(), Some(expected.as_str()));
     assert_ne!(revision.metadata.name, squatter.metadata.name);
@@ -177,7 +226,9 @@ fn a_collision_found_at_create_time_is_resolved_on_the_next_sync() {
     let mut squatter = new_revision(&with_image("zzz"), 7, 0);
     squatter.metadata.name = new_revision(&w.set(), 1, 0).metadata.name;
     squatter.metadata.labels = Some(BTreeMap::from([("other".into(), "x".into())]));
-    w.state().revisions.insert(squatter.metadata.name.clone().unwrap_or_default(), squatter);
+    w.state()
+        .revisions
+        .insert(squatter.metadata.name.clone().unwrap_or_default(), squatter);
     w.sync().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(w.status().collision_count, Some(1));
     assert_eq!(w.revisions().len(), 2);
@@ -192,9 +243,18 @@ fn apply_revision_restores_the_template() {
     let rev = new_revision(&set, 1, 0);
     assert_eq!(rev.metadata.annotations, set.metadata.annotations);
     let mut changed = set.clone();
-    if let Some(c) = changed.spec.as_mut().and_then(|s| s.template.spec.as_mut()).map(|p| &mut p.containers[0]) {
+    if let Some(c) = changed
+        .spec
+        .as_mut()
+        .and_then(|s| s.template.spec.as_mut())
+        .map(|p| &mut p.containers[0])
+    {
         c.image = Some("other".into());
-        c.env = Some(vec![k8s_openapi::api::core::v1::EnvVar { name: "X".into(), value: Some("1".into()), value_from: None }]);
+        c.env = Some(vec![k8s_openapi::api::core::v1::EnvVar {
+            name: "X".into(),
+            value: Some("1".into()),
+            value_from: None,
+        }]);
     }
     let restored = apply_revision(&changed, &rev);
     let patch = |s: &StatefulSet| patch_value(&s.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default());
@@ -215,6 +275,12 @@ fn truncation_protects_live_revisions_and_keeps_the_newest() {
     crate::statefulset::identity::set_pod_revision(&mut pod, &name(0));
     let deleted = plan_truncation(&sorted, &[&pod], Some(&name(4)), Some(&name(5)), 2);
     assert_eq!(deleted, vec![name(1)]);
-    assert!(plan_truncation(&sorted, &[], None, None, -2).is_empty(), "a negative limit keeps everything");
-    assert_eq!(plan_truncation(&sorted, &[], Some(&name(5)), Some(&name(5)), 0).len(), 5);
+    assert!(
+        plan_truncation(&sorted, &[], None, None, -2).is_empty(),
+        "a negative limit keeps everything"
+    );
+    assert_eq!(
+        plan_truncation(&sorted, &[], Some(&name(5)), Some(&name(5)), 0).len(),
+        5
+    );
 }

@@ -63,7 +63,9 @@ fn storage_matches_needs_every_claim_volume() {
     let set = new_stateful_set(3);
     assert!(storage_matches(&set, &pod(1)));
     let mut p = pod(1);
-    if let Some(v) = p.spec.as_mut().and_then(|s| s.volumes.as_mut()) { v.retain(|v| v.name != "datadir") }
+    if let Some(v) = p.spec.as_mut().and_then(|s| s.volumes.as_mut()) {
+        v.retain(|v| v.name != "datadir")
+    }
     assert!(!storage_matches(&set, &p));
     let mut p = pod(1);
     for v in p.spec.as_mut().and_then(|s| s.volumes.as_mut()).into_iter().flatten() {
@@ -91,7 +93,14 @@ fn update_identity_and_storage_repair_a_pod() {
     p.metadata.labels = None;
     update_identity(&set, &mut p);
     assert!(identity_matches(&set, &p));
-    assert_eq!(p.metadata.labels.as_ref().and_then(|l| l.get(POD_INDEX_LABEL)).map(String::as_str), Some("1"));
+    assert_eq!(
+        p.metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(POD_INDEX_LABEL))
+            .map(String::as_str),
+        Some("1")
+    );
     let mut p = pod(1);
     p.spec.as_mut().map(|s| s.volumes = None);
     update_storage(&set, &mut p);
@@ -99,11 +108,29 @@ fn update_identity_and_storage_repair_a_pod() {
     let once = p.clone();
     update_storage(&set, &mut p);
     assert_eq!(p, once, "idempotent");
-    let names: Vec<String> = p.spec.as_ref().and_then(|s| s.volumes.clone()).unwrap_or_default().into_iter().map(|v| v.name).collect();
+    let names: Vec<String> = p
+        .spec
+        .as_ref()
+        .and_then(|s| s.volumes.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
     assert_eq!(names, vec!["datadir"]);
     let full = pod(1);
-    let names: Vec<String> = full.spec.as_ref().and_then(|s| s.volumes.clone()).unwrap_or_default().into_iter().map(|v| v.name).collect();
-    assert_eq!(names, vec!["datadir", "home"], "template volumes are kept after the claims");
+    let names: Vec<String> = full
+        .spec
+        .as_ref()
+        .and_then(|s| s.volumes.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert_eq!(
+        names,
+        vec!["datadir", "home"],
+        "template volumes are kept after the claims"
+    );
 }
 
 /// Ports TestNewPodControllerRef and the shape of a new pod (stateful_set_utils_test.go; spec S1).
@@ -115,7 +142,10 @@ fn new_pods_have_identity_hostname_subdomain_and_a_controller_ref() {
     assert_eq!(spec.hostname.as_deref(), Some("foo-0"));
     assert_eq!(spec.subdomain.as_deref(), Some("governingsvc"));
     let r = &p.metadata.owner_references.clone().unwrap_or_default()[0];
-    assert_eq!((r.api_version.as_str(), r.kind.as_str(), r.name.as_str(), r.uid.as_str()), ("apps/v1", "StatefulSet", "foo", "test"));
+    assert_eq!(
+        (r.api_version.as_str(), r.kind.as_str(), r.name.as_str(), r.uid.as_str()),
+        ("apps/v1", "StatefulSet", "foo", "test")
+    );
     assert_eq!((r.controller, r.block_owner_deletion), (Some(true), Some(true)));
 }
 
@@ -130,7 +160,10 @@ fn claims_carry_template_and_selector_labels() {
         t[0].metadata.labels = Some(labels(&[("app", "nginx"), ("foo", "other")]));
     }
     let claims = claims_for(&set, 1);
-    assert_eq!(claims[0].1.metadata.labels, Some(labels(&[("app", "nginx"), ("foo", "bar")])));
+    assert_eq!(
+        claims[0].1.metadata.labels,
+        Some(labels(&[("app", "nginx"), ("foo", "bar")]))
+    );
     assert_eq!(claims[0].1.metadata.name.as_deref(), Some("datadir-foo-1"));
 }
 
@@ -139,9 +172,18 @@ fn claims_carry_template_and_selector_labels() {
 fn running_and_ready_needs_both() {
     let mut p = pod(0);
     assert!(!is_running_and_ready(&p));
-    p.status = Some(PodStatus { phase: Some("Running".into()), ..Default::default() });
+    p.status = Some(PodStatus {
+        phase: Some("Running".into()),
+        ..Default::default()
+    });
     assert!(!is_running_and_ready(&p));
-    p.status.as_mut().map(|s| s.conditions = Some(vec![PodCondition { type_: "Ready".into(), status: "True".into(), ..Default::default() }]));
+    p.status.as_mut().map(|s| {
+        s.conditions = Some(vec![PodCondition {
+            type_: "Ready".into(),
+            status: "True".into(),
+            ..Default::default()
+        }])
+    });
     assert!(is_running_and_ready(&p));
 }
 
@@ -169,8 +211,10 @@ fn max_unavailable_rounds_down_with_a_minimum_of_one() {
 fn with_policy(scaled: &str, deleted: &str) -> k8s_openapi::api::apps::v1::StatefulSet {
     let mut set = new_stateful_set(3);
     if let Some(s) = set.spec.as_mut() {
-        s.persistent_volume_claim_retention_policy =
-            Some(StatefulSetPersistentVolumeClaimRetentionPolicy { when_scaled: Some(scaled.into()), when_deleted: Some(deleted.into()) });
+        s.persistent_volume_claim_retention_policy = Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
+            when_scaled: Some(scaled.into()),
+            when_deleted: Some(deleted.into()),
+        });
     }
     set
 }
@@ -187,7 +231,14 @@ fn set_ref() -> OwnerReference {
 }
 
 fn pod_ref_to(name: &str, uid: &str) -> OwnerReference {
-    OwnerReference { api_version: "v1".into(), kind: "Pod".into(), name: name.into(), uid: uid.into(), controller: Some(true), block_owner_deletion: Some(true) }
+    OwnerReference {
+        api_version: "v1".into(),
+        kind: "Pod".into(),
+        name: name.into(),
+        uid: uid.into(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
 }
 
 /// Ports TestIsClaimOwnerUpToDate and TestUpdateClaimOwnerRefForSetAndPod (stateful_set_utils_test.go):
@@ -208,17 +259,30 @@ fn claim_owner_matrix() {
         if !in_range {
             set.spec.as_mut().map(|s| s.replicas = Some(1));
         }
-        let pod = PodRef { name: "foo-1", uid: "pod-1" };
-        let want: Vec<OwnerReference> = want_set.then(set_ref).into_iter().chain(want_pod.then(|| pod_ref_to("foo-1", "pod-1"))).collect();
+        let pod = PodRef {
+            name: "foo-1",
+            uid: "pod-1",
+        };
+        let want: Vec<OwnerReference> = want_set
+            .then(set_ref)
+            .into_iter()
+            .chain(want_pod.then(|| pod_ref_to("foo-1", "pod-1")))
+            .collect();
         let desired = desired_owner_refs(&claim_with(vec![]), &set, pod);
         let mut sorted = desired.clone();
         sorted.sort_by(|a, b| a.kind.cmp(&b.kind));
         let mut want_sorted = want.clone();
         want_sorted.sort_by(|a, b| a.kind.cmp(&b.kind));
         assert_eq!(sorted, want_sorted, "{scaled}/{deleted} in_range={in_range}");
-        assert!(is_claim_owner_up_to_date(&claim_with(desired), &set, pod), "{scaled}/{deleted} {in_range}");
+        assert!(
+            is_claim_owner_up_to_date(&claim_with(desired), &set, pod),
+            "{scaled}/{deleted} {in_range}"
+        );
         let wrong = if want_set { vec![] } else { vec![set_ref()] };
-        assert!(!is_claim_owner_up_to_date(&claim_with(wrong), &set, pod), "{scaled}/{deleted} {in_range}");
+        assert!(
+            !is_claim_owner_up_to_date(&claim_with(wrong), &set, pod),
+            "{scaled}/{deleted} {in_range}"
+        );
     }
 }
 
@@ -227,16 +291,33 @@ fn claim_owner_matrix() {
 #[test]
 fn claim_owner_edge_cases() {
     let set = with_policy("Retain", "Delete");
-    let pod = PodRef { name: "foo-1", uid: "pod-1" };
+    let pod = PodRef {
+        name: "foo-1",
+        uid: "pod-1",
+    };
     // A stale ref (same name, other uid) is left alone.
     let mut stale = set_ref();
     stale.uid = "old".into();
     assert!(is_claim_owner_up_to_date(&claim_with(vec![stale]), &set, pod));
     // Another controller: our refs are scrubbed and none added.
-    let other = OwnerReference { api_version: "v1".into(), kind: "ConfigMap".into(), name: "x".into(), uid: "x".into(), controller: Some(true), block_owner_deletion: None };
+    let other = OwnerReference {
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        name: "x".into(),
+        uid: "x".into(),
+        controller: Some(true),
+        block_owner_deletion: None,
+    };
     assert!(is_claim_owner_up_to_date(&claim_with(vec![other.clone()]), &set, pod));
-    assert!(!is_claim_owner_up_to_date(&claim_with(vec![other.clone(), set_ref()]), &set, pod));
-    assert_eq!(desired_owner_refs(&claim_with(vec![other.clone(), set_ref()]), &set, pod), vec![other]);
+    assert!(!is_claim_owner_up_to_date(
+        &claim_with(vec![other.clone(), set_ref()]),
+        &set,
+        pod
+    ));
+    assert_eq!(
+        desired_owner_refs(&claim_with(vec![other.clone(), set_ref()]), &set, pod),
+        vec![other]
+    );
     // Our set as a non-controller owner is rewritten as a controller.
     let mut plain = set_ref();
     plain.controller = None;
@@ -267,7 +348,10 @@ fn creating_a_pod_records_two_normal_events() {
     let ev = w.events();
     assert_eq!(ev.len(), 2, "{ev:?}");
     assert!(ev.iter().all(|e| e.type_ == EventType::Normal));
-    assert_eq!(ev[0].message, "create Claim datadir-foo-0 Pod foo-0 in StatefulSet foo success");
+    assert_eq!(
+        ev[0].message,
+        "create Claim datadir-foo-0 Pod foo-0 in StatefulSet foo success"
+    );
     assert_eq!(ev[1].message, "create Pod foo-0 in StatefulSet foo successful");
 }
 
@@ -281,7 +365,11 @@ fn creating_an_existing_pod_fails_without_an_event() {
     w.state().events.clear();
     assert!(w.sync().is_err());
     assert!(w.calls().contains(&Call::ReleasePod("foo-0".into())));
-    assert!(w.events().iter().all(|e| !e.reason.starts_with("Failed")), "{:?}", w.events());
+    assert!(
+        w.events().iter().all(|e| !e.reason.starts_with("Failed")),
+        "{:?}",
+        w.events()
+    );
 }
 
 /// Ports TestStatefulPodControlCreatePodPvcCreateFailure (stateful_pod_control_test.go): 2 Warnings.
@@ -302,9 +390,16 @@ fn a_terminating_claim_blocks_the_pod_with_one_warning() {
     c.metadata.deletion_timestamp = Some(Time(w.now));
     w.state().claims.insert("datadir-foo-0".into(), c);
     let e = w.sync();
-    assert!(e.as_ref().is_err_and(|e| e.to_string() == "pvc datadir-foo-0 is being deleted"), "{e:?}");
+    assert!(
+        e.as_ref()
+            .is_err_and(|e| e.to_string() == "pvc datadir-foo-0 is being deleted"),
+        "{e:?}"
+    );
     assert_eq!(w.events_of(EventType::Warning), 1);
-    assert_eq!(w.events()[0].message, "create Pod foo-0 in StatefulSet foo failed error: pvc datadir-foo-0 is being deleted");
+    assert_eq!(
+        w.events()[0].message,
+        "create Pod foo-0 in StatefulSet foo failed error: pvc datadir-foo-0 is being deleted"
+    );
     assert!(w.pods().is_empty());
 }
 
@@ -314,7 +409,10 @@ fn a_failed_pod_create_records_the_claim_and_a_warning() {
     let w = World::new(new_stateful_set(1));
     w.fail(Op::CreatePod, 0);
     assert!(w.sync().is_err());
-    assert_eq!((w.events_of(EventType::Normal), w.events_of(EventType::Warning)), (1, 1));
+    assert_eq!(
+        (w.events_of(EventType::Normal), w.events_of(EventType::Warning)),
+        (1, 1)
+    );
 }
 
 /// Ports TestStatefulPodControlNoOpUpdate, …UpdatesIdentity, …DeletesStatefulPod and
@@ -339,5 +437,8 @@ fn updates_and_deletes_record_events_only_when_attempted() {
     assert!(w.sync().is_err());
     assert_eq!(w.events().last().map(|e| e.reason.as_str()), Some("FailedDelete"));
     w.sync().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(w.events().last().map(|e| e.message.as_str()), Some("delete Pod foo-0 in StatefulSet foo successful"));
+    assert_eq!(
+        w.events().last().map(|e| e.message.as_str()),
+        Some("delete Pod foo-0 in StatefulSet foo successful")
+    );
 }

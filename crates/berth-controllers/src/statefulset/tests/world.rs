@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use k8s_openapi::api::apps::v1::{
-    ControllerRevision, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec, StatefulSetStatus,
-    StatefulSetUpdateStrategy,
+    ControllerRevision, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec,
+    StatefulSetStatus, StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::core::v1::{
     Container, HostPathVolumeSource, PersistentVolumeClaim, PersistentVolumeClaimSpec, Pod, PodCondition, PodSpec,
@@ -86,7 +86,10 @@ pub struct World {
 }
 
 fn internal(object: &str) -> ApiError {
-    ApiError::Failed { object: object.into(), message: "an error on the server (\"InternalError\")".into() }
+    ApiError::Failed {
+        object: object.into(),
+        message: "an error on the server (\"InternalError\")".into(),
+    }
 }
 
 impl State {
@@ -110,7 +113,8 @@ impl State {
     fn remove_pod(&mut self, name: &str) {
         if let Some(pod) = self.pods.remove(name) {
             let uid = pod.metadata.uid.unwrap_or_default();
-            self.claims.retain(|_, c| !c.metadata.owner_references.iter().flatten().any(|r| r.uid == uid));
+            self.claims
+                .retain(|_, c| !c.metadata.owner_references.iter().flatten().any(|r| r.uid == uid));
         }
     }
 
@@ -122,7 +126,14 @@ impl State {
 
 impl World {
     pub fn new(set: StatefulSet) -> Self {
-        World { state: Mutex::new(State { set, ..State::default() }), now: Timestamp::from_second(1_700_000_000).unwrap_or_default(), features: Features::default() }
+        World {
+            state: Mutex::new(State {
+                set,
+                ..State::default()
+            }),
+            now: Timestamp::from_second(1_700_000_000).unwrap_or_default(),
+            features: Features::default(),
+        }
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {
@@ -187,7 +198,10 @@ impl World {
     }
 
     pub fn ordinals(&self) -> Vec<i32> {
-        self.pods().iter().map(|p| ordinal_of(p.metadata.name.as_deref().unwrap_or_default())).collect()
+        self.pods()
+            .iter()
+            .map(|p| ordinal_of(p.metadata.name.as_deref().unwrap_or_default()))
+            .collect()
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -226,7 +240,9 @@ impl World {
     }
 
     pub fn set_phase(&self, ordinal: i32, phase: &str) {
-        self.edit_pod(ordinal, |p| p.status.get_or_insert_with(PodStatus::default).phase = Some(phase.into()));
+        self.edit_pod(ordinal, |p| {
+            p.status.get_or_insert_with(PodStatus::default).phase = Some(phase.into())
+        });
     }
 
     /// Running and Ready since `since`.
@@ -251,7 +267,11 @@ impl World {
     pub fn set_not_ready(&self, ordinal: i32) {
         self.edit_pod(ordinal, |p| {
             let st = p.status.get_or_insert_with(PodStatus::default);
-            st.conditions = Some(vec![PodCondition { type_: "Ready".into(), status: "False".into(), ..PodCondition::default() }]);
+            st.conditions = Some(vec![PodCondition {
+                type_: "Ready".into(),
+                status: "False".into(),
+                ..PodCondition::default()
+            }]);
         });
     }
 
@@ -298,7 +318,11 @@ impl World {
 
     /// Advances one not-Ready pod (chosen by `pick`) one step: Pending → Running → Ready.
     pub fn kubelet_step(&self, pick: usize) {
-        let pods: Vec<Pod> = self.pods().into_iter().filter(|p| !crate::statefulset::pods::is_running_and_ready(p)).collect();
+        let pods: Vec<Pod> = self
+            .pods()
+            .into_iter()
+            .filter(|p| !crate::statefulset::pods::is_running_and_ready(p))
+            .collect();
         if pods.is_empty() {
             return;
         }
@@ -328,7 +352,10 @@ impl StatefulSetApi for World {
         if let Some(live) = &s.live_set {
             return Ok(live.clone());
         }
-        Ok(Some(LiveSet { uid: identity::set_uid(&s.set).into(), deleting: s.set.metadata.deletion_timestamp.is_some() }))
+        Ok(Some(LiveSet {
+            uid: identity::set_uid(&s.set).into(),
+            deleting: s.set.metadata.deletion_timestamp.is_some(),
+        }))
     }
 
     async fn adopt_pod(&self, _ns: &str, name: &str, uid: &str, owner: &OwnerReference) -> Result<(), ApiError> {
@@ -337,7 +364,10 @@ impl StatefulSetApi for World {
         let Some(pod) = s.pods.get_mut(name).filter(|p| p.metadata.uid.as_deref() == Some(uid)) else {
             return Err(ApiError::NotFound { object: name.into() });
         };
-        pod.metadata.owner_references.get_or_insert_with(Vec::new).push(owner.clone());
+        pod.metadata
+            .owner_references
+            .get_or_insert_with(Vec::new)
+            .push(owner.clone());
         Ok(())
     }
 
@@ -356,8 +386,13 @@ impl StatefulSetApi for World {
     async fn adopt_revision(&self, _ns: &str, name: &str, _uid: &str, owner: &OwnerReference) -> Result<(), ApiError> {
         let mut s = self.state();
         s.calls.push(Call::AdoptRevision(name.into()));
-        let Some(rev) = s.revisions.get_mut(name) else { return Err(ApiError::NotFound { object: name.into() }) };
-        rev.metadata.owner_references.get_or_insert_with(Vec::new).push(owner.clone());
+        let Some(rev) = s.revisions.get_mut(name) else {
+            return Err(ApiError::NotFound { object: name.into() });
+        };
+        rev.metadata
+            .owner_references
+            .get_or_insert_with(Vec::new)
+            .push(owner.clone());
         Ok(())
     }
 
@@ -367,7 +402,11 @@ impl StatefulSetApi for World {
         s.calls.push(Call::CreateRevision(name.clone()));
         s.fault(Op::CreateRevision, &name)?;
         if let Some(existing) = s.revisions.get(&name) {
-            return if raw_data(existing) == raw_data(revision) { Ok(()) } else { Err(ApiError::AlreadyExists { object: name }) };
+            return if raw_data(existing) == raw_data(revision) {
+                Ok(())
+            } else {
+                Err(ApiError::AlreadyExists { object: name })
+            };
         }
         let mut rev = revision.clone();
         rev.metadata.uid = Some(s.new_uid(&name));
@@ -380,7 +419,9 @@ impl StatefulSetApi for World {
     async fn renumber_revision(&self, _ns: &str, name: &str, revision: i64) -> Result<(), ApiError> {
         let mut s = self.state();
         s.calls.push(Call::RenumberRevision(name.into(), revision));
-        let Some(rev) = s.revisions.get_mut(name) else { return Err(ApiError::NotFound { object: name.into() }) };
+        let Some(rev) = s.revisions.get_mut(name) else {
+            return Err(ApiError::NotFound { object: name.into() });
+        };
         rev.revision = revision;
         Ok(())
     }
@@ -388,7 +429,10 @@ impl StatefulSetApi for World {
     async fn delete_revision(&self, _ns: &str, name: &str) -> Result<(), ApiError> {
         let mut s = self.state();
         s.calls.push(Call::DeleteRevision(name.into()));
-        s.revisions.remove(name).map(|_| ()).ok_or(ApiError::NotFound { object: name.into() })
+        s.revisions
+            .remove(name)
+            .map(|_| ())
+            .ok_or(ApiError::NotFound { object: name.into() })
     }
 
     async fn create_claim(&self, claim: &PersistentVolumeClaim) -> Result<(), ApiError> {
@@ -416,7 +460,10 @@ impl StatefulSetApi for World {
         }
         let mut p = pod.clone();
         p.metadata.uid = Some(s.new_uid(&name));
-        p.status = Some(PodStatus { phase: Some("Pending".into()), ..PodStatus::default() });
+        p.status = Some(PodStatus {
+            phase: Some("Pending".into()),
+            ..PodStatus::default()
+        });
         s.bump(&mut p.metadata);
         s.pods.insert(name, p.clone());
         Ok(p)
@@ -429,11 +476,20 @@ impl StatefulSetApi for World {
         s.fault(Op::UpdatePod, &name)?;
         if s.update_pod_conflicts > 0 {
             s.update_pod_conflicts -= 1;
-            return Err(ApiError::Conflict { object: name, message: "the object has been modified".into() });
+            return Err(ApiError::Conflict {
+                object: name,
+                message: "the object has been modified".into(),
+            });
         }
         // The object is found by uid: a renamed pod keeps its key in the fake, like upstream's indexer.
-        let key = s.pods.iter().find(|(_, p)| p.metadata.uid == pod.metadata.uid).map(|(k, _)| k.clone());
-        let Some(key) = key else { return Err(ApiError::NotFound { object: name }) };
+        let key = s
+            .pods
+            .iter()
+            .find(|(_, p)| p.metadata.uid == pod.metadata.uid)
+            .map(|(k, _)| k.clone());
+        let Some(key) = key else {
+            return Err(ApiError::NotFound { object: name });
+        };
         s.pods.remove(&key);
         let mut p = pod.clone();
         s.bump(&mut p.metadata);
@@ -451,9 +507,14 @@ impl StatefulSetApi for World {
         let mut s = self.state();
         s.calls.push(Call::DeletePod(name.into()));
         s.fault(Op::DeletePod, name)?;
-        let Some(pod) = s.pods.get(name) else { return Err(ApiError::NotFound { object: name.into() }) };
+        let Some(pod) = s.pods.get(name) else {
+            return Err(ApiError::NotFound { object: name.into() });
+        };
         if uid.is_some_and(|u| pod.metadata.uid.as_deref() != Some(u)) {
-            return Err(ApiError::Conflict { object: name.into(), message: "uid precondition failed".into() });
+            return Err(ApiError::Conflict {
+                object: name.into(),
+                message: "uid precondition failed".into(),
+            });
         }
         if s.graceful {
             let now = self.now;
@@ -466,14 +527,28 @@ impl StatefulSetApi for World {
         Ok(None)
     }
 
-    async fn update_claim_owners(&self, _ns: &str, name: &str, _uid: &str, refs: &[OwnerReference]) -> Result<PersistentVolumeClaim, ApiError> {
+    async fn update_claim_owners(
+        &self,
+        _ns: &str,
+        name: &str,
+        _uid: &str,
+        refs: &[OwnerReference],
+    ) -> Result<PersistentVolumeClaim, ApiError> {
         let mut s = self.state();
         s.calls.push(Call::UpdateClaim(name.into()));
         s.fault(Op::UpdateClaim, name)?;
-        if refs.iter().any(|r| r.api_version.is_empty() || r.kind.is_empty() || r.name.is_empty()) {
-            return Err(ApiError::Failed { object: name.into(), message: "invalid ownerRefs".into() });
+        if refs
+            .iter()
+            .any(|r| r.api_version.is_empty() || r.kind.is_empty() || r.name.is_empty())
+        {
+            return Err(ApiError::Failed {
+                object: name.into(),
+                message: "invalid ownerRefs".into(),
+            });
         }
-        let Some(c) = s.claims.get_mut(name) else { return Err(ApiError::NotFound { object: name.into() }) };
+        let Some(c) = s.claims.get_mut(name) else {
+            return Err(ApiError::NotFound { object: name.into() });
+        };
         c.metadata.owner_references = if refs.is_empty() { None } else { Some(refs.to_vec()) };
         Ok(c.clone())
     }
@@ -502,11 +577,22 @@ pub fn labels(kv: &[(&str, &str)]) -> BTreeMap<String, String> {
 /// `governingsvc`, revisionHistoryLimit 2, `RollingUpdate` without `rollingUpdate`, OrderedReady.
 pub fn new_stateful_set(replicas: i32) -> StatefulSet {
     let mounts = vec![
-        VolumeMount { name: "datadir".into(), mount_path: "/tmp/zookeeper".into(), ..VolumeMount::default() },
-        VolumeMount { name: "home".into(), mount_path: "/home".into(), ..VolumeMount::default() },
+        VolumeMount {
+            name: "datadir".into(),
+            mount_path: "/tmp/zookeeper".into(),
+            ..VolumeMount::default()
+        },
+        VolumeMount {
+            name: "home".into(),
+            mount_path: "/home".into(),
+            ..VolumeMount::default()
+        },
     ];
     let claim = PersistentVolumeClaim {
-        metadata: ObjectMeta { name: Some("datadir".into()), ..ObjectMeta::default() },
+        metadata: ObjectMeta {
+            name: Some("datadir".into()),
+            ..ObjectMeta::default()
+        },
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(vec!["ReadWriteOnce".into()]),
             resources: Some(VolumeResourceRequirements {
@@ -527,9 +613,15 @@ pub fn new_stateful_set(replicas: i32) -> StatefulSet {
         },
         spec: Some(StatefulSetSpec {
             replicas: Some(replicas),
-            selector: LabelSelector { match_labels: Some(labels(&[("foo", "bar")])), match_expressions: None },
+            selector: LabelSelector {
+                match_labels: Some(labels(&[("foo", "bar")])),
+                match_expressions: None,
+            },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: Some(labels(&[("foo", "bar")])), ..ObjectMeta::default() }),
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(&[("foo", "bar")])),
+                    ..ObjectMeta::default()
+                }),
                 spec: Some(PodSpec {
                     containers: vec![Container {
                         name: "nginx".into(),
@@ -539,7 +631,10 @@ pub fn new_stateful_set(replicas: i32) -> StatefulSet {
                     }],
                     volumes: Some(vec![Volume {
                         name: "home".into(),
-                        host_path: Some(HostPathVolumeSource { path: "/tmp/home".into(), type_: None }),
+                        host_path: Some(HostPathVolumeSource {
+                            path: "/tmp/home".into(),
+                            type_: None,
+                        }),
                         ..Volume::default()
                     }]),
                     ..PodSpec::default()
@@ -547,7 +642,10 @@ pub fn new_stateful_set(replicas: i32) -> StatefulSet {
             },
             volume_claim_templates: Some(vec![claim]),
             service_name: Some("governingsvc".into()),
-            update_strategy: Some(StatefulSetUpdateStrategy { type_: Some("RollingUpdate".into()), rolling_update: None }),
+            update_strategy: Some(StatefulSetUpdateStrategy {
+                type_: Some("RollingUpdate".into()),
+                rolling_update: None,
+            }),
             revision_history_limit: Some(2),
             ..StatefulSetSpec::default()
         }),
@@ -566,7 +664,10 @@ pub fn burst(mut set: StatefulSet) -> StatefulSet {
 /// The retention-policy variants upstream runs most tests over (`runTestOverPVCRetentionPolicies`).
 pub fn retention_policies() -> Vec<(&'static str, Option<StatefulSetPersistentVolumeClaimRetentionPolicy>)> {
     let p = |scaled: &str, deleted: &str| {
-        Some(StatefulSetPersistentVolumeClaimRetentionPolicy { when_scaled: Some(scaled.into()), when_deleted: Some(deleted.into()) })
+        Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
+            when_scaled: Some(scaled.into()),
+            when_deleted: Some(deleted.into()),
+        })
     };
     vec![
         ("RetainRetain", p("Retain", "Retain")),

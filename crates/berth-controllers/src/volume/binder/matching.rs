@@ -16,7 +16,10 @@ pub struct NodeView<'a> {
 /// Whether the volume's node affinity admits the node (no affinity admits every node).
 pub fn affinity_allows(volume: &Volume, node: NodeView<'_>) -> bool {
     volume.node_hostnames.is_empty()
-        || node.labels.get("kubernetes.io/hostname").is_some_and(|h| volume.node_hostnames.contains(h))
+        || node
+            .labels
+            .get("kubernetes.io/hostname")
+            .is_some_and(|h| volume.node_hostnames.contains(h))
         || volume.node_hostnames.iter().any(|h| h == node.name)
 }
 
@@ -93,10 +96,15 @@ pub fn find_best_match<'a>(
     let mut sets: Vec<(&String, &Vec<&'a Volume>)> = by_modes
         .iter()
         .filter(|(set, _)| {
-            let modes: Vec<&str> = if set.is_empty() { vec![] } else { set.split(',').collect() };
+            let modes: Vec<&str> = if set.is_empty() {
+                vec![]
+            } else {
+                set.split(',').collect()
+            };
             claim.access_modes.iter().all(|m| modes.contains(&m.as_str()))
         })
         .collect();
     sets.sort_by_key(|(set, _)| (set.split(',').filter(|s| !s.is_empty()).count(), (*set).clone()));
-    sets.into_iter().find_map(|(_, vols)| find_matching_volume(claim, vols, node, excluded, delay_binding))
+    sets.into_iter()
+        .find_map(|(_, vols)| find_matching_volume(claim, vols, node, excluded, delay_binding))
 }

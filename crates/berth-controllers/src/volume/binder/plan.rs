@@ -24,17 +24,31 @@ pub struct World<'a> {
 /// The object an event is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Target {
-    Claim { namespace: String, name: String, uid: String },
-    Volume { name: String, uid: String },
+    Claim {
+        namespace: String,
+        name: String,
+        uid: String,
+    },
+    Volume {
+        name: String,
+        uid: String,
+    },
 }
 
 impl Target {
     pub fn claim(c: &Claim) -> Target {
-        Target::Claim { namespace: c.namespace.clone(), name: c.name.clone(), uid: c.uid.clone() }
+        Target::Claim {
+            namespace: c.namespace.clone(),
+            name: c.name.clone(),
+            uid: c.uid.clone(),
+        }
     }
 
     pub fn volume(v: &Volume) -> Target {
-        Target::Volume { name: v.name.clone(), uid: v.uid.clone() }
+        Target::Volume {
+            name: v.name.clone(),
+            uid: v.uid.clone(),
+        }
     }
 }
 
@@ -52,24 +66,54 @@ pub struct EventNote {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Set the volume's `spec.claimRef` (with the claim's UID), and `bound-by-controller` if asked.
-    BindVolume { volume: String, claim: ClaimRef, by_controller: bool },
+    BindVolume {
+        volume: String,
+        claim: ClaimRef,
+        by_controller: bool,
+    },
     /// Clear a `claimRef` the controller set, making the volume Available again.
-    UnbindVolume { volume: String },
+    UnbindVolume {
+        volume: String,
+    },
     /// Set `status.phase` (and `status.message`) of the volume.
-    VolumePhase { volume: String, phase: &'static str, message: String },
+    VolumePhase {
+        volume: String,
+        phase: &'static str,
+        message: String,
+    },
     /// Set the claim's `spec.volumeName`, `bind-completed` and, if asked, `bound-by-controller`.
-    BindClaim { claim: ClaimKey, volume: String, by_controller: bool },
+    BindClaim {
+        claim: ClaimKey,
+        volume: String,
+        by_controller: bool,
+    },
     /// Set the claim's `status`: phase, and for Bound the volume's capacity and access modes.
-    ClaimStatus { claim: ClaimKey, phase: &'static str, capacity: Option<String>, access_modes: Vec<String> },
+    ClaimStatus {
+        claim: ClaimKey,
+        phase: &'static str,
+        capacity: Option<String>,
+        access_modes: Vec<String>,
+    },
     /// RetroactiveDefaultStorageClass: give a claim created with no class the default one.
-    AssignClass { claim: ClaimKey, class: String },
+    AssignClass {
+        claim: ClaimKey,
+        class: String,
+    },
     /// Ask a provisioner: `volume.kubernetes.io/storage-provisioner` (and the beta key) on the claim.
-    RequestProvisioning { claim: ClaimKey, provisioner: String },
+    RequestProvisioning {
+        claim: ClaimKey,
+        provisioner: String,
+    },
     Event(EventNote),
 }
 
 fn event(target: Target, type_: &'static str, reason: &'static str, message: impl Into<String>) -> Action {
-    Action::Event(EventNote { target, type_, reason, message: message.into() })
+    Action::Event(EventNote {
+        target,
+        type_,
+        reason,
+        message: message.into(),
+    })
 }
 
 struct Pass<'a> {
@@ -81,7 +125,11 @@ struct Pass<'a> {
 
 /// Every action the snapshot calls for: claims first (in key order), then volumes.
 pub fn plan(w: World<'_>) -> Vec<Action> {
-    let mut pass = Pass { w, actions: Vec::new(), touched: BTreeSet::new() };
+    let mut pass = Pass {
+        w,
+        actions: Vec::new(),
+        touched: BTreeSet::new(),
+    };
     for claim in w.claims.values() {
         pass.sync_claim(claim);
     }
@@ -116,20 +164,35 @@ pub fn unsatisfied(claim: &Claim, volume: &Volume) -> Option<String> {
 impl Pass<'_> {
     fn pending(&mut self, claim: &Claim) {
         if claim.phase != "Pending" {
-            self.actions.push(Action::ClaimStatus { claim: claim.key(), phase: "Pending", capacity: None, access_modes: vec![] });
+            self.actions.push(Action::ClaimStatus {
+                claim: claim.key(),
+                phase: "Pending",
+                capacity: None,
+                access_modes: vec![],
+            });
         }
     }
 
     fn lost(&mut self, claim: &Claim, message: &str) {
         if claim.phase != "Lost" {
-            self.actions.push(Action::ClaimStatus { claim: claim.key(), phase: "Lost", capacity: None, access_modes: vec![] });
-            self.actions.push(event(Target::claim(claim), "Warning", "ClaimLost", message));
+            self.actions.push(Action::ClaimStatus {
+                claim: claim.key(),
+                phase: "Lost",
+                capacity: None,
+                access_modes: vec![],
+            });
+            self.actions
+                .push(event(Target::claim(claim), "Warning", "ClaimLost", message));
         }
     }
 
     fn volume_phase(&mut self, volume: &Volume, phase: &'static str, message: &str) {
         if volume.phase != phase {
-            self.actions.push(Action::VolumePhase { volume: volume.name.clone(), phase, message: message.into() });
+            self.actions.push(Action::VolumePhase {
+                volume: volume.name.clone(),
+                phase,
+                message: message.into(),
+            });
         }
     }
 
@@ -140,7 +203,11 @@ impl Pass<'_> {
         if !(volume.bound_to(claim) && has_uid) {
             self.actions.push(Action::BindVolume {
                 volume: volume.name.clone(),
-                claim: ClaimRef { namespace: claim.namespace.clone(), name: claim.name.clone(), uid: claim.uid.clone() },
+                claim: ClaimRef {
+                    namespace: claim.namespace.clone(),
+                    name: claim.name.clone(),
+                    uid: claim.uid.clone(),
+                },
                 by_controller: !volume.bound_to(claim),
             });
         }
@@ -159,7 +226,10 @@ impl Pass<'_> {
     }
 
     fn claim_bound_status(&mut self, claim: &Claim, volume: &Volume) {
-        if claim.phase != "Bound" || claim.status_capacity != volume.capacity || claim.status_access_modes != volume.access_modes {
+        if claim.phase != "Bound"
+            || claim.status_capacity != volume.capacity
+            || claim.status_access_modes != volume.access_modes
+        {
             self.actions.push(Action::ClaimStatus {
                 claim: claim.key(),
                 phase: "Bound",
@@ -191,18 +261,38 @@ impl Pass<'_> {
             return self.bind(claim, volume);
         }
         let target = Target::claim(claim);
-        let unset = claim.storage_class_name.is_none() && !claim.annotated(crate::volume::model::ANN_BETA_STORAGE_CLASS);
-        if let Some(default) = self.w.classes.values().filter(|c| c.is_default).map(|c| c.name.clone()).max().filter(|_| unset) {
-            self.actions.push(Action::AssignClass { claim: claim.key(), class: default });
+        let unset =
+            claim.storage_class_name.is_none() && !claim.annotated(crate::volume::model::ANN_BETA_STORAGE_CLASS);
+        if let Some(default) = self
+            .w
+            .classes
+            .values()
+            .filter(|c| c.is_default)
+            .map(|c| c.name.clone())
+            .max()
+            .filter(|_| unset)
+        {
+            self.actions.push(Action::AssignClass {
+                claim: claim.key(),
+                class: default,
+            });
             return self.pending(claim);
         }
         if delay && !claim.annotated(ANN_SELECTED_NODE) {
-            self.actions.push(event(target, "Normal", "WaitForFirstConsumer", "waiting for first consumer to be created before binding"));
+            self.actions.push(event(
+                target,
+                "Normal",
+                "WaitForFirstConsumer",
+                "waiting for first consumer to be created before binding",
+            ));
         } else if !claim.class().is_empty() {
             match class {
                 Some(c) => {
                     if claim.annotations.get(ANN_STORAGE_PROVISIONER) != Some(&c.provisioner) {
-                        self.actions.push(Action::RequestProvisioning { claim: claim.key(), provisioner: c.provisioner.clone() });
+                        self.actions.push(Action::RequestProvisioning {
+                            claim: claim.key(),
+                            provisioner: c.provisioner.clone(),
+                        });
                     }
                     self.actions.push(event(
                         target,
@@ -222,7 +312,12 @@ impl Pass<'_> {
                 )),
             }
         } else {
-            self.actions.push(event(target, "Warning", "FailedBinding", "no persistent volumes available for this claim and no storage class is set"));
+            self.actions.push(event(
+                target,
+                "Warning",
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set",
+            ));
         }
         self.pending(claim);
     }
@@ -261,18 +356,34 @@ impl Pass<'_> {
 
     fn sync_bound_claim(&mut self, claim: &Claim) {
         if claim.volume_name.is_empty() {
-            return self.lost(claim, "Bound claim has lost reference to PersistentVolume. Data on the volume is lost!");
+            return self.lost(
+                claim,
+                "Bound claim has lost reference to PersistentVolume. Data on the volume is lost!",
+            );
         }
         let Some(volume) = self.w.volumes.get(&claim.volume_name) else {
-            return self.lost(claim, "Bound claim has lost its PersistentVolume. Data on the volume is lost!");
+            return self.lost(
+                claim,
+                "Bound claim has lost its PersistentVolume. Data on the volume is lost!",
+            );
         };
         if volume.claim_ref.is_none() || volume.bound_to(claim) {
             // Unbound volume (fix it) or a proper binding (complete the statuses).
             return self.bind(claim, volume);
         }
         if claim.phase != "Lost" {
-            self.actions.push(Action::ClaimStatus { claim: claim.key(), phase: "Lost", capacity: None, access_modes: vec![] });
-            self.actions.push(event(Target::claim(claim), "Warning", "ClaimMisbound", "Two claims are bound to the same volume, this one is bound incorrectly"));
+            self.actions.push(Action::ClaimStatus {
+                claim: claim.key(),
+                phase: "Lost",
+                capacity: None,
+                access_modes: vec![],
+            });
+            self.actions.push(event(
+                Target::claim(claim),
+                "Warning",
+                "ClaimMisbound",
+                "Two claims are bound to the same volume, this one is bound incorrectly",
+            ));
         }
     }
 
@@ -284,12 +395,19 @@ impl Pass<'_> {
             // Pre-bound by name: the claim's sync binds it.
             return self.volume_phase(volume, "Available", "");
         }
-        let key = ClaimKey { namespace: r.namespace.clone(), name: r.name.clone() };
+        let key = ClaimKey {
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+        };
         let claim = self.w.claims.get(&key).filter(|c| c.uid == r.uid);
         match claim {
             None => {
                 if volume.phase != "Released" && volume.phase != "Failed" {
-                    self.actions.push(Action::VolumePhase { volume: volume.name.clone(), phase: "Released", message: String::new() });
+                    self.actions.push(Action::VolumePhase {
+                        volume: volume.name.clone(),
+                        phase: "Released",
+                        message: String::new(),
+                    });
                 }
                 self.reclaim(volume);
             }
@@ -299,11 +417,17 @@ impl Pass<'_> {
             Some(_) => {
                 if volume.annotated_provisioned() && volume.reclaim_policy == "Delete" {
                     if volume.phase != "Released" && volume.phase != "Failed" {
-                        self.actions.push(Action::VolumePhase { volume: volume.name.clone(), phase: "Released", message: String::new() });
+                        self.actions.push(Action::VolumePhase {
+                            volume: volume.name.clone(),
+                            phase: "Released",
+                            message: String::new(),
+                        });
                     }
                     self.reclaim(volume);
                 } else if volume.annotations.contains_key(ANN_BOUND_BY_CONTROLLER) {
-                    self.actions.push(Action::UnbindVolume { volume: volume.name.clone() });
+                    self.actions.push(Action::UnbindVolume {
+                        volume: volume.name.clone(),
+                    });
                 }
             }
         }
@@ -321,10 +445,21 @@ impl Pass<'_> {
             "Delete" => self.failed(
                 volume,
                 "VolumeFailedDelete",
-                format!("error getting deleter volume plugin for volume {:?}: no deletable volume plugin matched", volume.name),
+                format!(
+                    "error getting deleter volume plugin for volume {:?}: no deletable volume plugin matched",
+                    volume.name
+                ),
             ),
-            "Recycle" => self.failed(volume, "VolumeFailedRecycle", "No recycler plugin found for the volume!".into()),
-            other => self.failed(volume, "VolumeUnknownReclaimPolicy", format!("Volume has unrecognized PersistentVolumeReclaimPolicy {other:?}")),
+            "Recycle" => self.failed(
+                volume,
+                "VolumeFailedRecycle",
+                "No recycler plugin found for the volume!".into(),
+            ),
+            other => self.failed(
+                volume,
+                "VolumeUnknownReclaimPolicy",
+                format!("Volume has unrecognized PersistentVolumeReclaimPolicy {other:?}"),
+            ),
         }
     }
 
@@ -335,8 +470,13 @@ impl Pass<'_> {
                 self.actions.pop();
             }
         }
-        self.actions.push(Action::VolumePhase { volume: volume.name.clone(), phase: "Failed", message: message.clone() });
-        self.actions.push(event(Target::volume(volume), "Warning", reason, message));
+        self.actions.push(Action::VolumePhase {
+            volume: volume.name.clone(),
+            phase: "Failed",
+            message: message.clone(),
+        });
+        self.actions
+            .push(event(Target::volume(volume), "Warning", reason, message));
     }
 }
 

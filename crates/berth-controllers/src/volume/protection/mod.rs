@@ -18,7 +18,9 @@ pub enum Action {
 
 /// Whether a pod on a node that has not finished uses the claim (upstream `podUsesPVC`).
 pub fn claim_in_use(claim: &Claim, pods: &BTreeMap<(String, String), PodClaims>) -> bool {
-    pods.values().any(|p| p.namespace == claim.namespace && p.node_name.is_some() && !p.terminated && p.claims.contains(&claim.name))
+    pods.values().any(|p| {
+        p.namespace == claim.namespace && p.node_name.is_some() && !p.terminated && p.claims.contains(&claim.name)
+    })
 }
 
 pub fn plan(
@@ -73,38 +75,74 @@ mod tests {
     }
 
     fn key(name: &str) -> ClaimKey {
-        ClaimKey { namespace: "default".into(), name: name.into() }
+        ClaimKey {
+            namespace: "default".into(),
+            name: name.into(),
+        }
     }
 
     #[test]
     fn a_deleted_claim_keeps_its_finalizer_while_a_running_pod_uses_it() {
-        let claims: BTreeMap<_, _> = [claim("www-web-0", true, true)].into_iter().map(|c| (c.key(), c)).collect();
+        let claims: BTreeMap<_, _> = [claim("www-web-0", true, true)]
+            .into_iter()
+            .map(|c| (c.key(), c))
+            .collect();
         let running = BTreeMap::from([pod("web-0", "www-web-0", true, false)]);
         assert_eq!(plan(&claims, &BTreeMap::new(), &running), vec![]);
         let finished = BTreeMap::from([pod("web-0", "www-web-0", true, true)]);
-        assert_eq!(plan(&claims, &BTreeMap::new(), &finished), vec![Action::RemoveClaimFinalizer(key("www-web-0"))]);
+        assert_eq!(
+            plan(&claims, &BTreeMap::new(), &finished),
+            vec![Action::RemoveClaimFinalizer(key("www-web-0"))]
+        );
         let unscheduled = BTreeMap::from([pod("web-0", "www-web-0", false, false)]);
-        assert_eq!(plan(&claims, &BTreeMap::new(), &unscheduled), vec![Action::RemoveClaimFinalizer(key("www-web-0"))]);
+        assert_eq!(
+            plan(&claims, &BTreeMap::new(), &unscheduled),
+            vec![Action::RemoveClaimFinalizer(key("www-web-0"))]
+        );
         let other_claim = BTreeMap::from([pod("web-1", "www-web-1", true, false)]);
-        assert_eq!(plan(&claims, &BTreeMap::new(), &other_claim), vec![Action::RemoveClaimFinalizer(key("www-web-0"))]);
+        assert_eq!(
+            plan(&claims, &BTreeMap::new(), &other_claim),
+            vec![Action::RemoveClaimFinalizer(key("www-web-0"))]
+        );
     }
 
     #[test]
     fn live_objects_without_the_finalizer_get_it() {
-        let claims: BTreeMap<_, _> = [claim("a", false, false), claim("b", false, true)].into_iter().map(|c| (c.key(), c)).collect();
-        let volumes = BTreeMap::from([("pv1".to_string(), Volume { name: "pv1".into(), ..Volume::default() })]);
+        let claims: BTreeMap<_, _> = [claim("a", false, false), claim("b", false, true)]
+            .into_iter()
+            .map(|c| (c.key(), c))
+            .collect();
+        let volumes = BTreeMap::from([(
+            "pv1".to_string(),
+            Volume {
+                name: "pv1".into(),
+                ..Volume::default()
+            },
+        )]);
         assert_eq!(
             plan(&claims, &volumes, &BTreeMap::new()),
-            vec![Action::AddClaimFinalizer(key("a")), Action::AddVolumeFinalizer("pv1".into())]
+            vec![
+                Action::AddClaimFinalizer(key("a")),
+                Action::AddVolumeFinalizer("pv1".into())
+            ]
         );
     }
 
     #[test]
     fn a_deleted_volume_keeps_its_finalizer_while_bound() {
-        let mut v = Volume { name: "pv1".into(), deleting: true, finalizers: vec![PV_PROTECTION.into()], phase: "Bound".into(), ..Volume::default() };
+        let mut v = Volume {
+            name: "pv1".into(),
+            deleting: true,
+            finalizers: vec![PV_PROTECTION.into()],
+            phase: "Bound".into(),
+            ..Volume::default()
+        };
         let volumes = |v: &Volume| BTreeMap::from([(v.name.clone(), v.clone())]);
         assert_eq!(plan(&BTreeMap::new(), &volumes(&v), &BTreeMap::new()), vec![]);
         v.phase = "Released".into();
-        assert_eq!(plan(&BTreeMap::new(), &volumes(&v), &BTreeMap::new()), vec![Action::RemoveVolumeFinalizer("pv1".into())]);
+        assert_eq!(
+            plan(&BTreeMap::new(), &volumes(&v), &BTreeMap::new()),
+            vec![Action::RemoveVolumeFinalizer("pv1".into())]
+        );
     }
 }

@@ -22,13 +22,30 @@ pub enum DirError {
     #[error("{name:?} is not a valid volume directory name")]
     InvalidName { name: String },
     #[error("creating volume directory {path}")]
-    Create { path: PathBuf, #[source] source: io::Error },
+    Create {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("renaming volume directory {from} to {to}")]
-    Rename { from: PathBuf, to: PathBuf, #[source] source: io::Error },
+    Rename {
+        from: PathBuf,
+        to: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("removing volume directory {path}")]
-    Remove { path: PathBuf, #[source] source: io::Error },
+    Remove {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("reading the volumes directory {path}")]
-    List { path: PathBuf, #[source] source: io::Error },
+    List {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// Whether `name` may name a volume directory: one component of `[a-z0-9._-]`, not starting with
@@ -37,7 +54,9 @@ pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 240
         && !name.starts_with('.')
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// What [`VolumeDirs::repair`] did to one leftover.
@@ -78,7 +97,10 @@ pub struct LocalDirs {
 impl LocalDirs {
     /// Creates the root if needed.
     pub fn open(root: PathBuf) -> Result<LocalDirs, DirError> {
-        std::fs::create_dir_all(&root).map_err(|source| DirError::Create { path: root.clone(), source })?;
+        std::fs::create_dir_all(&root).map_err(|source| DirError::Create {
+            path: root.clone(),
+            source,
+        })?;
         Ok(LocalDirs { root })
     }
 
@@ -90,7 +112,11 @@ impl LocalDirs {
     }
 
     fn rename(&self, from: &Path, to: &Path) -> Result<(), DirError> {
-        std::fs::rename(from, to).map_err(|source| DirError::Rename { from: from.into(), to: to.into(), source })?;
+        std::fs::rename(from, to).map_err(|source| DirError::Rename {
+            from: from.into(),
+            to: to.into(),
+            source,
+        })?;
         self.sync_root();
         Ok(())
     }
@@ -99,7 +125,10 @@ impl LocalDirs {
         match std::fs::remove_dir_all(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(DirError::Remove { path: path.into(), source }),
+            Err(source) => Err(DirError::Remove {
+                path: path.into(),
+                source,
+            }),
         }
     }
 }
@@ -121,7 +150,10 @@ impl VolumeDirs for LocalDirs {
             Err(source) => return Err(DirError::Create { path: tmp, source }),
         }
         use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o777)).map_err(|source| DirError::Create { path: tmp.clone(), source })?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o777)).map_err(|source| DirError::Create {
+            path: tmp.clone(),
+            source,
+        })?;
         Ok(())
     }
 
@@ -146,8 +178,14 @@ impl VolumeDirs for LocalDirs {
     }
 
     fn repair(&self, has_volume: &dyn Fn(&str) -> bool) -> Result<Vec<Repaired>, DirError> {
-        let entries = std::fs::read_dir(&self.root).map_err(|source| DirError::List { path: self.root.clone(), source })?;
-        let mut names: Vec<String> = entries.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).collect();
+        let entries = std::fs::read_dir(&self.root).map_err(|source| DirError::List {
+            path: self.root.clone(),
+            source,
+        })?;
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
         names.sort();
         let mut done = Vec::new();
         for entry in names {
@@ -201,14 +239,21 @@ impl VolumeDirs for FakeDirs {
     fn begin_create(&self, name: &str) -> Result<(), DirError> {
         check(name)?;
         self.log(format!("begin_create {name}"));
-        self.dirs.lock().expect("fake lock").entry(name.into()).or_insert(FakeState::Creating);
+        self.dirs
+            .lock()
+            .expect("fake lock")
+            .entry(name.into())
+            .or_insert(FakeState::Creating);
         Ok(())
     }
 
     fn commit_create(&self, name: &str) -> Result<(), DirError> {
         check(name)?;
         self.log(format!("commit_create {name}"));
-        self.dirs.lock().expect("fake lock").insert(name.into(), FakeState::Live);
+        self.dirs
+            .lock()
+            .expect("fake lock")
+            .insert(name.into(), FakeState::Live);
         Ok(())
     }
 

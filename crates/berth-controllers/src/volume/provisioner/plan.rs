@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use super::{PROVISIONER, PROVISIONER_FINALIZER};
 use crate::volume::binder::plan::{EventNote, Target};
-use crate::volume::model::{Claim, ClaimKey, Class, Volume, ANN_BIND_COMPLETED, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER};
+use crate::volume::model::{
+    Claim, ClaimKey, Class, Volume, ANN_BIND_COMPLETED, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE,
+    ANN_STORAGE_PROVISIONER,
+};
 
 /// The node this provisioner serves (berth runs one).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,11 +38,19 @@ pub enum Action {
     Provision(Provision),
     /// Remove the directory `dir` (under the volumes root), then the volume object and the
     /// provisioner's finalizer.
-    Delete { volume: String, dir: String },
+    Delete {
+        volume: String,
+        dir: String,
+    },
     /// The volume is being deleted and keeps its data (Retain): only drop the finalizer.
-    ReleaseFinalizer { volume: String },
+    ReleaseFinalizer {
+        volume: String,
+    },
     /// Grow the volume to the claim's request.
-    Expand { volume: String, capacity: String },
+    Expand {
+        volume: String,
+        capacity: String,
+    },
     Event(EventNote),
 }
 
@@ -73,23 +84,37 @@ pub fn plan(
         }
         if volume.reclaim_policy == "Delete" {
             match dir_of(volume, root) {
-                Some(dir) => out.push(Action::Delete { volume: volume.name.clone(), dir }),
+                Some(dir) => out.push(Action::Delete {
+                    volume: volume.name.clone(),
+                    dir,
+                }),
                 None if volume.phase != "Failed" => out.push(Action::Event(EventNote {
                     target: Target::volume(volume),
                     type_: "Warning",
                     reason: "VolumeFailedDelete",
-                    message: format!("path {:?} is not a volume directory under {root}; not deleting it", volume.path.as_deref().unwrap_or("")),
+                    message: format!(
+                        "path {:?} is not a volume directory under {root}; not deleting it",
+                        volume.path.as_deref().unwrap_or("")
+                    ),
                 })),
                 None => {}
             }
         } else if volume.deleting && volume.finalizers.iter().any(|f| f == PROVISIONER_FINALIZER) {
-            out.push(Action::ReleaseFinalizer { volume: volume.name.clone() });
+            out.push(Action::ReleaseFinalizer {
+                volume: volume.name.clone(),
+            });
         }
     }
     out
 }
 
-fn plan_claim(cfg: &Config, claim: &Claim, volumes: &BTreeMap<String, Volume>, classes: &BTreeMap<String, Class>, out: &mut Vec<Action>) {
+fn plan_claim(
+    cfg: &Config,
+    claim: &Claim,
+    volumes: &BTreeMap<String, Volume>,
+    classes: &BTreeMap<String, Class>,
+    out: &mut Vec<Action>,
+) {
     let Some(class) = classes.get(claim.class()).filter(|c| c.provisioner == PROVISIONER) else {
         return;
     };
@@ -97,7 +122,10 @@ fn plan_claim(cfg: &Config, claim: &Claim, volumes: &BTreeMap<String, Volume>, c
         // Expansion of a bound claim.
         if let Some(v) = volumes.get(&claim.volume_name).filter(|v| ours(v) && v.bound_to(claim)) {
             if class.allow_volume_expansion && claim.request_bytes > v.capacity_bytes {
-                out.push(Action::Expand { volume: v.name.clone(), capacity: claim.request.clone() });
+                out.push(Action::Expand {
+                    volume: v.name.clone(),
+                    capacity: claim.request.clone(),
+                });
             }
         }
         return;
@@ -119,12 +147,23 @@ fn plan_claim(cfg: &Config, claim: &Claim, volumes: &BTreeMap<String, Volume>, c
         return;
     }
     let fail = |message: &str| {
-        Action::Event(EventNote { target: Target::claim(claim), type_: "Warning", reason: "ProvisioningFailed", message: message.into() })
+        Action::Event(EventNote {
+            target: Target::claim(claim),
+            type_: "Warning",
+            reason: "ProvisioningFailed",
+            message: message.into(),
+        })
     };
     if claim.selector.is_some() {
-        return out.push(fail("failed to provision volume with StorageClass \"local-path\": claim.Spec.Selector is not supported"));
+        return out.push(fail(
+            "failed to provision volume with StorageClass \"local-path\": claim.Spec.Selector is not supported",
+        ));
     }
-    if claim.access_modes.iter().any(|m| m != "ReadWriteOnce" && m != "ReadWriteOncePod") {
+    if claim
+        .access_modes
+        .iter()
+        .any(|m| m != "ReadWriteOnce" && m != "ReadWriteOncePod")
+    {
         return out.push(fail(&format!(
             "failed to provision volume with StorageClass {:?}: NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes",
             class.name
@@ -132,7 +171,9 @@ fn plan_claim(cfg: &Config, claim: &Claim, volumes: &BTreeMap<String, Volume>, c
     }
     let dir = format!("{volume}_{}_{}", claim.namespace, claim.name);
     if !super::dirs::valid_name(&dir) {
-        return out.push(fail(&format!("failed to provision volume: {dir:?} is not a valid directory name")));
+        return out.push(fail(&format!(
+            "failed to provision volume: {dir:?} is not a valid directory name"
+        )));
     }
     out.push(Action::Provision(Provision {
         claim: claim.key(),
