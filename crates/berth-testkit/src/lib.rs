@@ -243,3 +243,47 @@ pub fn eventually<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) ->
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Manifests from the seed tutorials, shared by the end-to-end suites.
+pub mod seed {
+    /// Tutorial 000's `nginx-sts.yaml`: StatefulSet `web` (service `nginx`, label `app=nginx`,
+    /// a `www` claim template of 1Gi mounted at the nginx html dir), with `replicas` and `image`.
+    pub fn nginx_web(replicas: u32, image: &str) -> String {
+        format!(
+            "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+  namespace: default
+spec:
+  serviceName: 'nginx'
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+        - name: nginx
+          image: {image}
+          ports:
+            - name: web
+              containerPort: 80
+          volumeMounts:
+            - name: www
+              mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+    - metadata:
+        name: www
+      spec:
+        accessModes: ['ReadWriteOnce']
+        resources:
+          requests:
+            storage: 1Gi
+"
+        )
+    }
+}

@@ -23,42 +23,7 @@ spec:
 "#;
 
 fn sts(image: &str, replicas: u32) -> String {
-    format!(
-        r#"apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-  namespace: default
-spec:
-  serviceName: 'nginx'
-  replicas: {replicas}
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-        - name: nginx
-          image: {image}
-          ports:
-            - name: web
-              containerPort: 80
-          volumeMounts:
-            - name: www
-              mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-    - metadata:
-        name: www
-      spec:
-        accessModes: ['ReadWriteOnce']
-        resources:
-          requests:
-            storage: 1Gi
-"#
-    )
+    berth_testkit::seed::nginx_web(replicas, image)
 }
 
 fn pod(name: &str, labels: &str) -> String {

@@ -167,40 +167,8 @@ fn the_seed_revision_hash_matches_upstream() {
     let b = berth();
     // The seed's nginx-sts.yaml (tutorial 000), as upstream 1.32 hashes it: FNV-1 over the
     // defaulted template patch plus the collision count 0, computed independently of berth.
-    let sts = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: 'nginx'
-  replicas: 1
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-        - name: nginx
-          image: nginx:1.7.9
-          ports:
-            - name: web
-              containerPort: 80
-          volumeMounts:
-            - name: www
-              mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-    - metadata:
-        name: www
-      spec:
-        accessModes: ['ReadWriteOnce']
-        resources:
-          requests:
-            storage: 1Gi
-";
-    apply(&b, "web.yaml", sts);
+    let sts = berth_testkit::seed::nginx_web(1, "nginx:1.7.9");
+    apply(&b, "web.yaml", &sts);
     let rev = eventually("the update revision", 30, || {
         let r = b
             .kubectl(&["get", "sts", "web", "-o", "jsonpath={.status.updateRevision}"])

@@ -262,41 +262,8 @@ spec:
         ],
     );
     apply(&b, "headless-svc.yaml", SVC);
-    let sts = "apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-  namespace: default
-spec:
-  serviceName: 'nginx'
-  replicas: 2
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-        - name: nginx
-          image: nginx:1.7.9
-          ports:
-            - name: web
-              containerPort: 80
-          volumeMounts:
-            - name: www
-              mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-    - metadata:
-        name: www
-      spec:
-        accessModes: ['ReadWriteOnce']
-        resources:
-          requests:
-            storage: 1Gi
-";
-    apply(&b, "nginx-sts.yaml", sts);
+    let sts = berth_testkit::seed::nginx_web(2, "nginx:1.7.9");
+    apply(&b, "nginx-sts.yaml", &sts);
     wait_set_ready(&b, "nginx", "web", 2);
     let rows = get_table(&b, &["get", "pvc"]);
     let bound = |name: &'static str, pv: &'static str| -> Vec<(&'static str, &'static str)> {
