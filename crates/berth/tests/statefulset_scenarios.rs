@@ -1161,7 +1161,9 @@ fn s18_a_pending_pods_missing_claim_is_recreated() {
         (p.uid != first[0].uid && p.phase == "Pending").then_some(())
     });
     let old_claim = text(&get_json(&b, &["pvc", "datadir-ss-0"])["metadata"]["uid"]);
-    b.kubectl(&["delete", "pvc", "datadir-ss-0"]).ok();
+    // `--wait=false`: the controller recreates the claim at once, and kubectl's wait (which
+    // watches by name) could then miss the old claim's deletion and wait forever.
+    b.kubectl(&["delete", "pvc", "datadir-ss-0", "--wait=false"]).ok();
     let new_claim = eventually("the claim recreated", 60, || {
         let c = claim(&b, "datadir-ss-0")?;
         let uid = text(&c["metadata"]["uid"]);
