@@ -246,6 +246,22 @@ pub fn eventually<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) ->
 
 /// Manifests from the seed tutorials, shared by the end-to-end suites.
 pub mod seed {
+    /// The tutorials' headless Service `nginx` (port 80 named `web`, selector `app=nginx`).
+    pub const NGINX_HEADLESS_SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  labels:
+    app: nginx
+spec:
+  ports:
+  - port: 80
+    name: web
+  clusterIP: None
+  selector:
+    app: nginx
+";
+
     /// Tutorial 000's `nginx-sts.yaml`: StatefulSet `web` (service `nginx`, label `app=nginx`,
     /// a `www` claim template of 1Gi mounted at the nginx html dir), with `replicas` and `image`.
     pub fn nginx_web(replicas: u32, image: &str) -> String {

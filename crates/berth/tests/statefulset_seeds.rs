@@ -8,20 +8,7 @@ fn berth() -> Berth {
     Berth::start(env!("CARGO_BIN_EXE_berth")).expect("berth starts")
 }
 
-const SVC: &str = "apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  labels:
-    app: nginx
-spec:
-  ports:
-  - port: 80
-    name: web
-  clusterIP: None
-  selector:
-    app: nginx
-";
+const SVC: &str = berth_testkit::seed::NGINX_HEADLESS_SERVICE;
 
 /// The seed StatefulSet `web`, with an optional update strategy block and pod management policy.
 fn web(replicas: u32, image: &str, strategy: &str, policy: &str) -> String {

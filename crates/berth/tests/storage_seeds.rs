@@ -70,20 +70,7 @@ fn assert_rows(rows: &[BTreeMap<String, String>], seed: &[&[(&str, &str)]]) {
     }
 }
 
-const SVC: &str = "apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  labels:
-    app: nginx
-spec:
-  ports:
-  - port: 80
-    name: web
-  clusterIP: None
-  selector:
-    app: nginx
-";
+const SVC: &str = berth_testkit::seed::NGINX_HEADLESS_SERVICE;
 
 /// The seed's `web` StatefulSet with its `www` claim template, plus an optional retention policy.
 fn web(name: &str, replicas: u32, retention: &str) -> String {
