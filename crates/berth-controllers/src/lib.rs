@@ -8,6 +8,7 @@
 //! - nothing here blocks the caller's startup: discovery and initial lists happen inside `run`.
 
 pub mod error;
+pub mod events;
 pub mod garbagecollector;
 pub mod namespace;
 pub mod queue;

@@ -15,11 +15,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use futures::StreamExt as _;
-use k8s_openapi::api::core::v1::{
-    Binding, Event as CoreEvent, EventSource, Node, ObjectReference, PersistentVolume, PersistentVolumeClaim, Pod,
-};
+use k8s_openapi::api::core::v1::{Binding, Node, ObjectReference, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt as _;
@@ -498,9 +496,11 @@ pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
         tracing::debug!(pending = pending.len(), actions = actions.len(), "scheduling pass");
     }
     let mut ok = true;
-    // A pod with WaitForFirstConsumer claims has them bound to its node first (they wait for the
-    // provisioner, one pod at a time); every other action is independent of the rest.
+    // A pod with WaitForFirstConsumer claims has them bound to its node first; the pod itself is
+    // bound on a later pass, once its claims are. Steps are chosen one pod at a time (a static
+    // volume pre-bound for one pod is not offered to the next), then written concurrently.
     let mut ready = Vec::with_capacity(actions.len());
+    let mut claim_work = Vec::new();
     for action in actions {
         match action {
             Action::Bind {
@@ -510,8 +510,8 @@ pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
                 node,
             } if delayed.contains_key(&(namespace.clone(), name.clone())) => {
                 let claims = &delayed[&(namespace.clone(), name.clone())];
-                match bind_claims(api, state, claims, &node).await {
-                    Ok(()) => {}
+                match plan_claims(state, claims, &node) {
+                    Ok(work) => claim_work.push(work),
                     Err(BindClaims::Failed) => ok = false,
                     Err(BindClaims::Unfit(why)) => {
                         let message = format!("0/{} nodes are available: 1 {why}.", nodes.len());
@@ -530,10 +530,17 @@ pub async fn sync<A: SchedulerApi>(api: &A, state: &mut State) -> bool {
             other => ready.push(other),
         }
     }
-    let outcomes: Vec<Outcome> = futures::stream::iter(ready.into_iter().map(|a| execute(api, a)))
+    let actions = futures::stream::iter(ready.into_iter().map(|a| execute(api, a)))
         .buffered(MAX_CONCURRENT_WRITES)
-        .collect()
-        .await;
+        .collect::<Vec<Outcome>>();
+    let claim_writes = futures::stream::iter(claim_work.into_iter().map(|w| write_claims(api, w)))
+        .buffer_unordered(MAX_CONCURRENT_WRITES)
+        .collect::<Vec<Option<ClaimWork>>>();
+    let (outcomes, failed_claims) = futures::join!(actions, claim_writes);
+    for undo in failed_claims.into_iter().flatten() {
+        ok = false;
+        undo.restore(state);
+    }
     for outcome in outcomes {
         match outcome {
             // Count it at once: the watch confirms it later.
@@ -558,14 +565,25 @@ enum BindClaims {
     Unfit(String),
 }
 
-/// Moves a pod's delayed claims towards Bound on `node`; the pod itself is bound on a later pass,
-/// once its claims are.
-async fn bind_claims<A: SchedulerApi>(
-    api: &A,
-    state: &mut State,
-    claims: &[ClaimKey],
-    node: &str,
-) -> Result<(), BindClaims> {
+/// One pod's claim writes, and the cached claims and volumes as they were before the writes were
+/// noted, to put back if a write fails.
+struct ClaimWork {
+    steps: Vec<Step>,
+    claims_before: Vec<(ClaimKey, Claim)>,
+    volumes_before: Vec<(String, Volume)>,
+}
+
+impl ClaimWork {
+    fn restore(self, state: &mut State) {
+        state.volumes.claims.extend(self.claims_before);
+        state.volumes.volumes.extend(self.volumes_before);
+    }
+}
+
+/// Chooses the writes that move a pod's delayed claims towards Bound on `node`, and notes them in
+/// the cache at once, so neither this pass nor the next plans them again before the watch shows
+/// them.
+fn plan_claims(state: &mut State, claims: &[ClaimKey], node: &str) -> Result<ClaimWork, BindClaims> {
     let Some(info) = state.nodes.get(node) else {
         return Err(BindClaims::Failed);
     };
@@ -574,31 +592,44 @@ async fn bind_claims<A: SchedulerApi>(
         labels: &info.labels,
     };
     let steps = bind_steps(claims, view, &state.volumes).map_err(BindClaims::Unfit)?;
-    for step in steps {
-        let r = match &step {
+    let mut work = ClaimWork {
+        steps,
+        claims_before: Vec::new(),
+        volumes_before: Vec::new(),
+    };
+    for step in &work.steps {
+        match step {
+            Step::Prebind { volume, claim } => {
+                if let Some(v) = state.volumes.volumes.get_mut(volume) {
+                    work.volumes_before.push((volume.clone(), v.clone()));
+                    v.claim_ref = Some(claim.clone());
+                }
+            }
+            Step::SelectNode { claim, node } => {
+                if let Some(c) = state.volumes.claims.get_mut(claim) {
+                    work.claims_before.push((claim.clone(), c.clone()));
+                    c.annotations
+                        .insert(crate::volume::model::ANN_SELECTED_NODE.into(), node.clone());
+                }
+            }
+        }
+    }
+    Ok(work)
+}
+
+/// Writes one pod's claim steps in order; on a failure, the work to undo in the cache.
+async fn write_claims<A: SchedulerApi>(api: &A, work: ClaimWork) -> Option<ClaimWork> {
+    for step in &work.steps {
+        let r = match step {
             Step::Prebind { volume, claim } => api.prebind(volume, claim).await,
             Step::SelectNode { claim, node } => api.select_node(claim, node).await,
         };
         if let Err(e) = r {
             tracing::warn!(error = %e, step = ?step, "binding a pod's volume failed; retrying");
-            return Err(BindClaims::Failed);
-        }
-        // Note it at once so the next pass does not write it again before the watch shows it.
-        match step {
-            Step::Prebind { volume, claim } => {
-                if let Some(v) = state.volumes.volumes.get_mut(&volume) {
-                    v.claim_ref = Some(claim);
-                }
-            }
-            Step::SelectNode { claim, node } => {
-                if let Some(c) = state.volumes.claims.get_mut(&claim) {
-                    c.annotations
-                        .insert(crate::volume::model::ANN_SELECTED_NODE.into(), node);
-                }
-            }
+            return Some(work);
         }
     }
-    Ok(())
+    None
 }
 
 /// [`SchedulerApi`] over kube-rs.
@@ -710,44 +741,25 @@ impl SchedulerApi for KubeScheduler {
         reason: &str,
         message: &str,
     ) -> Result<(), ControllerError> {
-        let now = jiff::Timestamp::now();
-        let event = CoreEvent {
-            metadata: ObjectMeta {
-                name: Some(format!("{}.{:x}", pod.name, now.as_nanosecond())),
-                namespace: Some(pod.namespace.clone()),
-                ..ObjectMeta::default()
-            },
-            involved_object: ObjectReference {
-                api_version: Some("v1".into()),
-                kind: Some("Pod".into()),
-                namespace: Some(pod.namespace.clone()),
-                name: Some(pod.name.clone()),
-                uid: Some(pod.uid.clone()),
-                ..ObjectReference::default()
-            },
-            reason: Some(reason.into()),
-            message: Some(message.into()),
-            type_: Some(type_.into()),
-            source: Some(EventSource {
-                component: Some(SCHEDULER_NAME.into()),
-                host: None,
-            }),
-            first_timestamp: Some(Time(now)),
-            last_timestamp: Some(Time(now)),
-            event_time: Some(MicroTime(now)),
-            count: Some(1),
-            action: Some(if type_ == "Normal" { "Binding" } else { "Scheduling" }.into()),
-            reporting_component: Some(SCHEDULER_NAME.into()),
-            reporting_instance: Some(SCHEDULER_NAME.into()),
-            ..CoreEvent::default()
+        let involved = ObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("Pod".into()),
+            namespace: Some(pod.namespace.clone()),
+            name: Some(pod.name.clone()),
+            uid: Some(pod.uid.clone()),
+            ..ObjectReference::default()
         };
-        Api::<CoreEvent>::namespaced(self.client.clone(), &pod.namespace)
-            .create(&PostParams::default(), &event)
-            .await
-            .map(|_| ())
-            .map_err(|source| ControllerError::Create {
-                object: format!("event about pod {} in {}", pod.name, pod.namespace),
-                source: Box::new(source),
-            })
+        crate::events::emit(
+            &self.client,
+            &crate::events::Note {
+                component: SCHEDULER_NAME,
+                involved,
+                type_,
+                reason,
+                message,
+                action: Some(if type_ == "Normal" { "Binding" } else { "Scheduling" }),
+            },
+        );
+        Ok(())
     }
 }

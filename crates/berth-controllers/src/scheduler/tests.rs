@@ -1,6 +1,7 @@
 //! Table tests of the scheduler placement and component tests of its driver against a recording fake.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use k8s_openapi::api::core::v1::{Taint, Toleration};
@@ -233,6 +234,11 @@ enum Call {
 #[derive(Default)]
 struct Fake {
     calls: Mutex<Vec<Call>>,
+    /// Claims whose `selected-node` write fails.
+    fail_select: Mutex<BTreeSet<String>>,
+    /// Claim writes in flight now, and the most seen at once.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
 }
 
 impl Fake {
@@ -251,10 +257,19 @@ impl SchedulerApi for Fake {
     }
 
     async fn select_node(&self, claim: &crate::volume::model::ClaimKey, node: &str) -> Result<(), ControllerError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
         self.calls.lock().expect("lock").push(Call::SelectNode {
             claim: claim.name.clone(),
             node: node.into(),
         });
+        if self.fail_select.lock().expect("lock").contains(&claim.name) {
+            return Err(ControllerError::Conflicts {
+                object: format!("persistentvolumeclaim {} (injected failure)", claim.name),
+            });
+        }
         Ok(())
     }
 
@@ -464,5 +479,54 @@ async fn a_pod_whose_claim_is_missing_is_unschedulable() {
             message: "0/1 nodes are available: persistentvolumeclaim \"www-web-0\" not found.".into()
         }),
         "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn claims_of_many_pods_are_selected_concurrently_and_a_failed_write_is_tried_again() {
+    use crate::volume::model::{Claim, ClaimKey, Class};
+    let fake = Fake::default();
+    let names: Vec<String> = (0..8).map(|i| format!("web-{i}")).collect();
+    let mut s = state(&[node("berth")], names.iter().map(|n| entry(pod(n), None)).collect());
+    s.volumes.classes.insert(
+        "local-path".into(),
+        Class {
+            name: "local-path".into(),
+            provisioner: "rancher.io/local-path".into(),
+            wait_for_first_consumer: true,
+            ..Class::default()
+        },
+    );
+    for n in &names {
+        let claim = format!("www-{n}");
+        s.pod_claims.insert(("default".into(), n.clone()), vec![claim.clone()]);
+        let key = ClaimKey {
+            namespace: "default".into(),
+            name: claim.clone(),
+        };
+        let c = Claim {
+            namespace: "default".into(),
+            name: claim,
+            storage_class_name: Some("local-path".into()),
+            ..Claim::default()
+        };
+        s.volumes.claims.insert(key, c);
+    }
+    fake.fail_select.lock().expect("lock").insert("www-web-3".into());
+    assert!(!sync(&fake, &mut s).await, "a failed write asks for a retry");
+    assert!(
+        fake.max_in_flight.load(Ordering::SeqCst) > 1,
+        "claim writes of different pods overlap"
+    );
+    assert_eq!(fake.take().len(), names.len());
+    fake.fail_select.lock().expect("lock").clear();
+    assert!(sync(&fake, &mut s).await);
+    assert_eq!(
+        fake.take(),
+        vec![Call::SelectNode {
+            claim: "www-web-3".into(),
+            node: "berth".into()
+        }],
+        "only the claim whose write failed is written again"
     );
 }

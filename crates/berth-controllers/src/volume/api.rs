@@ -5,12 +5,11 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use k8s_openapi::api::core::v1::{
-    Event as CoreEvent, EventSource, HostPathVolumeSource, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
-    ObjectReference, PersistentVolume, PersistentVolumeClaim, PersistentVolumeSpec, VolumeNodeAffinity,
+    HostPathVolumeSource, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ObjectReference, PersistentVolume,
+    PersistentVolumeClaim, PersistentVolumeSpec, VolumeNodeAffinity,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use kube::api::{Api, DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
 use serde_json::{json, Value};
 
@@ -241,50 +240,34 @@ impl VolumeApi for KubeVolumes {
     }
 
     async fn record_event(&self, note: &EventNote) -> Result<(), ControllerError> {
-        let now = jiff::Timestamp::now();
-        let (namespace, name, uid, kind) = match &note.target {
-            Target::Claim { namespace, name, uid } => {
-                (namespace.clone(), name.clone(), uid.clone(), "PersistentVolumeClaim")
-            }
-            Target::Volume { name, uid } => ("default".to_string(), name.clone(), uid.clone(), "PersistentVolume"),
-        };
-        let event = CoreEvent {
-            metadata: ObjectMeta {
-                name: Some(format!("{name}.{:x}", now.as_nanosecond())),
-                namespace: Some(namespace.clone()),
-                ..ObjectMeta::default()
-            },
-            involved_object: ObjectReference {
+        let involved = match &note.target {
+            Target::Claim { namespace, name, uid } => ObjectReference {
                 api_version: Some("v1".into()),
-                kind: Some(kind.into()),
-                namespace: (kind == "PersistentVolumeClaim").then(|| namespace.clone()),
+                kind: Some("PersistentVolumeClaim".into()),
+                namespace: Some(namespace.clone()),
                 name: Some(name.clone()),
-                uid: Some(uid),
+                uid: Some(uid.clone()),
                 ..ObjectReference::default()
             },
-            reason: Some(note.reason.into()),
-            message: Some(note.message.clone()),
-            type_: Some(note.type_.into()),
-            source: Some(EventSource {
-                component: Some(COMPONENT.into()),
-                host: None,
-            }),
-            first_timestamp: Some(Time(now)),
-            last_timestamp: Some(Time(now)),
-            event_time: Some(MicroTime(now)),
-            count: Some(1),
-            action: Some("Binding".into()),
-            reporting_component: Some(COMPONENT.into()),
-            reporting_instance: Some(COMPONENT.into()),
-            ..CoreEvent::default()
+            Target::Volume { name, uid } => ObjectReference {
+                api_version: Some("v1".into()),
+                kind: Some("PersistentVolume".into()),
+                name: Some(name.clone()),
+                uid: Some(uid.clone()),
+                ..ObjectReference::default()
+            },
         };
-        Api::<CoreEvent>::namespaced(self.client.clone(), &namespace)
-            .create(&PostParams::default(), &event)
-            .await
-            .map(|_| ())
-            .map_err(|source| ControllerError::Create {
-                object: format!("event about {name} in {namespace}"),
-                source: Box::new(source),
-            })
+        crate::events::emit(
+            &self.client,
+            &crate::events::Note {
+                component: COMPONENT,
+                involved,
+                type_: note.type_,
+                reason: note.reason,
+                message: &note.message,
+                action: Some("Binding"),
+            },
+        );
+        Ok(())
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod binder;
+pub mod exec;
 pub mod model;
 pub mod protection;
 pub mod provisioner;
@@ -20,24 +21,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::PathBuf;
 
-use futures::{FutureExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::Api;
 use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt as _;
-use serde_json::json;
 use tokio::time::Instant;
 
 use self::api::{KubeVolumes, VolumeApi};
-use self::binder::plan::{Action as BindAction, EventNote, World};
-use self::model::{
-    Claim, ClaimKey, Class, PodClaims, Volume, ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED,
-    ANN_BOUND_BY_CONTROLLER, ANN_STORAGE_PROVISIONER, PVC_PROTECTION, PV_PROTECTION,
-};
-use self::protection::Action as ProtectAction;
+use self::binder::plan::{EventNote, World};
+use self::exec::Step;
+use self::model::{Claim, ClaimKey, Class, PodClaims, Volume};
 use self::provisioner::dirs::{LocalDirs, VolumeDirs};
-use self::provisioner::plan::{Action as ProvisionAction, Config as ProvisionConfig};
+use self::provisioner::plan::Config as ProvisionConfig;
 use crate::error::ControllerError;
 use crate::queue::{sleep_until, WorkQueue};
 
@@ -268,228 +265,26 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
         true
     }
 
-    /// One round of the three plans; whether anything was written.
+    /// One round of the three plans, each phase's steps executed concurrently (see [`exec`]);
+    /// whether anything was written.
     async fn round(&mut self, state: &mut State) -> Result<bool, ControllerError> {
-        let mut wrote = false;
-        let actions = binder::plan::plan(World {
+        let binds = binder::plan::plan(World {
             claims: &state.claims,
             volumes: &state.volumes,
             classes: &state.classes,
         });
-        for a in actions {
-            wrote |= self.bind_step(state, a).await?;
-        }
-        for a in protection::plan(&state.claims, &state.volumes, &state.pods) {
-            wrote = true;
-            self.protect_step(state, a).await?;
-        }
+        let mut wrote = self.execute(state, binds.into_iter().map(Step::Bind).collect()).await?;
+        let protects = protection::plan(&state.claims, &state.volumes, &state.pods);
+        wrote |= self
+            .execute(state, protects.into_iter().map(Step::Protect).collect())
+            .await?;
         if let (Some(root), Some((_, cfg))) = (self.root(), &self.dirs) {
-            let actions = provisioner::plan::plan(cfg, &root, &state.claims, &state.volumes, &state.classes);
-            for a in actions {
-                wrote |= self.provision_step(state, &root, a).await?;
-            }
+            let provisions = provisioner::plan::plan(cfg, &root, &state.claims, &state.volumes, &state.classes);
+            wrote |= self
+                .execute(state, provisions.into_iter().map(Step::Provision).collect())
+                .await?;
         }
         Ok(wrote)
-    }
-
-    async fn event(&self, state: &mut State, note: EventNote) {
-        if state.reported.contains(&note) {
-            return;
-        }
-        match self.api.record_event(&note).await {
-            Ok(()) => {
-                state.reported.insert(note);
-            }
-            Err(e) => tracing::debug!(error = %e, "recording a volume event failed"),
-        }
-    }
-
-    async fn bind_step(&self, state: &mut State, a: BindAction) -> Result<bool, ControllerError> {
-        match a {
-            BindAction::Event(note) => {
-                self.event(state, note).await;
-                return Ok(false);
-            }
-            BindAction::BindVolume {
-                volume,
-                claim,
-                by_controller,
-            } => {
-                let Some(v) = state.volumes.get(&volume) else {
-                    return Ok(false);
-                };
-                let claim_rv = state
-                    .claims
-                    .get(&ClaimKey {
-                        namespace: claim.namespace.clone(),
-                        name: claim.name.clone(),
-                    })
-                    .map(|c| c.resource_version.clone())
-                    .unwrap_or_default();
-                let patch = api::bind_volume_patch(v, &claim, &claim_rv, by_controller);
-                let got = self.api.patch_volume(&volume, patch, false).await?;
-                state.put_volume(&volume, got);
-            }
-            BindAction::UnbindVolume { volume } => {
-                let patch =
-                    json!({"spec": {"claimRef": null}, "metadata": {"annotations": {ANN_BOUND_BY_CONTROLLER: null}}});
-                let got = self.api.patch_volume(&volume, patch, false).await?;
-                state.put_volume(&volume, got);
-            }
-            BindAction::VolumePhase { volume, phase, message } => {
-                let message = if message.is_empty() {
-                    json!(null)
-                } else {
-                    json!(message)
-                };
-                let got = self
-                    .api
-                    .patch_volume(&volume, json!({"status": {"phase": phase, "message": message}}), true)
-                    .await?;
-                state.put_volume(&volume, got);
-            }
-            BindAction::BindClaim {
-                claim,
-                volume,
-                by_controller,
-            } => {
-                let mut ann = json!({ANN_BIND_COMPLETED: "yes"});
-                if by_controller {
-                    ann[ANN_BOUND_BY_CONTROLLER] = json!("yes");
-                }
-                let got = self
-                    .api
-                    .patch_claim(
-                        &claim,
-                        json!({"metadata": {"annotations": ann}, "spec": {"volumeName": volume}}),
-                        false,
-                    )
-                    .await?;
-                state.put_claim(&claim, got);
-            }
-            BindAction::ClaimStatus {
-                claim,
-                phase,
-                capacity,
-                access_modes,
-            } => {
-                let status = match capacity {
-                    Some(c) => json!({"phase": phase, "capacity": {"storage": c}, "accessModes": access_modes}),
-                    None => json!({"phase": phase}),
-                };
-                let got = self.api.patch_claim(&claim, json!({"status": status}), true).await?;
-                state.put_claim(&claim, got);
-            }
-            BindAction::AssignClass { claim, class } => {
-                let got = self
-                    .api
-                    .patch_claim(&claim, json!({"spec": {"storageClassName": class}}), false)
-                    .await?;
-                state.put_claim(&claim, got);
-            }
-            BindAction::RequestProvisioning { claim, provisioner } => {
-                let patch = json!({"metadata": {"annotations": {ANN_STORAGE_PROVISIONER: provisioner, ANN_BETA_STORAGE_PROVISIONER: provisioner}}});
-                let got = self.api.patch_claim(&claim, patch, false).await?;
-                state.put_claim(&claim, got);
-            }
-        }
-        Ok(true)
-    }
-
-    async fn protect_step(&self, state: &mut State, a: ProtectAction) -> Result<(), ControllerError> {
-        let add = matches!(
-            a,
-            ProtectAction::AddClaimFinalizer(_) | ProtectAction::AddVolumeFinalizer(_)
-        );
-        match a {
-            ProtectAction::AddClaimFinalizer(key) | ProtectAction::RemoveClaimFinalizer(key)
-                if state.claims.contains_key(&key) =>
-            {
-                let c = &state.claims[&key];
-                let patch = api::finalizers_patch(&c.finalizers, &c.resource_version, PVC_PROTECTION, add);
-                let got = self.api.patch_claim(&key, patch, false).await?;
-                state.put_claim(&key, got);
-            }
-            ProtectAction::AddVolumeFinalizer(name) | ProtectAction::RemoveVolumeFinalizer(name)
-                if state.volumes.contains_key(&name) =>
-            {
-                let v = &state.volumes[&name];
-                let patch = api::finalizers_patch(&v.finalizers, &v.resource_version, PV_PROTECTION, add);
-                let got = self.api.patch_volume(&name, patch, false).await?;
-                state.put_volume(&name, got);
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    async fn provision_step(&self, state: &mut State, root: &str, a: ProvisionAction) -> Result<bool, ControllerError> {
-        let Some((dirs, _)) = &self.dirs else { return Ok(false) };
-        match a {
-            ProvisionAction::Event(note) => {
-                self.event(state, note).await;
-                return Ok(false);
-            }
-            ProvisionAction::Provision(p) => {
-                dirs.begin_create(&p.dir).map_err(|e| ControllerError::VolumeDir {
-                    volume: p.volume.clone(),
-                    source: Box::new(e),
-                })?;
-                let created = self.api.create_volume(api::provisioned_volume(&p, root)).await?;
-                dirs.commit_create(&p.dir).map_err(|e| ControllerError::VolumeDir {
-                    volume: p.volume.clone(),
-                    source: Box::new(e),
-                })?;
-                if let Some(v) = created {
-                    state.volumes.insert(p.volume.clone(), v);
-                    if let Some(c) = state.claims.get(&p.claim) {
-                        let note = EventNote {
-                            target: binder::plan::Target::claim(c),
-                            type_: "Normal",
-                            reason: "ProvisioningSucceeded",
-                            message: format!("Successfully provisioned volume {}", p.volume),
-                        };
-                        self.event(state, note).await;
-                    }
-                }
-            }
-            ProvisionAction::Delete { volume, dir } => {
-                dirs.remove(&dir).map_err(|e| ControllerError::VolumeDir {
-                    volume: volume.clone(),
-                    source: Box::new(e),
-                })?;
-                tracing::info!(volume = %volume, dir = %dir, "removed the directory of a released volume (reclaim policy Delete)");
-                let mut got = self.api.delete_volume(&volume).await?;
-                if let Some(v) = got.take().or_else(|| state.volumes.get(&volume).cloned()) {
-                    let patch = api::finalizers_patch(&v.finalizers, "", provisioner::PROVISIONER_FINALIZER, false);
-                    let mut patch = patch;
-                    patch["metadata"].as_object_mut().map(|m| m.remove("resourceVersion"));
-                    got = self.api.patch_volume(&volume, patch, false).await?;
-                }
-                state.put_volume(&volume, got);
-            }
-            ProvisionAction::ReleaseFinalizer { volume } => {
-                let Some(v) = state.volumes.get(&volume) else {
-                    return Ok(false);
-                };
-                let patch = api::finalizers_patch(
-                    &v.finalizers,
-                    &v.resource_version,
-                    provisioner::PROVISIONER_FINALIZER,
-                    false,
-                );
-                let got = self.api.patch_volume(&volume, patch, false).await?;
-                state.put_volume(&volume, got);
-            }
-            ProvisionAction::Expand { volume, capacity } => {
-                let got = self
-                    .api
-                    .patch_volume(&volume, json!({"spec": {"capacity": {"storage": capacity}}}), false)
-                    .await?;
-                state.put_volume(&volume, got);
-            }
-        }
-        Ok(true)
     }
 }
 
@@ -558,11 +353,15 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
     let pods = watcher::watcher(Api::<Pod>::all(client), cfg())
         .default_backoff()
         .map(|e| Input::Pod(Box::new(e)));
-    let mut inputs = futures::stream::select_all([claims.boxed(), pvs.boxed(), classes.boxed(), pods.boxed()]);
+    let inputs = futures::stream::select_all([claims.boxed(), pvs.boxed(), classes.boxed(), pods.boxed()]);
+    // Read on their own task, like informers: events keep arriving while a pass awaits its writes,
+    // and the next pass takes all of them at once (read from this loop, an HTTP/1 watch body
+    // yields about one event per pass, which makes passes over many claims run one claim each).
+    let (mut inputs, _reader) = crate::queue::read_ahead(inputs);
     let mut state = State::default();
     let mut retries = WorkQueue::<()>::default();
     loop {
-        while let Some(Some(input)) = inputs.next().now_or_never() {
+        while let Ok(input) = inputs.try_recv() {
             observe(&mut state, input);
         }
         if state.synced() && retries.next_due().is_none() {
@@ -574,7 +373,7 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
         }
         let wake = retries.next_due().unwrap_or_else(|| Instant::now() + RESYNC);
         tokio::select! {
-            input = inputs.next() => match input {
+            input = inputs.recv() => match input {
                 Some(input) => observe(&mut state, input),
                 None => return Ok(()),
             },

@@ -2,6 +2,7 @@
 //! objects as JSON and applies merge patches, and in-memory directories.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
@@ -33,6 +34,9 @@ struct Fake {
     volumes: Mutex<BTreeMap<String, Value>>,
     calls: Mutex<Vec<Call>>,
     rv: Mutex<u64>,
+    /// Writes in flight now, and the most seen at once.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
 }
 
 fn merge(target: &mut Value, patch: &Value) {
@@ -59,6 +63,14 @@ impl Fake {
         std::mem::take(&mut *self.calls.lock().expect("lock"))
     }
 
+    /// A write takes a turn of the runtime, as a request does, so concurrent writes overlap.
+    async fn request(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+
     fn bump(&self, obj: &mut Value) {
         let mut rv = self.rv.lock().expect("lock");
         *rv += 1;
@@ -69,6 +81,7 @@ impl Fake {
 
 impl VolumeApi for Fake {
     async fn patch_claim(&self, key: &ClaimKey, patch: Value, status: bool) -> Result<Option<Claim>, ControllerError> {
+        self.request().await;
         self.log(Call::PatchClaim {
             name: key.name.clone(),
             status,
@@ -84,6 +97,7 @@ impl VolumeApi for Fake {
     }
 
     async fn patch_volume(&self, name: &str, patch: Value, status: bool) -> Result<Option<Volume>, ControllerError> {
+        self.request().await;
         self.log(Call::PatchVolume {
             name: name.into(),
             status,
@@ -109,6 +123,7 @@ impl VolumeApi for Fake {
 
     async fn create_volume(&self, pv: PersistentVolume) -> Result<Option<Volume>, ControllerError> {
         let name = pv.metadata.name.clone().unwrap_or_default();
+        self.request().await;
         self.log(Call::CreateVolume(name.clone()));
         let mut obj = serde_json::to_value(&pv).expect("json");
         obj["metadata"]["uid"] = json!(format!("uid-{name}"));
@@ -280,4 +295,112 @@ async fn startup_creates_the_default_class_when_absent_and_settles_crash_leftove
         *dirs.dirs.lock().expect("lock"),
         BTreeMap::from([("pvc-a_default_a".to_string(), FakeState::Live)])
     );
+}
+
+#[tokio::test]
+async fn many_selected_claims_are_provisioned_and_bound_concurrently_each_in_upstream_order() {
+    let fake = Fake::default();
+    let names: Vec<String> = (0..10).map(|i| format!("www-web-{i}")).collect();
+    for n in &names {
+        fake.claims
+            .lock()
+            .expect("lock")
+            .insert(n.clone(), claim_obj(n, json!({ANN_SELECTED_NODE: "berth"})));
+    }
+    let mut state = synced(&fake);
+    let mut v = Volumes::new(
+        fake,
+        Some((
+            FakeDirs::default(),
+            Config {
+                node_name: "berth".into(),
+            },
+        )),
+    );
+    assert!(v.sync(&mut state).await);
+    assert!(
+        v.api.max_in_flight.load(Ordering::SeqCst) > 1,
+        "writes about different claims overlap"
+    );
+    let calls = v.api.take();
+    for n in &names {
+        let claim = &state.claims[&ClaimKey {
+            namespace: "default".into(),
+            name: n.clone(),
+        }];
+        let volume = format!("pvc-u-{n}");
+        assert_eq!(
+            (claim.phase.as_str(), claim.volume_name.as_str()),
+            ("Bound", volume.as_str())
+        );
+        assert_eq!(state.volumes[&volume].phase, "Bound");
+        let at = |c: Call| {
+            calls
+                .iter()
+                .position(|x| *x == c)
+                .unwrap_or_else(|| panic!("{c:?} in {calls:?}"))
+        };
+        let patch_claim = |status| Call::PatchClaim {
+            name: n.clone(),
+            status,
+        };
+        // The provisioner is asked, the volume made; then upstream's bind(): the volume's phase,
+        // the claim, the claim's status.
+        let asked = at(patch_claim(false));
+        let created = at(Call::CreateVolume(volume.clone()));
+        let phase = at(Call::PatchVolume {
+            name: volume.clone(),
+            status: true,
+        });
+        let claim_status = at(patch_claim(true));
+        assert!(
+            asked < created && created < phase && phase < claim_status,
+            "{n}: {calls:?}"
+        );
+    }
+}
+
+#[test]
+fn steps_about_one_claim_and_its_volume_form_one_group_in_plan_order() {
+    use super::binder::plan::Action as B;
+    use super::exec::{group_steps, object_sets, Step};
+    let key = |n: &str| ClaimKey {
+        namespace: "default".into(),
+        name: n.into(),
+    };
+    let steps = vec![
+        Step::Bind(B::VolumePhase {
+            volume: "pv-a".into(),
+            phase: "Bound",
+            message: String::new(),
+        }),
+        Step::Bind(B::RequestProvisioning {
+            claim: key("b"),
+            provisioner: "p".into(),
+        }),
+        Step::Bind(B::BindClaim {
+            claim: key("a"),
+            volume: "pv-a".into(),
+            by_controller: true,
+        }),
+        Step::Bind(B::ClaimStatus {
+            claim: key("a"),
+            phase: "Bound",
+            capacity: None,
+            access_modes: vec![],
+        }),
+        Step::Bind(B::ClaimStatus {
+            claim: key("b"),
+            phase: "Pending",
+            capacity: None,
+            access_modes: vec![],
+        }),
+    ];
+    let groups = group_steps(steps.clone());
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!(groups[0], vec![steps[0].clone(), steps[2].clone(), steps[3].clone()]);
+    assert_eq!(groups[1], vec![steps[1].clone(), steps[4].clone()]);
+    let sets = object_sets(&groups);
+    assert!(sets[0].contains("claim default/a") && sets[0].contains("volume pv-a"));
+    assert!(sets[1].contains("claim default/b") && !sets[1].contains("volume pv-a"));
 }

@@ -111,14 +111,12 @@ impl LocalDirs {
         }
     }
 
-    fn rename(&self, from: &Path, to: &Path) -> Result<(), DirError> {
+    fn rename(from: &Path, to: &Path) -> Result<(), DirError> {
         std::fs::rename(from, to).map_err(|source| DirError::Rename {
             from: from.into(),
             to: to.into(),
             source,
-        })?;
-        self.sync_root();
-        Ok(())
+        })
     }
 
     fn remove_tree(path: &Path) -> Result<(), DirError> {
@@ -163,14 +161,21 @@ impl VolumeDirs for LocalDirs {
         if live.is_dir() {
             return Ok(());
         }
-        self.rename(&tmp, &live)
+        // Not synced: if a crash loses the rename, startup's repair finishes a `.creating-`
+        // directory whose volume exists (the volume object is the durable record), and the
+        // directory is the same inode either way, so nothing written into it is lost. An fsync
+        // per volume here would hold up every provisioning of a pass.
+        Self::rename(&tmp, &live)
     }
 
     fn remove(&self, name: &str) -> Result<(), DirError> {
         check(name)?;
         let (live, condemned) = (self.root.join(name), self.root.join(format!("{DELETING}{name}")));
         if live.symlink_metadata().is_ok() {
-            self.rename(&live, &condemned)?;
+            Self::rename(&live, &condemned)?;
+            // Durable before the contents go, so a crash never brings back a half-emptied
+            // directory under its live name.
+            self.sync_root();
         }
         Self::remove_tree(&condemned)?;
         // A directory provisioned but never handed to its volume goes too.
@@ -201,6 +206,9 @@ impl VolumeDirs for LocalDirs {
                     done.push(Repaired::RemovedIncomplete(name.into()));
                 }
             }
+        }
+        if !done.is_empty() {
+            self.sync_root();
         }
         Ok(done)
     }
