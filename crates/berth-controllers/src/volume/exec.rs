@@ -1,30 +1,31 @@
-//! Executing the volume plans: the steps of one phase run concurrently, except that steps about
-//! the same claim or volume run one after another, in plan order (upstream runs a worker per
-//! object; `bind` writes the volume, then its phase, then the claim, then its status).
+//! Executing the volume plans as groups of steps: steps about the same claim or volume form one
+//! group and run one after another, in plan order (upstream's `bind` writes the volume, then its
+//! phase, then the claim, then its status); different groups run concurrently and independently.
 //!
-//! Each group of steps works on a [`View`]: the pass's snapshot of [`State`] under what the group
-//! itself wrote, so a later step reads the object an earlier one returned. When every group is
-//! done, what they wrote goes into the state.
+//! [`plan_groups`] plans over the cache and leaves out every step about an object that a group
+//! still in flight (or backing off after a failure) is writing, so each object has at most one
+//! writer and a claim's next step starts as soon as its own previous write returned, not when a
+//! whole pass is over. A group works on a [`View`]: the cached objects it is about, under what it
+//! wrote itself; what it wrote goes into the cache when it ends ([`State::absorb`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use futures::StreamExt as _;
 use serde_json::json;
 
 use super::api::{self, VolumeApi};
-use super::binder::plan::{Action as BindAction, EventNote, Target};
+use super::binder::plan::{Action as BindAction, EventNote, Target, World};
 use super::model::{
     Claim, ClaimKey, Volume, ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER,
     ANN_STORAGE_PROVISIONER, PVC_PROTECTION, PV_PROTECTION,
 };
 use super::protection::Action as ProtectAction;
 use super::provisioner::dirs::VolumeDirs;
-use super::provisioner::plan::Action as ProvisionAction;
+use super::provisioner::plan::{Action as ProvisionAction, Config as ProvisionConfig};
 use super::{provisioner, State, Volumes};
 use crate::error::ControllerError;
 
-/// Groups of steps in flight at once. Upstream's PV controller and provisioners write from many
-/// goroutines; a bound keeps one pass from opening hundreds of connections at once.
+/// Groups of steps in flight at once. Upstream's provisioners write from many goroutines; a
+/// bound keeps a burst of claims from opening hundreds of connections at once.
 pub const MAX_CONCURRENT_GROUPS: usize = 64;
 
 /// One planned step of any of the three plans.
@@ -91,7 +92,7 @@ pub fn objects_of(step: &Step) -> Vec<Object> {
 }
 
 /// Splits steps into groups that share no object; each group keeps the steps' order.
-pub fn group_steps(steps: Vec<Step>) -> Vec<Vec<Step>> {
+pub fn group_steps(steps: Vec<Step>) -> Vec<Group> {
     // Union-find over step indices, joined through the objects they touch.
     let mut parent: Vec<usize> = (0..steps.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -117,19 +118,101 @@ pub fn group_steps(steps: Vec<Step>) -> Vec<Vec<Step>> {
         }
     }
     let mut slot: HashMap<usize, usize> = HashMap::new();
-    let mut groups: Vec<Vec<Step>> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     for (i, s) in steps.into_iter().enumerate() {
         let r = root(&mut parent, i);
         let g = *slot.entry(r).or_insert_with(|| {
-            groups.push(Vec::new());
+            groups.push(Group {
+                steps: Vec::new(),
+                objects: Vec::new(),
+            });
             groups.len() - 1
         });
-        groups[g].push(s);
+        for o in objects_of(&s) {
+            if !groups[g].objects.contains(&o) {
+                groups[g].objects.push(o);
+            }
+        }
+        groups[g].steps.push(s);
     }
     groups
 }
 
-/// What a group of steps wrote (in order) and which events it recorded.
+/// Steps to run one after another, and the objects they are about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub steps: Vec<Step>,
+    pub objects: Vec<Object>,
+}
+
+/// Where the provisioner works, when it runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Provisioning<'a> {
+    pub config: &'a ProvisionConfig,
+    /// The volumes directory, as written in `hostPath`.
+    pub root: &'a str,
+}
+
+/// The three plans over the cache as groups, leaving out steps about objects `blocked` says
+/// are being written, and events already reported. Phases are planned in upstream's order
+/// (binder, protection, provisioner), and a later phase leaves alone what an earlier one is
+/// about to write: it plans again once that write is back.
+pub fn plan_groups(
+    state: &State,
+    provisioning: Option<Provisioning<'_>>,
+    blocked: &dyn Fn(&Object) -> bool,
+) -> Vec<Group> {
+    let mut taken: HashSet<Object> = HashSet::new();
+    let mut groups = Vec::new();
+    let mut noted: HashSet<EventNote> = HashSet::new();
+    let mut phase = |steps: Vec<Step>, groups: &mut Vec<Group>, taken: &mut HashSet<Object>| {
+        let steps = steps.into_iter().filter(|s| {
+            let objects = objects_of(s);
+            if objects.iter().any(|o| blocked(o) || taken.contains(o)) {
+                return false;
+            }
+            match event_of(s) {
+                Some(note) => !state.reported.contains(note) && noted.insert(note.clone()),
+                None => true,
+            }
+        });
+        let new = group_steps(steps.collect());
+        for g in &new {
+            taken.extend(g.objects.iter().cloned());
+        }
+        groups.extend(new);
+    };
+    let binds = super::binder::plan::plan(World {
+        claims: &state.claims,
+        volumes: &state.volumes,
+        classes: &state.classes,
+    });
+    phase(binds.into_iter().map(Step::Bind).collect(), &mut groups, &mut taken);
+    let protects = super::protection::plan(&state.claims, &state.volumes, &state.pods);
+    phase(
+        protects.into_iter().map(Step::Protect).collect(),
+        &mut groups,
+        &mut taken,
+    );
+    if let Some(p) = provisioning {
+        let provisions = provisioner::plan::plan(p.config, p.root, &state.claims, &state.volumes, &state.classes);
+        phase(
+            provisions.into_iter().map(Step::Provision).collect(),
+            &mut groups,
+            &mut taken,
+        );
+    }
+    groups
+}
+
+fn event_of(step: &Step) -> Option<&EventNote> {
+    match step {
+        Step::Bind(BindAction::Event(n)) | Step::Provision(ProvisionAction::Event(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// What a group of steps wrote, in order, and the events it recorded.
 #[derive(Debug, Default)]
 pub struct Written {
     claims: Vec<(ClaimKey, Option<Claim>)>,
@@ -138,50 +221,60 @@ pub struct Written {
     wrote: bool,
 }
 
-/// The snapshot under a group's own writes.
-pub struct View<'a> {
-    state: &'a State,
+impl Written {
+    /// Whether any object was written.
+    pub fn wrote(&self) -> bool {
+        self.wrote
+    }
+}
+
+/// The objects a group is about, as cached when it started, under what it wrote itself.
+#[derive(Debug, Default)]
+pub struct View {
+    claims: BTreeMap<ClaimKey, Option<Claim>>,
+    volumes: BTreeMap<String, Option<Volume>>,
     written: Written,
 }
 
-impl<'a> View<'a> {
-    pub fn new(state: &'a State) -> Self {
-        View {
-            state,
-            written: Written::default(),
+impl View {
+    /// The cached copies of the group's objects.
+    pub fn of(state: &State, group: &Group) -> Self {
+        let mut view = View::default();
+        for o in &group.objects {
+            match o {
+                Object::Claim(k) => {
+                    view.claims.insert(k.clone(), state.claims.get(k).cloned());
+                }
+                Object::Volume(n) => {
+                    view.volumes.insert(n.clone(), state.volumes.get(n).cloned());
+                }
+            }
         }
+        view
     }
 
     pub fn claim(&self, key: &ClaimKey) -> Option<&Claim> {
-        match self.written.claims.iter().rev().find(|(k, _)| k == key) {
-            Some((_, c)) => c.as_ref(),
-            None => self.state.claims.get(key),
-        }
+        self.claims.get(key).and_then(Option::as_ref)
     }
 
     pub fn volume(&self, name: &str) -> Option<&Volume> {
-        match self.written.volumes.iter().rev().find(|(n, _)| n == name) {
-            Some((_, v)) => v.as_ref(),
-            None => self.state.volumes.get(name),
-        }
+        self.volumes.get(name).and_then(Option::as_ref)
     }
 
     fn put_claim(&mut self, key: &ClaimKey, c: Option<Claim>) {
+        self.claims.insert(key.clone(), c.clone());
         self.written.claims.push((key.clone(), c));
     }
 
     fn put_volume(&mut self, name: &str, v: Option<Volume>) {
+        self.volumes.insert(name.to_string(), v.clone());
         self.written.volumes.push((name.to_string(), v));
-    }
-
-    fn reported(&self, note: &EventNote) -> bool {
-        self.state.reported.contains(note) || self.written.reported.contains(note)
     }
 }
 
 impl State {
     /// Takes in what a group wrote.
-    fn absorb(&mut self, w: Written) {
+    pub fn absorb(&mut self, w: Written) {
         for (k, c) in w.claims {
             self.put_claim(&k, c);
         }
@@ -200,46 +293,19 @@ fn dir_error(volume: &str) -> impl FnOnce(provisioner::dirs::DirError) -> Contro
 }
 
 impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
-    /// Runs one phase's steps, groups concurrently; whether anything was written. Every group
-    /// runs to its end or first error, and all that was written is kept before an error returns.
-    pub(super) async fn execute(&self, state: &mut State, steps: Vec<Step>) -> Result<bool, ControllerError> {
-        if steps.is_empty() {
-            return Ok(false);
-        }
+    /// Runs a group's steps in order, to the end or the first error; what was written either way.
+    pub async fn run_group(&self, mut view: View, group: Group) -> (Written, Option<ControllerError>) {
         let root = self.root();
-        let results: Vec<(Written, Option<ControllerError>)> = {
-            let snapshot: &State = state;
-            let root = root.as_deref();
-            futures::stream::iter(group_steps(steps).into_iter().map(|group| async move {
-                let mut view = View::new(snapshot);
-                for step in group {
-                    match self.step(&mut view, root, step).await {
-                        Ok(w) => view.written.wrote |= w,
-                        Err(e) => return (view.written, Some(e)),
-                    }
-                }
-                (view.written, None)
-            }))
-            .buffer_unordered(MAX_CONCURRENT_GROUPS)
-            .collect()
-            .await
-        };
-        let mut wrote = false;
-        let mut first_error = None;
-        for (w, err) in results {
-            wrote |= w.wrote;
-            state.absorb(w);
-            if first_error.is_none() {
-                first_error = err;
+        for step in group.steps {
+            match self.step(&mut view, root.as_deref(), step).await {
+                Ok(w) => view.written.wrote |= w,
+                Err(e) => return (view.written, Some(e)),
             }
         }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(wrote),
-        }
+        (view.written, None)
     }
 
-    async fn step(&self, view: &mut View<'_>, root: Option<&str>, step: Step) -> Result<bool, ControllerError> {
+    async fn step(&self, view: &mut View, root: Option<&str>, step: Step) -> Result<bool, ControllerError> {
         match step {
             Step::Bind(a) => self.bind_step(view, a).await,
             Step::Protect(a) => self.protect_step(view, a).await.map(|()| true),
@@ -250,18 +316,15 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
         }
     }
 
-    /// Records an event once (an event that failed to record is tried again on a later pass).
-    async fn event(&self, view: &mut View<'_>, note: EventNote) {
-        if view.reported(&note) {
-            return;
-        }
+    /// Records an event (the plan leaves out events already reported).
+    async fn event(&self, view: &mut View, note: EventNote) {
         match self.api.record_event(&note).await {
             Ok(()) => view.written.reported.push(note),
             Err(e) => tracing::debug!(error = %e, "recording a volume event failed"),
         }
     }
 
-    async fn bind_step(&self, view: &mut View<'_>, a: BindAction) -> Result<bool, ControllerError> {
+    async fn bind_step(&self, view: &mut View, a: BindAction) -> Result<bool, ControllerError> {
         match a {
             BindAction::Event(note) => {
                 self.event(view, note).await;
@@ -346,7 +409,7 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
         Ok(true)
     }
 
-    async fn protect_step(&self, view: &mut View<'_>, a: ProtectAction) -> Result<(), ControllerError> {
+    async fn protect_step(&self, view: &mut View, a: ProtectAction) -> Result<(), ControllerError> {
         let add = matches!(
             a,
             ProtectAction::AddClaimFinalizer(_) | ProtectAction::AddVolumeFinalizer(_)
@@ -368,12 +431,7 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
         Ok(())
     }
 
-    async fn provision_step(
-        &self,
-        view: &mut View<'_>,
-        root: &str,
-        a: ProvisionAction,
-    ) -> Result<bool, ControllerError> {
+    async fn provision_step(&self, view: &mut View, root: &str, a: ProvisionAction) -> Result<bool, ControllerError> {
         let Some((dirs, _)) = &self.dirs else { return Ok(false) };
         match a {
             ProvisionAction::Event(note) => {
@@ -435,12 +493,12 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
 
 /// The objects each group touches, for tests.
 #[cfg(test)]
-pub fn object_sets(groups: &[Vec<Step>]) -> Vec<std::collections::BTreeSet<String>> {
+pub fn object_sets(groups: &[Group]) -> Vec<std::collections::BTreeSet<String>> {
     groups
         .iter()
         .map(|g| {
-            g.iter()
-                .flat_map(objects_of)
+            g.objects
+                .iter()
                 .map(|o| match o {
                     Object::Claim(k) => format!("claim {k}"),
                     Object::Volume(v) => format!("volume {v}"),
@@ -448,4 +506,42 @@ pub fn object_sets(groups: &[Vec<Step>]) -> Vec<std::collections::BTreeSet<Strin
                 .collect()
         })
         .collect()
+}
+
+/// Which objects a group in flight is writing, and which back off after a failed write.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    busy: HashSet<Object>,
+    /// Retry time and failures in a row.
+    failed: HashMap<Object, (tokio::time::Instant, u32)>,
+}
+
+impl Tracker {
+    /// Whether steps about `o` must wait.
+    pub fn blocked(&self, o: &Object, now: tokio::time::Instant) -> bool {
+        self.busy.contains(o) || self.failed.get(o).is_some_and(|(at, _)| *at > now)
+    }
+
+    pub fn start(&mut self, group: &Group) {
+        self.busy.extend(group.objects.iter().cloned());
+    }
+
+    /// A group ended; after a failure its objects wait a growing backoff.
+    pub fn finish(&mut self, objects: &[Object], ok: bool, now: tokio::time::Instant) {
+        for o in objects {
+            self.busy.remove(o);
+            if ok {
+                self.failed.remove(o);
+            } else {
+                let n = self.failed.get(o).map_or(0, |(_, n)| *n);
+                self.failed
+                    .insert(o.clone(), (now + crate::retry::backoff(n), n.saturating_add(1)));
+            }
+        }
+    }
+
+    /// The next time a backing-off object may be tried again.
+    pub fn next_retry(&self, now: tokio::time::Instant) -> Option<tokio::time::Instant> {
+        self.failed.values().map(|(at, _)| *at).filter(|at| *at > now).min()
+    }
 }

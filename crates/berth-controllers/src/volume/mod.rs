@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::PathBuf;
 
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::Api;
@@ -30,13 +30,13 @@ use kube::runtime::WatchStreamExt as _;
 use tokio::time::Instant;
 
 use self::api::{KubeVolumes, VolumeApi};
-use self::binder::plan::{EventNote, World};
-use self::exec::Step;
+use self::binder::plan::EventNote;
+use self::exec::{plan_groups, Provisioning, Tracker, View, MAX_CONCURRENT_GROUPS};
 use self::model::{Claim, ClaimKey, Class, PodClaims, Volume};
 use self::provisioner::dirs::{LocalDirs, VolumeDirs};
 use self::provisioner::plan::Config as ProvisionConfig;
 use crate::error::ControllerError;
-use crate::queue::{sleep_until, WorkQueue};
+use crate::queue::sleep_until;
 
 /// Local provisioning: where volume directories live and which node they are on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,46 +245,47 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
         Ok(())
     }
 
-    /// Runs the plans until they ask for no more writes (at most a few rounds); false if a step
-    /// failed and the pass should be retried.
+    /// Where the provisioner works, if it runs.
+    fn provisioning<'a>(&'a self, root: &'a Option<String>) -> Option<Provisioning<'a>> {
+        match (&self.dirs, root) {
+            (Some((_, config)), Some(root)) => Some(Provisioning { config, root }),
+            _ => None,
+        }
+    }
+
+    /// Plans and runs every group, all at once, until the plans ask for nothing more (at most a
+    /// few rounds); false if a step failed and should be retried. The driver runs groups as they
+    /// come instead ([`run_forever`]); this is the same work in lockstep, for tests.
     pub async fn sync(&mut self, state: &mut State) -> bool {
         if let Err(e) = self.start(state).await {
             tracing::warn!(error = %e, "volume controller startup failed; retrying");
             return false;
         }
-        for _ in 0..8 {
-            match self.round(state).await {
-                Ok(true) => continue,
-                Ok(false) => return true,
-                Err(e) => {
+        let root = self.root();
+        for _ in 0..16 {
+            let groups = plan_groups(state, self.provisioning(&root), &|_| false);
+            if groups.is_empty() {
+                return true;
+            }
+            let snapshot: &State = state;
+            let results: Vec<_> =
+                futures::stream::iter(groups.into_iter().map(|g| self.run_group(View::of(snapshot, &g), g)))
+                    .buffer_unordered(MAX_CONCURRENT_GROUPS)
+                    .collect()
+                    .await;
+            let mut ok = true;
+            for (written, err) in results {
+                state.absorb(written);
+                if let Some(e) = err {
                     tracing::warn!(error = %e, "volume controller step failed; retrying");
-                    return false;
+                    ok = false;
                 }
+            }
+            if !ok {
+                return false;
             }
         }
         true
-    }
-
-    /// One round of the three plans, each phase's steps executed concurrently (see [`exec`]);
-    /// whether anything was written.
-    async fn round(&mut self, state: &mut State) -> Result<bool, ControllerError> {
-        let binds = binder::plan::plan(World {
-            claims: &state.claims,
-            volumes: &state.volumes,
-            classes: &state.classes,
-        });
-        let mut wrote = self.execute(state, binds.into_iter().map(Step::Bind).collect()).await?;
-        let protects = protection::plan(&state.claims, &state.volumes, &state.pods);
-        wrote |= self
-            .execute(state, protects.into_iter().map(Step::Protect).collect())
-            .await?;
-        if let (Some(root), Some((_, cfg))) = (self.root(), &self.dirs) {
-            let provisions = provisioner::plan::plan(cfg, &root, &state.claims, &state.volumes, &state.classes);
-            wrote |= self
-                .execute(state, provisions.into_iter().map(Step::Provision).collect())
-                .await?;
-        }
-        Ok(wrote)
     }
 }
 
@@ -317,6 +318,21 @@ fn observe(state: &mut State, input: Input) {
     if let Some(e) = err {
         tracing::warn!(error = %e, "volume controller watch failed; retrying");
     }
+}
+
+/// Takes in what a group wrote and frees its objects (after a failure, for a backoff).
+fn finish(
+    state: &mut State,
+    tracker: &mut Tracker,
+    objects: Vec<exec::Object>,
+    done: (exec::Written, Option<ControllerError>),
+) {
+    let (written, err) = done;
+    state.absorb(written);
+    if let Some(e) = &err {
+        tracing::warn!(error = %e, "volume controller step failed; retrying");
+    }
+    tracker.finish(&objects, err.is_none(), Instant::now());
 }
 
 /// Upstream's PV controller resyncs every 15 s; so does this loop, to retry what waits on nothing.
@@ -359,27 +375,66 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
     // yields about one event per pass, which makes passes over many claims run one claim each).
     let (mut inputs, _reader) = crate::queue::read_ahead(inputs);
     let mut state = State::default();
-    let mut retries = WorkQueue::<()>::default();
+    // Startup, once the caches are synced: the default class and the repair of directories.
     loop {
         while let Ok(input) = inputs.try_recv() {
             observe(&mut state, input);
         }
-        if state.synced() && retries.next_due().is_none() {
-            if volumes.sync(&mut state).await {
-                retries.forget(&());
-            } else {
-                retries.retry((), Instant::now());
+        if state.synced() {
+            match volumes.start(&state).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "volume controller startup failed; retrying");
+                    tokio::time::sleep(crate::retry::backoff(0)).await;
+                    continue;
+                }
             }
         }
-        let wake = retries.next_due().unwrap_or_else(|| Instant::now() + RESYNC);
+        match inputs.recv().await {
+            Some(input) => observe(&mut state, input),
+            None => return Ok(()),
+        }
+    }
+    // Then groups run as soon as they are planned: a claim's next step starts when its previous
+    // write is back, whatever other claims are doing.
+    let volumes = &volumes;
+    let root = volumes.root();
+    let mut tracker = Tracker::default();
+    let mut inflight = futures::stream::FuturesUnordered::new();
+    let mut resync_at = Instant::now() + RESYNC;
+    loop {
+        // Everything that arrived or finished meanwhile goes in before one plan.
+        while let Ok(input) = inputs.try_recv() {
+            observe(&mut state, input);
+        }
+        while let Some(Some((objects, done))) = inflight.next().now_or_never() {
+            finish(&mut state, &mut tracker, objects, done);
+        }
+        let free = MAX_CONCURRENT_GROUPS.saturating_sub(inflight.len());
+        if free > 0 {
+            let now = Instant::now();
+            let groups = plan_groups(&state, volumes.provisioning(&root), &|o| tracker.blocked(o, now));
+            for g in groups.into_iter().take(free) {
+                tracker.start(&g);
+                let view = View::of(&state, &g);
+                let objects: Vec<exec::Object> = g.objects.clone();
+                inflight.push(async move { (objects, volumes.run_group(view, g).await) });
+            }
+        }
+        let now = Instant::now();
+        let wake = tracker.next_retry(now).map_or(resync_at, |t| t.min(resync_at));
         tokio::select! {
             input = inputs.recv() => match input {
                 Some(input) => observe(&mut state, input),
                 None => return Ok(()),
             },
+            Some((objects, done)) = inflight.next(), if !inflight.is_empty() => {
+                finish(&mut state, &mut tracker, objects, done);
+            }
             () = sleep_until(Some(wake)) => {
-                retries.promote(Instant::now());
-                while retries.pop().is_some() {}
+                if Instant::now() >= resync_at {
+                    resync_at = Instant::now() + RESYNC;
+                }
             }
         }
     }

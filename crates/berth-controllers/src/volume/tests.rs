@@ -398,9 +398,67 @@ fn steps_about_one_claim_and_its_volume_form_one_group_in_plan_order() {
     ];
     let groups = group_steps(steps.clone());
     assert_eq!(groups.len(), 2, "{groups:?}");
-    assert_eq!(groups[0], vec![steps[0].clone(), steps[2].clone(), steps[3].clone()]);
-    assert_eq!(groups[1], vec![steps[1].clone(), steps[4].clone()]);
+    assert_eq!(
+        groups[0].steps,
+        vec![steps[0].clone(), steps[2].clone(), steps[3].clone()]
+    );
+    assert_eq!(groups[1].steps, vec![steps[1].clone(), steps[4].clone()]);
     let sets = object_sets(&groups);
     assert!(sets[0].contains("claim default/a") && sets[0].contains("volume pv-a"));
     assert!(sets[1].contains("claim default/b") && !sets[1].contains("volume pv-a"));
+}
+
+#[test]
+fn an_object_being_written_or_backing_off_gets_no_second_writer() {
+    use super::exec::{Group, Object, Tracker};
+    let t0 = tokio::time::Instant::now();
+    let claim = Object::Claim(ClaimKey {
+        namespace: "default".into(),
+        name: "www-web-0".into(),
+    });
+    let volume = Object::Volume("pvc-1".into());
+    let group = Group {
+        steps: vec![],
+        objects: vec![claim.clone(), volume.clone()],
+    };
+    let mut t = Tracker::default();
+    t.start(&group);
+    assert!(t.blocked(&claim, t0) && t.blocked(&volume, t0));
+    t.finish(&group.objects, false, t0);
+    let retry = t.next_retry(t0).expect("a retry is due");
+    assert!(retry > t0);
+    assert!(t.blocked(&claim, t0), "backing off");
+    assert!(!t.blocked(&claim, retry), "free once the backoff is over");
+    t.start(&group);
+    t.finish(&group.objects, true, retry);
+    assert!(
+        !t.blocked(&claim, t0) && t.next_retry(t0).is_none(),
+        "success forgets the failures"
+    );
+}
+
+#[tokio::test]
+async fn the_plan_leaves_out_steps_about_busy_objects() {
+    use super::exec::{plan_groups, Object, Provisioning};
+    let fake = Fake::default();
+    fake.claims.lock().expect("lock").insert(
+        "www-web-0".into(),
+        claim_obj("www-web-0", json!({ANN_SELECTED_NODE: "berth"})),
+    );
+    let state = synced(&fake);
+    let config = Config {
+        node_name: "berth".into(),
+    };
+    let provisioning = Some(Provisioning {
+        config: &config,
+        root: "/data/volumes",
+    });
+    let all = plan_groups(&state, provisioning, &|_| false);
+    assert!(!all.is_empty(), "the selected claim asks for its provisioner");
+    let key = ClaimKey {
+        namespace: "default".into(),
+        name: "www-web-0".into(),
+    };
+    let busy = Object::Claim(key);
+    assert_eq!(plan_groups(&state, provisioning, &|o| *o == busy), vec![]);
 }
