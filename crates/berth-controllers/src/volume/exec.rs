@@ -215,8 +215,9 @@ fn event_of(step: &Step) -> Option<&EventNote> {
 /// What a group of steps wrote, in order, and the events it recorded.
 #[derive(Debug, Default)]
 pub struct Written {
-    claims: Vec<(ClaimKey, Option<Claim>)>,
-    volumes: Vec<(String, Option<Volume>)>,
+    /// Each answer, with the resourceVersion the group knew before it.
+    claims: Vec<(ClaimKey, Option<Claim>, u64)>,
+    volumes: Vec<(String, Option<Volume>, u64)>,
     reported: Vec<EventNote>,
     wrote: bool,
 }
@@ -262,24 +263,26 @@ impl View {
     }
 
     fn put_claim(&mut self, key: &ClaimKey, c: Option<Claim>) {
+        let known = self.claim(key).map_or(0, |c| c.resource_version.parse().unwrap_or(0));
         self.claims.insert(key.clone(), c.clone());
-        self.written.claims.push((key.clone(), c));
+        self.written.claims.push((key.clone(), c, known));
     }
 
     fn put_volume(&mut self, name: &str, v: Option<Volume>) {
+        let known = self.volume(name).map_or(0, |v| v.resource_version.parse().unwrap_or(0));
         self.volumes.insert(name.to_string(), v.clone());
-        self.written.volumes.push((name.to_string(), v));
+        self.written.volumes.push((name.to_string(), v, known));
     }
 }
 
 impl State {
     /// Takes in what a group wrote.
     pub fn absorb(&mut self, w: Written) {
-        for (k, c) in w.claims {
-            self.put_claim(&k, c);
+        for (k, c, known) in w.claims {
+            self.put_claim(&k, c, known);
         }
-        for (n, v) in w.volumes {
-            self.put_volume(&n, v);
+        for (n, v, known) in w.volumes {
+            self.put_volume(&n, v, known);
         }
         self.reported.extend(w.reported);
     }

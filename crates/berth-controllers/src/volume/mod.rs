@@ -17,7 +17,7 @@ pub mod provisioner;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -68,6 +68,10 @@ pub struct State {
     synced: [bool; 4],
     /// Events already recorded, so each is recorded once.
     reported: BTreeSet<EventNote>,
+    /// resourceVersions of claims and volumes the watch saw deleted, so a write that returns
+    /// after the deletion was seen cannot bring them back (kept while writes are in flight).
+    gone_claims: HashMap<ClaimKey, u64>,
+    gone_volumes: HashMap<String, u64>,
 }
 
 fn newer(old: &str, new: &str) -> bool {
@@ -77,11 +81,16 @@ fn newer(old: &str, new: &str) -> bool {
     }
 }
 
+fn rv_number(rv: &str) -> u64 {
+    rv.parse().unwrap_or(0)
+}
+
 /// Applies a watch event to one cache; `key` names an object, `rv` its resourceVersion.
-fn observe_into<T, O, K: Ord + Clone>(
+fn observe_into<T, O, K: Ord + Clone + std::hash::Hash>(
     map: &mut BTreeMap<K, O>,
     relist: &mut Option<BTreeMap<K, O>>,
     synced: &mut bool,
+    gone: Option<&mut HashMap<K, u64>>,
     ev: Event<T>,
     conv: impl Fn(&T) -> Option<(K, O)>,
     rv: impl Fn(&O) -> &str,
@@ -105,8 +114,11 @@ fn observe_into<T, O, K: Ord + Clone>(
             }
         }
         Event::Delete(o) => {
-            if let Some((k, _)) = conv(&o) {
+            if let Some((k, v)) = conv(&o) {
                 map.remove(&k);
+                if let Some(gone) = gone {
+                    gone.insert(k, rv_number(rv(&v)));
+                }
             }
         }
     }
@@ -122,6 +134,7 @@ impl State {
             &mut self.claims,
             &mut self.relist_claims,
             &mut self.synced[0],
+            Some(&mut self.gone_claims),
             ev,
             |c| {
                 let c = Claim::from(c);
@@ -136,6 +149,7 @@ impl State {
             &mut self.volumes,
             &mut self.relist_volumes,
             &mut self.synced[1],
+            Some(&mut self.gone_volumes),
             ev,
             |v| {
                 let v = Volume::from(v);
@@ -150,6 +164,7 @@ impl State {
             &mut self.classes,
             &mut self.relist_classes,
             &mut self.synced[2],
+            None,
             ev,
             |c| {
                 let c = Class::from(c);
@@ -164,6 +179,7 @@ impl State {
             &mut self.pods,
             &mut self.relist_pods,
             &mut self.synced[3],
+            None,
             ev,
             |p| {
                 let p = PodClaims::from(p);
@@ -173,18 +189,50 @@ impl State {
         );
     }
 
-    fn put_claim(&mut self, key: &ClaimKey, c: Option<Claim>) {
-        match c {
-            Some(c) => self.claims.insert(key.clone(), c),
-            None => self.claims.remove(key),
-        };
+    /// What a write returned about a claim; `known` is the resourceVersion the writer last saw.
+    /// An answer older than what the cache holds, or than a deletion the watch showed, is
+    /// dropped; "gone" removes only a copy the writer knew.
+    fn put_claim(&mut self, key: &ClaimKey, c: Option<Claim>, known: u64) {
+        put(&mut self.claims, &self.gone_claims, key, c, known, |c| {
+            &c.resource_version
+        });
     }
 
-    fn put_volume(&mut self, name: &str, v: Option<Volume>) {
-        match v {
-            Some(v) => self.volumes.insert(name.to_string(), v),
-            None => self.volumes.remove(name),
-        };
+    fn put_volume(&mut self, name: &String, v: Option<Volume>, known: u64) {
+        put(&mut self.volumes, &self.gone_volumes, name, v, known, |v| {
+            &v.resource_version
+        });
+    }
+
+    /// Forgets deletions once no write is in flight that could still return.
+    pub fn forget_deletions(&mut self) {
+        self.gone_claims.clear();
+        self.gone_volumes.clear();
+    }
+}
+
+fn put<K: Ord + Clone + std::hash::Hash, O>(
+    map: &mut BTreeMap<K, O>,
+    gone: &HashMap<K, u64>,
+    key: &K,
+    obj: Option<O>,
+    known: u64,
+    rv: impl Fn(&O) -> &str,
+) {
+    let current = map.get(key).map(|o| rv_number(rv(o)));
+    match obj {
+        Some(o) => {
+            let at = rv_number(rv(&o));
+            let deleted_since = gone.get(key).is_some_and(|g| *g >= at);
+            if !deleted_since && current.is_none_or(|c| c <= at) {
+                map.insert(key.clone(), o);
+            }
+        }
+        None => {
+            if current.is_some_and(|c| c <= known) {
+                map.remove(key);
+            }
+        }
     }
 }
 
@@ -409,6 +457,9 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
         }
         while let Some(Some((objects, done))) = inflight.next().now_or_never() {
             finish(&mut state, &mut tracker, objects, done);
+        }
+        if inflight.is_empty() {
+            state.forget_deletions();
         }
         let free = MAX_CONCURRENT_GROUPS.saturating_sub(inflight.len());
         if free > 0 {

@@ -462,3 +462,34 @@ async fn the_plan_leaves_out_steps_about_busy_objects() {
     let busy = Object::Claim(key);
     assert_eq!(plan_groups(&state, provisioning, &|o| *o == busy), vec![]);
 }
+
+#[test]
+fn a_write_answered_after_the_watch_showed_the_deletion_does_not_bring_the_claim_back() {
+    let claim = |rv: &str| -> PersistentVolumeClaim {
+        let mut c = claim_obj("www-web-0", json!({}));
+        c["metadata"]["resourceVersion"] = json!(rv);
+        serde_json::from_value(c).expect("claim")
+    };
+    let key = ClaimKey {
+        namespace: "default".into(),
+        name: "www-web-0".into(),
+    };
+    let mut s = State::default();
+    s.observe_claim(Event::Apply(claim("5")));
+    // The finalizer's removal deletes the claim; the watch shows it before the answer is taken in.
+    s.observe_claim(Event::Delete(claim("6")));
+    s.put_claim(&key, Some(Claim::from(&claim("6"))), 5);
+    assert!(s.claims.is_empty(), "{:?}", s.claims);
+    // An answer older than the cached copy is dropped; "gone" removes only a copy the writer knew.
+    s.forget_deletions();
+    s.observe_claim(Event::Apply(claim("9")));
+    s.put_claim(&key, Some(Claim::from(&claim("7"))), 5);
+    assert_eq!(s.claims[&key].resource_version, "9");
+    s.put_claim(&key, None, 7);
+    assert_eq!(
+        s.claims[&key].resource_version, "9",
+        "a newer copy than the writer knew stays"
+    );
+    s.put_claim(&key, None, 9);
+    assert!(s.claims.is_empty());
+}
