@@ -118,6 +118,27 @@ fn tls_config(p: &pki::Pki) -> Result<rustls::ServerConfig, StartError> {
     Ok(cfg)
 }
 
+/// Streams one HTTP/2 connection may have open at once. A kube-rs or client-go process sends all
+/// its requests and watches (long-lived streams) over one connection; hyper's default is 200.
+const H2_MAX_STREAMS: u32 = 1000;
+
+/// The receive window of each HTTP/2 request stream: request bodies are objects, so this is
+/// kube-apiserver's `MaxUploadBufferPerStream` (256 KiB, the 99th percentile of resource bodies).
+const H2_STREAM_WINDOW: u32 = 256 << 10;
+
+/// HTTP/1.1 and, when ALPN picks `h2`, HTTP/2 with room for every stream a client may open: the
+/// connection window covers every stream's window (as kube-apiserver sizes it), so a stream whose
+/// body is not read yet never stalls the others. Windows are credit, not allocations.
+fn http_builder() -> hyper_util::server::conn::auto::Builder<TokioExecutor> {
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http2()
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        .initial_stream_window_size(H2_STREAM_WINDOW)
+        .initial_connection_window_size(H2_STREAM_WINDOW * H2_MAX_STREAMS);
+    builder
+}
+
 fn ensure_dir(path: &Path) -> Result<(), StartError> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
@@ -190,6 +211,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
         .fallback(crate::handlers::dispatch)
         .with_state(api.clone());
     let (shutdown, mut stop) = watch::channel(false);
+    let http = http_builder();
     let task = tokio::spawn(async move {
         loop {
             let (tcp, _) = tokio::select! {
@@ -206,12 +228,12 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
             let tls = tls.clone();
             let router = router.clone();
             let mut stop = stop.clone();
+            let http = http.clone();
             tokio::spawn(async move {
                 let Ok(stream) = tls.accept(tcp).await else { return };
                 let authenticated = stream.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
                 let svc = router.layer(axum::Extension(Peer { authenticated }));
-                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
+                let conn = http.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
                 tokio::pin!(conn);
                 tokio::select! {
                     _ = conn.as_mut() => {}

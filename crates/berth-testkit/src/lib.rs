@@ -90,6 +90,11 @@ impl Berth {
         Ok(b)
     }
 
+    /// The process id of the running berth, if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The data dir.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")

@@ -1,5 +1,6 @@
 //! The `berth` binary: `berth up` runs everything in one process; `berth kubeconfig` prints credentials.
 
+mod client;
 mod cmd;
 
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! `berth controllers`: the controllers alone, against any cluster reachable with a kubeconfig.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 
@@ -14,19 +14,11 @@ pub struct ControllersArgs {
     feature_gates: berth_apiserver::FeatureGates,
 }
 
-/// A kube-rs client from a kubeconfig file.
-pub async fn client_from(path: &Path) -> anyhow::Result<kube::Client> {
-    let kc = kube::config::Kubeconfig::read_from(path).with_context(|| format!("reading {}", path.display()))?;
-    let cfg = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
-        .await
-        .with_context(|| format!("loading {}", path.display()))?;
-    kube::Client::try_from(cfg).context("building the API client")
-}
-
 pub fn run(args: ControllersArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
-        let client = client_from(&args.kubeconfig).await?;
+        // Any cluster: kube-rs's stock client.
+        let client = crate::client::http1(crate::client::config_from(&args.kubeconfig).await?)?;
         tracing::info!(kubeconfig = %args.kubeconfig.display(), "running controllers");
         berth_controllers::run_all(
             client,

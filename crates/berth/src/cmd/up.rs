@@ -100,7 +100,9 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         };
         let mut components: Vec<(&str, tokio::task::JoinHandle<Result<(), String>>)> = Vec::new();
         if !args.api_only {
-            let client = super::controllers::client_from(&server.kubeconfig_path).await?;
+            // Our own listener speaks HTTP/2: every component's requests and watches share one
+            // connection instead of one each.
+            let client = crate::client::http2(crate::client::config_from(&server.kubeconfig_path).await?)?;
             // Volumes are node-local: the provisioner keeps them under the data dir, on this node.
             let mut config = super::controllers_config(args.feature_gates);
             config.volumes = berth_controllers::volume::VolumeConfig {

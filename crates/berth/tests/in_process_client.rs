@@ -1,0 +1,66 @@
+//! End to end: the controllers, the scheduler and the node that `berth up` runs share one HTTP/2
+//! connection to its listener (kube-rs's stock HTTP/1.1 client holds one per watch, ~20).
+
+use std::collections::HashSet;
+
+use berth_testkit::{eventually, Berth};
+
+/// Socket inodes among the open files of process `pid`.
+fn socket_inodes(pid: u32) -> HashSet<String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("the process's fds")
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|target| {
+            let t = target.to_string_lossy();
+            Some(t.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect()
+}
+
+/// Established TCP connections that process `pid` opened to `port` (its client ends), from
+/// `/proc/<pid>/net/tcp{,6}`: columns `sl local rem st ... inode`, addresses as `HEXIP:HEXPORT`.
+fn connections_to(pid: u32, port: u16) -> usize {
+    let inodes = socket_inodes(pid);
+    let remote_port = format!(":{port:04X}");
+    ["tcp", "tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).ok())
+        .map(|text| {
+            text.lines()
+                .skip(1)
+                .filter(|line| {
+                    let cols: Vec<&str> = line.split_whitespace().collect();
+                    const ESTABLISHED: &str = "01";
+                    cols.len() > 9
+                        && cols[2].ends_with(&remote_port)
+                        && cols[3] == ESTABLISHED
+                        && inodes.contains(cols[9])
+                })
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn controllers_scheduler_and_node_share_one_connection_to_the_listener() {
+    let b = Berth::start(env!("CARGO_BIN_EXE_berth")).expect("berth starts");
+    // A running pod means every component has watched and written: the scheduler bound it,
+    // the node ran it, and the controllers' caches synced (they watch before acting).
+    b.kubectl(&["run", "web", "--image=nginx"]).ok();
+    eventually("the pod to run", 30, || {
+        let out = b.kubectl(&["get", "pod", "web", "-o", "jsonpath={.status.phase}"]);
+        (out.stdout == "Running").then_some(())
+    });
+    let port: u16 = b
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port in the url");
+    let pid = b.pid().expect("berth runs");
+    assert_eq!(
+        connections_to(pid, port),
+        1,
+        "berth's own connections to its listener (port {port})"
+    );
+}
