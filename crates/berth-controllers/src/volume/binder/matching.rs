@@ -1,7 +1,7 @@
 //! Which volume a claim binds to: upstream `findByClaim` (`index.go`) over `FindMatchingVolume`
 //! (component-helpers `pv_helpers.go`), shared by the binder and the scheduler's volume check.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::statefulset::selector;
 use crate::volume::model::{Claim, Volume};
@@ -90,7 +90,9 @@ pub fn find_best_match<'a>(
     delay_binding: bool,
 ) -> Option<&'a Volume> {
     let mut by_modes: BTreeMap<String, Vec<&'a Volume>> = BTreeMap::new();
-    for v in volumes {
+    // Only unclaimed volumes and those claimed for this claim can match (as in
+    // `find_matching_volume`); leaving the rest out first keeps this cheap among many bound ones.
+    for v in volumes.into_iter().filter(|v| could_match(claim, v)) {
         by_modes.entry(v.access_mode_set()).or_default().push(v);
     }
     let mut sets: Vec<(&String, &Vec<&'a Volume>)> = by_modes
@@ -107,4 +109,44 @@ pub fn find_best_match<'a>(
     sets.sort_by_key(|(set, _)| (set.split(',').filter(|s| !s.is_empty()).count(), (*set).clone()));
     sets.into_iter()
         .find_map(|(_, vols)| find_matching_volume(claim, vols, node, excluded, delay_binding))
+}
+
+/// Whether the volume is free or claimed for this claim: the only ones a claim can match.
+fn could_match(claim: &Claim, volume: &Volume) -> bool {
+    volume.claim_ref.is_none() || volume.bound_to(claim)
+}
+
+/// The volumes a claim could match, found without scanning every volume: the unclaimed ones, and
+/// those whose `claimRef` names the claim. Built once per binder pass.
+#[derive(Debug, Default)]
+pub struct VolumeIndex<'a> {
+    free: Vec<&'a Volume>,
+    claimed: HashMap<(&'a str, &'a str), Vec<&'a Volume>>,
+}
+
+impl<'a> VolumeIndex<'a> {
+    pub fn new(volumes: impl IntoIterator<Item = &'a Volume>) -> Self {
+        let mut index = VolumeIndex::default();
+        for v in volumes {
+            match &v.claim_ref {
+                None => index.free.push(v),
+                Some(r) => index
+                    .claimed
+                    .entry((r.namespace.as_str(), r.name.as_str()))
+                    .or_default()
+                    .push(v),
+            }
+        }
+        index
+    }
+
+    /// The claim's candidates, in name order (the order `find_best_match` sees volumes in).
+    pub fn candidates(&self, claim: &Claim) -> Vec<&'a Volume> {
+        let mut out: Vec<&'a Volume> = self.free.clone();
+        if let Some(named) = self.claimed.get(&(claim.namespace.as_str(), claim.name.as_str())) {
+            out.extend(named.iter().copied());
+            out.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        out
+    }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::matching::{find_best_match, has_access_modes};
+use super::matching::{find_best_match, has_access_modes, VolumeIndex};
 use crate::volume::model::{
     Claim, ClaimKey, ClaimRef, Class, Volume, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED,
     ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
@@ -118,6 +118,8 @@ fn event(target: Target, type_: &'static str, reason: &'static str, message: imp
 
 struct Pass<'a> {
     w: World<'a>,
+    /// The volumes each claim could match, built once.
+    index: VolumeIndex<'a>,
     actions: Vec<Action>,
     /// Volumes this pass already acts on: no second claim may take them, `sync_volume` skips them.
     touched: BTreeSet<String>,
@@ -127,6 +129,7 @@ struct Pass<'a> {
 pub fn plan(w: World<'_>) -> Vec<Action> {
     let mut pass = Pass {
         w,
+        index: VolumeIndex::new(w.volumes.values()),
         actions: Vec::new(),
         touched: BTreeSet::new(),
     };
@@ -256,7 +259,7 @@ impl Pass<'_> {
         }
         let class = self.w.classes.get(claim.class());
         let delay = class.is_some_and(|c| c.wait_for_first_consumer);
-        let found = find_best_match(claim, self.w.volumes.values(), None, &self.touched, delay);
+        let found = find_best_match(claim, self.index.candidates(claim), None, &self.touched, delay);
         if let Some(volume) = found {
             return self.bind(claim, volume);
         }

@@ -680,3 +680,48 @@ fn quantities_parse_like_resource_quantity() {
     assert_eq!(parse_quantity("1Gb"), None);
     assert!(parse_quantity("1Gi") > parse_quantity("1G"));
 }
+
+mod index {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::volume::binder::matching::VolumeIndex;
+
+    /// Volumes of random sizes and modes, each free, claimed for one of the claims, or claimed
+    /// for a stranger.
+    fn volumes() -> impl Strategy<Value = Vec<Volume>> {
+        let one = (0..4usize, 0..3usize, 0..4usize, any::<bool>());
+        proptest::collection::vec(one, 0..12).prop_map(|specs| {
+            specs
+                .into_iter()
+                .enumerate()
+                .map(|(i, (size, modes, owner, pre))| {
+                    let modes: &[&str] = [&[RWO][..], &[RWO, ROX][..], &[RWO, ROX, RWX][..]][modes];
+                    let mut v = pv(&format!("v{i:02}"), ["1G", "5G", "10G", "20G"][size], modes);
+                    v.claim_ref = match owner {
+                        0 => None,
+                        3 => Some(ClaimRef {
+                            namespace: "default".into(),
+                            name: "stranger".into(),
+                            uid: "x".into(),
+                        }),
+                        n => Some(claim_ref(&pvc(&format!("c{n}"), "1G", &[RWO]), pre)),
+                    };
+                    v
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_index_gives_the_same_match_as_scanning_every_volume(vols in volumes(), which in 1..3usize, size in 0..4usize, delay in any::<bool>()) {
+            let claim = pvc(&format!("c{which}"), ["1G", "5G", "10G", "20G"][size], &[RWO]);
+            let index = VolumeIndex::new(vols.iter());
+            let none = BTreeSet::new();
+            let scanned = find_best_match(&claim, &vols, None, &none, delay).map(|v| v.name.clone());
+            let indexed = find_best_match(&claim, index.candidates(&claim), None, &none, delay).map(|v| v.name.clone());
+            prop_assert_eq!(scanned, indexed);
+        }
+    }
+}
