@@ -304,6 +304,19 @@ impl SchedulerApi for Fake {
     }
 }
 
+/// The `local-path` class (WaitForFirstConsumer) in the scheduler's view.
+fn add_local_path_class(s: &mut State) {
+    s.volumes.classes.insert(
+        "local-path".into(),
+        crate::volume::model::Class {
+            name: "local-path".into(),
+            provisioner: "rancher.io/local-path".into(),
+            wait_for_first_consumer: true,
+            ..crate::volume::model::Class::default()
+        },
+    );
+}
+
 fn entry(info: PodInfo, node_name: Option<&str>) -> PodEntry {
     PodEntry {
         info,
@@ -416,20 +429,12 @@ async fn an_unschedulable_pod_gets_its_condition_and_one_failed_scheduling_event
 
 #[tokio::test]
 async fn a_pod_with_a_wait_for_first_consumer_claim_is_bound_only_after_its_claim() {
-    use crate::volume::model::{Claim, ClaimKey, Class, ANN_BIND_COMPLETED};
+    use crate::volume::model::{Claim, ClaimKey, ANN_BIND_COMPLETED};
     let fake = Fake::default();
     let mut s = state(&[node("berth")], vec![entry(pod("web-0"), None)]);
     s.pod_claims
         .insert(("default".into(), "web-0".into()), vec!["www-web-0".into()]);
-    s.volumes.classes.insert(
-        "local-path".into(),
-        Class {
-            name: "local-path".into(),
-            provisioner: "rancher.io/local-path".into(),
-            wait_for_first_consumer: true,
-            ..Class::default()
-        },
-    );
+    add_local_path_class(&mut s);
     let key = ClaimKey {
         namespace: "default".into(),
         name: "www-web-0".into(),
@@ -484,19 +489,11 @@ async fn a_pod_whose_claim_is_missing_is_unschedulable() {
 
 #[tokio::test]
 async fn claims_of_many_pods_are_selected_concurrently_and_a_failed_write_is_tried_again() {
-    use crate::volume::model::{Claim, ClaimKey, Class};
+    use crate::volume::model::{Claim, ClaimKey};
     let fake = Fake::default();
     let names: Vec<String> = (0..8).map(|i| format!("web-{i}")).collect();
     let mut s = state(&[node("berth")], names.iter().map(|n| entry(pod(n), None)).collect());
-    s.volumes.classes.insert(
-        "local-path".into(),
-        Class {
-            name: "local-path".into(),
-            provisioner: "rancher.io/local-path".into(),
-            wait_for_first_consumer: true,
-            ..Class::default()
-        },
-    );
+    add_local_path_class(&mut s);
     for n in &names {
         let claim = format!("www-{n}");
         s.pod_claims.insert(("default".into(), n.clone()), vec![claim.clone()]);

@@ -163,6 +163,19 @@ fn claim_obj(name: &str, annotations: Value) -> Value {
     })
 }
 
+/// The volume controllers over `fake`, provisioning locally (in memory) for node `berth`.
+fn provisioning_on_berth(fake: Fake) -> Volumes<Fake, FakeDirs> {
+    Volumes::new(
+        fake,
+        Some((
+            FakeDirs::default(),
+            Config {
+                node_name: "berth".into(),
+            },
+        )),
+    )
+}
+
 fn synced(fake: &Fake) -> State {
     let mut s = State::default();
     s.observe_claim(Event::Init);
@@ -188,15 +201,7 @@ async fn a_selected_claim_is_provisioned_bound_and_on_release_its_directory_goes
         claim_obj("www-web-0", json!({ANN_SELECTED_NODE: "berth"})),
     );
     let mut state = synced(&fake);
-    let mut v = Volumes::new(
-        fake,
-        Some((
-            FakeDirs::default(),
-            Config {
-                node_name: "berth".into(),
-            },
-        )),
-    );
+    let mut v = provisioning_on_berth(fake);
     assert!(v.sync(&mut state).await);
     let dir = "pvc-u-www-web-0_default_www-web-0";
     let (dirs, _) = v.dirs.as_ref().expect("dirs");
@@ -308,15 +313,7 @@ async fn many_selected_claims_are_provisioned_and_bound_concurrently_each_in_ups
             .insert(n.clone(), claim_obj(n, json!({ANN_SELECTED_NODE: "berth"})));
     }
     let mut state = synced(&fake);
-    let mut v = Volumes::new(
-        fake,
-        Some((
-            FakeDirs::default(),
-            Config {
-                node_name: "berth".into(),
-            },
-        )),
-    );
+    let mut v = provisioning_on_berth(fake);
     assert!(v.sync(&mut state).await);
     assert!(
         v.api.max_in_flight.load(Ordering::SeqCst) > 1,
