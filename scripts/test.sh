@@ -24,6 +24,8 @@ command -v cargo >/dev/null || { echo "scripts/test.sh: cargo (rustup) is requir
 
 # Slow property and crash tests run too; they are gated so that a plain `cargo test` stays quick.
 export BERTH_SLOW_TESTS="${BERTH_SLOW_TESTS:-1}"
+# A one-shot build gains nothing from incremental state, which would double the disk it needs.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cargo build --workspace --all-targets --locked
 # Integration tests outside the `berth` package find the binary here (inside it, cargo tells them).
 export BERTH_BIN="$PWD/target/debug/berth"
