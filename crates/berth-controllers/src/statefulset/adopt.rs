@@ -1,6 +1,8 @@
 //! Which pods and revisions a set claims, adopts or releases (upstream `ClaimObject` in
 //! `controller_ref_manager.go` and `adoptOrphanRevisions`).
 
+use std::sync::Arc;
+
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::Pod;
 
@@ -20,14 +22,14 @@ fn uid_of(pod: &Pod) -> String {
 
 /// Applies `ClaimObject` to every pod: keep ours that match (selector and `<set>-<int>` name),
 /// release ours that do not, adopt matching orphans; a set being deleted neither adopts nor releases.
-pub fn claim_pods<'a>(set: &StatefulSet, pods: &'a [Pod]) -> Claimed<'a> {
+pub fn claim_pods<'a>(set: &StatefulSet, pods: &'a [Arc<Pod>]) -> Claimed<'a> {
     let selector = set.spec.as_ref().map(|s| &s.selector);
     let deleting = set.metadata.deletion_timestamp.is_some();
     let mut out = Claimed {
         pods: Vec::new(),
         actions: Vec::new(),
     };
-    for pod in pods {
+    for pod in pods.iter().map(|p| &**p) {
         let name = pod.metadata.name.as_deref().unwrap_or_default();
         let matched =
             selector.is_some_and(|s| selector::matches(s, pod.metadata.labels.as_ref())) && is_member_name(set, name);
@@ -61,14 +63,14 @@ pub fn claim_pods<'a>(set: &StatefulSet, pods: &'a [Pod]) -> Claimed<'a> {
 /// match its selector and that it owns or that are orphans; plus adoption of the orphans.
 pub fn claim_revisions<'a>(
     set: &StatefulSet,
-    revisions: &'a [ControllerRevision],
+    revisions: &'a [Arc<ControllerRevision>],
 ) -> (Vec<&'a ControllerRevision>, Vec<Action>) {
     let Some(selector) = set.spec.as_ref().map(|s| &s.selector) else {
         return (Vec::new(), Vec::new());
     };
     let mut history = Vec::new();
     let mut actions = Vec::new();
-    for rev in revisions {
+    for rev in revisions.iter().map(|r| &**r) {
         if rev.metadata.namespace.as_deref().unwrap_or_default() != set_namespace(set)
             || !selector::matches(selector, rev.metadata.labels.as_ref())
         {

@@ -1,7 +1,12 @@
 //! The driver's object caches, fed by watches and written through by the driver's own successful
 //! requests so the next sync sees them without waiting for the watch (no per-action lists).
+//!
+//! Objects are stored behind `Arc` and never changed in place, so a sync's [`Input`] shares them:
+//! taking a snapshot costs a reference count per object, not a deep copy (every pod event syncs
+//! the set, so a copying snapshot made the controller's cost quadratic in the set's size).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
@@ -34,7 +39,7 @@ pub fn key_of(meta: &ObjectMeta) -> Option<ObjectKey> {
 /// Objects of one kind by namespace, then name.
 #[derive(Debug)]
 pub struct Store<K> {
-    by_ns: HashMap<String, HashMap<String, K>>,
+    by_ns: HashMap<String, HashMap<String, Arc<K>>>,
 }
 
 impl<K> Default for Store<K> {
@@ -47,26 +52,37 @@ fn rv(meta: &ObjectMeta) -> Option<u64> {
     meta.resource_version.as_deref().and_then(|v| v.parse().ok())
 }
 
+/// The object as the cache keeps it: without `managedFields` (nothing here reads them, and they
+/// are a large part of a pod; a client-go informer can drop them with a transform), shared.
+pub fn shared<K: Resource>(mut obj: K) -> Arc<K> {
+    obj.meta_mut().managed_fields = None;
+    Arc::new(obj)
+}
+
 impl<K: Resource + Clone> Store<K> {
-    pub fn get(&self, namespace: &str, name: &str) -> Option<&K> {
+    pub fn get(&self, namespace: &str, name: &str) -> Option<&Arc<K>> {
         self.by_ns.get(namespace)?.get(name)
     }
 
-    pub fn in_namespace(&self, namespace: &str) -> impl Iterator<Item = &K> {
+    pub fn in_namespace(&self, namespace: &str) -> impl Iterator<Item = &Arc<K>> {
         self.by_ns.get(namespace).into_iter().flat_map(|m| m.values())
     }
 
-    pub fn all(&self) -> impl Iterator<Item = &K> {
+    pub fn all(&self) -> impl Iterator<Item = &Arc<K>> {
         self.by_ns.values().flat_map(|m| m.values())
     }
 
     /// Stores the object unless the cached copy of the same uid is newer; returns the previous one.
-    ///
-    /// `managedFields` are dropped (nothing here reads them; a client-go informer can do the same
-    /// with a transform): they are a large part of a pod, and every sync copies the set's pods
-    /// out of the cache.
-    pub fn upsert(&mut self, mut obj: K) -> Option<K> {
-        obj.meta_mut().managed_fields = None;
+    pub fn upsert(&mut self, obj: K) -> Option<Arc<K>> {
+        self.upsert_shared(shared(obj))
+    }
+
+    /// [`Store::upsert`] of an object already made by [`shared`] (its `managedFields` are dropped
+    /// here too if it still has them).
+    pub fn upsert_shared(&mut self, mut obj: Arc<K>) -> Option<Arc<K>> {
+        if obj.meta().managed_fields.is_some() {
+            Arc::make_mut(&mut obj).meta_mut().managed_fields = None;
+        }
         let meta = obj.meta();
         let key = key_of(meta)?;
         let ns = self.by_ns.entry(key.namespace).or_default();
@@ -79,7 +95,7 @@ impl<K: Resource + Clone> Store<K> {
         ns.insert(key.name, obj)
     }
 
-    pub fn remove(&mut self, meta: &ObjectMeta) -> Option<K> {
+    pub fn remove(&mut self, meta: &ObjectMeta) -> Option<Arc<K>> {
         let key = key_of(meta)?;
         let ns = self.by_ns.get_mut(&key.namespace)?;
         // Only the object with this uid: a replacement of the same name stays.
@@ -107,23 +123,34 @@ pub struct Cache {
     pub revisions: Store<ControllerRevision>,
 }
 
-/// Whether a claim name looks like `<template>-<set>-<ordinal>` for this set.
-pub fn claim_belongs(set: &StatefulSet, claim: &str) -> bool {
+/// The `<template>-<set>-` prefixes of a set's claim names.
+fn claim_prefixes(set: &StatefulSet) -> Vec<String> {
     let set_name = set.metadata.name.as_deref().unwrap_or_default();
-    super::identity::claim_templates(set).iter().any(|t| {
-        let prefix = format!("{}-{}-", t.metadata.name.as_deref().unwrap_or_default(), set_name);
+    super::identity::claim_templates(set)
+        .iter()
+        .map(|t| format!("{}-{}-", t.metadata.name.as_deref().unwrap_or_default(), set_name))
+        .collect()
+}
+
+fn has_claim_prefix(prefixes: &[String], claim: &str) -> bool {
+    prefixes.iter().any(|prefix| {
         claim
-            .strip_prefix(&prefix)
+            .strip_prefix(prefix.as_str())
             .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
     })
 }
 
+/// Whether a claim name looks like `<template>-<set>-<ordinal>` for this set.
+pub fn claim_belongs(set: &StatefulSet, claim: &str) -> bool {
+    has_claim_prefix(&claim_prefixes(set), claim)
+}
+
 impl Cache {
     /// The planner's input for a set: pods it owns or could adopt, its claims, the namespace's
-    /// revisions.
+    /// revisions, all shared with the cache.
     pub fn input(&self, key: &ObjectKey, features: Features) -> Option<Input> {
         let set = self.sets.get(&key.namespace, &key.name)?.clone();
-        let uid = set_uid(&set).to_string();
+        let uid = set_uid(&set);
         let pods = self
             .pods
             .in_namespace(&key.namespace)
@@ -133,12 +160,16 @@ impl Cache {
             })
             .cloned()
             .collect();
-        let claims = self
-            .claims
-            .in_namespace(&key.namespace)
-            .filter(|c| claim_belongs(&set, c.metadata.name.as_deref().unwrap_or_default()))
-            .cloned()
-            .collect();
+        let prefixes = claim_prefixes(&set);
+        let claims = if prefixes.is_empty() {
+            Vec::new()
+        } else {
+            self.claims
+                .in_namespace(&key.namespace)
+                .filter(|c| has_claim_prefix(&prefixes, c.metadata.name.as_deref().unwrap_or_default()))
+                .cloned()
+                .collect()
+        };
         let revisions = self.revisions.in_namespace(&key.namespace).cloned().collect();
         Some(Input {
             set,

@@ -1,7 +1,13 @@
 //! The per-sync pod algorithm (upstream `updateStatefulSet`, `processReplica`, `processCondemned`,
 //! `runForAll`/`slowStartBatch` and the rolling-update loops), producing action groups.
+//!
+//! A sync's cost follows its work: a missing member's pod is built only when the sync would
+//! create it (an OrderedReady sync stops at its first step that exits), and existing claims are
+//! looked up by template and ordinal without building the names or claims a member would get.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
@@ -9,8 +15,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::Timestamp;
 
 use super::identity::{
-    claims_for, identity_matches, new_pod, ordinal_of, pod_revision, replicas, set_pod_revision, start_ordinal,
-    storage_matches, update_identity, update_storage,
+    claim_for, claim_name, claim_ordinal_digits, claim_templates, identity_matches, is_decimal_of, ordinal_of,
+    replicas, storage_matches, update_identity, update_storage,
 };
 use super::plan::{allows_burst, update_strategy_type, Action, ActionGroup, Features, Task, Verb};
 use super::pods::{
@@ -21,6 +27,7 @@ use super::retention::{
     desired_owner_refs, has_unexpected_controller, initial_owner_refs, is_claim_owner_up_to_date, pod_claim_is_stale,
     PodRef,
 };
+use super::slots::{new_versioned_pod, place, rolling_update, Slot};
 
 /// Upstream `MaxBatchSize` of `slowStartBatch`.
 pub const MAX_BATCH_SIZE: usize = 500;
@@ -34,7 +41,7 @@ pub struct Context<'a> {
     pub update_set: &'a StatefulSet,
     pub current_revision: &'a str,
     pub update_revision: &'a str,
-    pub claims: &'a [PersistentVolumeClaim],
+    pub claims: &'a [Arc<PersistentVolumeClaim>],
     pub features: Features,
     pub now: Timestamp,
 }
@@ -45,21 +52,6 @@ pub struct Outcome {
     pub groups: Vec<ActionGroup>,
     /// Pods the rolling update deletes (subtracted from `currentReplicas` when they succeed).
     pub deleted_for_update: i32,
-}
-
-/// A slot of `[start, start+replicas)`: an existing pod or the one that would be created.
-enum Slot<'a> {
-    Existing(&'a Pod),
-    New(Box<Pod>),
-}
-
-impl Slot<'_> {
-    fn pod(&self) -> &Pod {
-        match self {
-            Slot::Existing(p) => p,
-            Slot::New(p) => p,
-        }
-    }
 }
 
 /// The result of processing one pod: its task, and whether a monotonic run stops after it.
@@ -94,7 +86,8 @@ fn pod_ref(pod: &Pod) -> PodRef<'_> {
 
 struct Planner<'a> {
     cx: &'a Context<'a>,
-    claims: HashMap<&'a str, &'a PersistentVolumeClaim>,
+    /// The input's claims by (template index, ordinal) of the name they have.
+    claims: HashMap<(usize, i32), &'a PersistentVolumeClaim>,
     monotonic: bool,
     mrs: i32,
 }
@@ -104,10 +97,20 @@ impl<'a> Planner<'a> {
         !is_running_and_available(pod, self.mrs, self.cx.now) || is_terminating(pod)
     }
 
+    fn slot_unavailable(&self, slot: &Slot<'_>) -> bool {
+        slot.is_unavailable(self.mrs, self.cx.now)
+    }
+
+    fn slot_available(&self, slot: &Slot<'_>) -> bool {
+        slot.is_available(self.mrs, self.cx.now)
+    }
+
+    /// The member's claims that exist, in template order (`set` is the set or the set at a
+    /// revision: they have the same claim templates).
     fn existing_claims(&self, set: &StatefulSet, pod: &Pod) -> Vec<&'a PersistentVolumeClaim> {
-        claims_for(set, ordinal_of(name(pod)))
-            .iter()
-            .filter_map(|(_, c)| self.claims.get(c.metadata.name.as_deref().unwrap_or_default()).copied())
+        let ordinal = ordinal_of(name(pod));
+        (0..claim_templates(set).len())
+            .filter_map(|i| self.claims.get(&(i, ordinal)).copied())
             .collect()
     }
 
@@ -115,10 +118,11 @@ impl<'a> Planner<'a> {
     /// policy wants for an in-range pod), then fail if one is being deleted.
     fn create_claims(&self, set: &StatefulSet, pod: &Pod, verb: Verb, out: &mut Vec<Action>) {
         let mut deleting = Vec::new();
-        for (_, mut claim) in claims_for(set, ordinal_of(name(pod))) {
-            let cname = claim.metadata.name.clone().unwrap_or_default();
-            match self.claims.get(cname.as_str()) {
+        let ordinal = ordinal_of(name(pod));
+        for (i, template) in claim_templates(set).iter().enumerate() {
+            match self.claims.get(&(i, ordinal)) {
                 None => {
+                    let mut claim = claim_for(set, template, ordinal);
                     claim.metadata.owner_references = initial_owner_refs(set, pod_ref(pod));
                     out.push(Action::CreateClaim {
                         claim: Box::new(claim),
@@ -126,7 +130,7 @@ impl<'a> Planner<'a> {
                     });
                 }
                 Some(c) if c.metadata.deletion_timestamp.is_some() => {
-                    deleting.push(format!("pvc {cname} is being deleted"))
+                    deleting.push(format!("pvc {} is being deleted", claim_name(set, template, ordinal)))
                 }
                 Some(_) => {}
             }
@@ -177,7 +181,10 @@ impl<'a> Planner<'a> {
     /// Upstream `processReplica`.
     fn process_replica(&self, slot: &Slot<'_>) -> Step {
         let set = self.cx.set;
-        let pod = slot.pod();
+        let pod = match slot {
+            Slot::Existing(p) => *p,
+            Slot::New { ordinal, .. } => return self.create_replica(Cow::Owned(new_versioned_pod(self.cx, *ordinal))),
+        };
         let mut actions = Vec::new();
         if is_failed(pod) || is_succeeded(pod) {
             if !is_terminating(pod) {
@@ -192,18 +199,7 @@ impl<'a> Planner<'a> {
             };
         }
         if !is_created(pod) {
-            if pod_claim_is_stale(set, pod_ref(pod), self.existing_claims(set, pod)) {
-                return Step::none(true);
-            }
-            self.create_claims(set, pod, Verb::Create, &mut actions);
-            actions.push(Action::CreatePod {
-                pod: Box::new(pod.clone()),
-            });
-            self.retention(set, pod, &mut actions);
-            return Step {
-                task: Task { actions },
-                exit: self.monotonic,
-            };
+            return self.create_replica(Cow::Borrowed(pod));
         }
         if is_pending(pod) {
             self.create_claims(set, pod, Verb::Create, &mut actions);
@@ -243,6 +239,26 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// The part of `processReplica` for a pod that is not created yet: its claims, then the pod.
+    fn create_replica(&self, pod: Cow<'_, Pod>) -> Step {
+        let set = self.cx.set;
+        if pod_claim_is_stale(set, pod_ref(&pod), self.existing_claims(set, &pod)) {
+            return Step::none(true);
+        }
+        let mut actions = Vec::new();
+        self.create_claims(set, &pod, Verb::Create, &mut actions);
+        let mut retention = Vec::new();
+        self.retention(set, &pod, &mut retention);
+        actions.push(Action::CreatePod {
+            pod: Box::new(pod.into_owned()),
+        });
+        actions.append(&mut retention);
+        Step {
+            task: Task { actions },
+            exit: self.monotonic,
+        }
+    }
+
     /// Upstream `processCondemned`.
     fn process_condemned(&self, pod: &Pod, first_unavailable: Option<&str>) -> Step {
         if is_terminating(pod) {
@@ -265,9 +281,9 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Upstream `runForAll`: monotonic runs one group per pod until one exits; burst runs
-    /// slow-start batches. Returns whether the sync stops here.
-    fn run_for_all(&self, steps: Vec<Step>, groups: &mut Vec<ActionGroup>) -> bool {
+    /// Upstream `runForAll`: monotonic runs one group per pod until one exits (later steps are
+    /// not even planned); burst runs slow-start batches. Returns whether the sync stops here.
+    fn run_for_all(&self, steps: impl Iterator<Item = Step>, groups: &mut Vec<ActionGroup>) -> bool {
         if self.monotonic {
             for step in steps {
                 if !step.task.actions.is_empty() {
@@ -279,8 +295,9 @@ impl<'a> Planner<'a> {
             }
             return false;
         }
-        let mut steps = steps.into_iter();
+        let steps: Vec<Step> = steps.collect();
         let mut remaining = steps.len();
+        let mut steps = steps.into_iter();
         let mut batch = remaining.min(1);
         while batch > 0 {
             let tasks: Vec<Task> = steps
@@ -299,78 +316,71 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// The claims by (template index, ordinal) of their names `<template>-<set>-<ordinal>`: a lookup
+/// by [`claim_name`] without making the name.
+fn index_claims<'a>(
+    set: &StatefulSet,
+    claims: &'a [Arc<PersistentVolumeClaim>],
+) -> HashMap<(usize, i32), &'a PersistentVolumeClaim> {
+    let mut out = HashMap::new();
+    for claim in claims {
+        let cname = claim.metadata.name.as_deref().unwrap_or_default();
+        for (i, template) in claim_templates(set).iter().enumerate() {
+            let Some(digits) = claim_ordinal_digits(cname, set, template) else {
+                continue;
+            };
+            if let Some(ordinal) = digits.parse::<i32>().ok().filter(|&o| is_decimal_of(digits, o)) {
+                out.insert((i, ordinal), &**claim);
+            }
+        }
+    }
+    out
+}
+
 /// Plans the pod work for the claimed pods (upstream `updateStatefulSet` after the revisions).
 pub fn plan_pods(cx: &Context<'_>, pods: &[&Pod]) -> Outcome {
     let set = cx.set;
     let planner = Planner {
         cx,
-        claims: cx
-            .claims
-            .iter()
-            .map(|c| (c.metadata.name.as_deref().unwrap_or_default(), c))
-            .collect(),
+        claims: index_claims(set, cx.claims),
         monotonic: !allows_burst(set),
         mrs: min_ready_seconds(set),
     };
-    let start = start_ordinal(set);
-    let count = usize::try_from(replicas(set)).unwrap_or(0);
-    let mut slots: Vec<Option<&Pod>> = vec![None; count];
-    let mut condemned: Vec<&Pod> = Vec::new();
-    for pod in pods {
-        let ord = ordinal_of(name(pod));
-        if ord < 0 {
-            continue;
-        }
-        match usize::try_from(ord - start) {
-            Ok(i) if i < count => slots[i] = Some(pod),
-            _ => condemned.push(pod),
-        }
-    }
-    let slots: Vec<Slot<'_>> = slots
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| match p {
-            Some(p) => Slot::Existing(p),
-            None => Slot::New(Box::new(new_versioned_pod(cx, start + i as i32))),
-        })
-        .collect();
-    condemned.sort_by_key(|p| std::cmp::Reverse(ordinal_of(name(p))));
+    let (slots, condemned) = place(cx, pods);
 
     let first_unavailable = slots
         .iter()
-        .map(Slot::pod)
-        .chain(condemned.iter().rev().copied())
-        .find(|p| planner.unavailable(p))
-        .map(|p| name(p).to_string());
+        .find(|s| planner.slot_unavailable(s))
+        .map(|s| s.name(set).into_owned())
+        .or_else(|| {
+            let p = condemned.iter().rev().find(|p| planner.unavailable(p))?;
+            Some(name(p).to_string())
+        });
 
     let mut out = Outcome::default();
     if set.metadata.deletion_timestamp.is_some() {
         return out;
     }
-    let steps = slots.iter().map(|s| planner.process_replica(s)).collect();
+    let steps = slots.iter().map(|s| planner.process_replica(s));
+    if planner.run_for_all(steps, &mut out.groups) {
+        return out;
+    }
+    let steps = condemned.iter().map(|p| {
+        let mut actions = Vec::new();
+        if !planner.claims_match_retention(cx.update_set, p) {
+            planner.retention(cx.update_set, p, &mut actions);
+        }
+        Step {
+            task: Task { actions },
+            exit: false,
+        }
+    });
     if planner.run_for_all(steps, &mut out.groups) {
         return out;
     }
     let steps = condemned
         .iter()
-        .map(|p| {
-            let mut actions = Vec::new();
-            if !planner.claims_match_retention(cx.update_set, p) {
-                planner.retention(cx.update_set, p, &mut actions);
-            }
-            Step {
-                task: Task { actions },
-                exit: false,
-            }
-        })
-        .collect();
-    if planner.run_for_all(steps, &mut out.groups) {
-        return out;
-    }
-    let steps = condemned
-        .iter()
-        .map(|p| planner.process_condemned(p, first_unavailable.as_deref()))
-        .collect();
+        .map(|p| planner.process_condemned(p, first_unavailable.as_deref()));
     if planner.run_for_all(steps, &mut out.groups) {
         return out;
     }
@@ -384,12 +394,11 @@ pub fn plan_pods(cx: &Context<'_>, pods: &[&Pod]) -> Outcome {
         plan_max_unavailable(&planner, &slots, update_min, &mut deletes);
     } else {
         for slot in slots.iter().skip(update_min).rev() {
-            let pod = slot.pod();
-            if pod_revision(pod) != cx.update_revision && !is_terminating(pod) {
-                deletes.push(delete_slot(slot));
+            if slot.is_outdated(cx.update_revision) {
+                deletes.push(slot.delete(set));
                 break;
             }
-            if planner.unavailable(pod) {
+            if planner.slot_unavailable(slot) {
                 break;
             }
         }
@@ -401,22 +410,6 @@ pub fn plan_pods(cx: &Context<'_>, pods: &[&Pod]) -> Outcome {
         });
     }
     out
-}
-
-fn delete_slot(slot: &Slot<'_>) -> Action {
-    let pod = slot.pod();
-    let uid = match slot {
-        Slot::Existing(_) => Some(uid(pod).to_string()),
-        Slot::New(_) => None,
-    };
-    Action::DeletePod {
-        name: name(pod).to_string(),
-        uid,
-    }
-}
-
-fn rolling_update(set: &StatefulSet) -> Option<&k8s_openapi::api::apps::v1::RollingUpdateStatefulSetStrategy> {
-    set.spec.as_ref()?.update_strategy.as_ref()?.rolling_update.as_ref()
 }
 
 /// Upstream `getStatefulSetMaxUnavailable`: an absolute number or a percentage of `replicas`
@@ -440,15 +433,12 @@ fn plan_max_unavailable(p: &Planner<'_>, slots: &[Slot<'_>], update_min: usize, 
         rolling_update(cx.set).and_then(|r| r.max_unavailable.as_ref()),
         replicas(cx.set),
     );
-    let unavailable = slots.iter().filter(|s| p.unavailable(s.pod())).count() as i32;
-    let outdated = |pod: &Pod| pod_revision(pod) != cx.update_revision && !is_terminating(pod);
+    let unavailable = slots.iter().filter(|s| p.slot_unavailable(s)).count() as i32;
+    let outdated = |s: &Slot<'_>| s.is_outdated(cx.update_revision);
     let needing_update = if p.monotonic {
         0
     } else {
-        slots
-            .iter()
-            .filter(|s| p.unavailable(s.pod()) && outdated(s.pod()))
-            .count()
+        slots.iter().filter(|s| p.slot_unavailable(s) && outdated(s)).count()
     };
     if unavailable >= max && needing_update == 0 {
         return;
@@ -456,41 +446,24 @@ fn plan_max_unavailable(p: &Planner<'_>, slots: &[Slot<'_>], update_min: usize, 
     let candidates = || slots.iter().skip(update_min).rev();
     if p.monotonic {
         let budget = usize::try_from(max - unavailable).unwrap_or(0);
-        deletes.extend(candidates().filter(|s| outdated(s.pod())).take(budget).map(delete_slot));
+        deletes.extend(
+            candidates()
+                .filter(|s| outdated(s))
+                .take(budget)
+                .map(|s| s.delete(cx.set)),
+        );
         return;
     }
-    let available = |pod: &Pod| is_running_and_available(pod, p.mrs, cx.now);
     deletes.extend(
         candidates()
-            .filter(|s| outdated(s.pod()) && !available(s.pod()))
-            .map(delete_slot),
+            .filter(|s| outdated(s) && !p.slot_available(s))
+            .map(|s| s.delete(cx.set)),
     );
     let budget = usize::try_from(max - unavailable).unwrap_or(0);
     deletes.extend(
         candidates()
-            .filter(|s| outdated(s.pod()) && available(s.pod()))
+            .filter(|s| outdated(s) && p.slot_available(s))
             .take(budget)
-            .map(delete_slot),
+            .map(|s| s.delete(cx.set)),
     );
-}
-
-/// Upstream `newVersionedStatefulSetPod`: below the partition (or below `currentReplicas` without
-/// `rollingUpdate`) a new pod gets the current revision, else the update revision.
-fn new_versioned_pod(cx: &Context<'_>, ordinal: i32) -> Pod {
-    let set = cx.current_set;
-    let start = start_ordinal(set);
-    let use_current = update_strategy_type(set) == "RollingUpdate"
-        && match rolling_update(set) {
-            None => ordinal < start + set.status.as_ref().and_then(|s| s.current_replicas).unwrap_or(0),
-            Some(ru) => ordinal < start + ru.partition.unwrap_or(0),
-        };
-    let (source, revision) = if use_current {
-        (cx.current_set, cx.current_revision)
-    } else {
-        (cx.update_set, cx.update_revision)
-    };
-    let template = source.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default();
-    let mut pod = new_pod(source, &template, ordinal);
-    set_pod_revision(&mut pod, revision);
-    pod
 }

@@ -30,6 +30,36 @@ pub fn parent_and_ordinal(name: &str) -> Option<(&str, i32)> {
     Some((parent, digits.parse::<i32>().unwrap_or(-1)))
 }
 
+/// Whether `digits` is `n` as Go's `strconv.Itoa` prints it, so that a name can be compared with
+/// a formatted one without formatting.
+pub fn is_decimal_of(digits: &str, n: i32) -> bool {
+    if n < 0 {
+        return digits == n.to_string();
+    }
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits.len() == 1 || !digits.starts_with('0'))
+        && digits.parse::<i32>() == Ok(n)
+}
+
+/// The ordinal part of a name `<template>-<set>-<ordinal>` (as [`claim_name`] makes it), unparsed.
+pub fn claim_ordinal_digits<'n>(
+    claim: &'n str,
+    set: &StatefulSet,
+    template: &PersistentVolumeClaim,
+) -> Option<&'n str> {
+    claim
+        .strip_prefix(template.metadata.name.as_deref().unwrap_or_default())?
+        .strip_prefix('-')?
+        .strip_prefix(set_name(set))?
+        .strip_prefix('-')
+}
+
+/// Whether `claim == claim_name(set, template, ordinal)`.
+pub fn is_claim_name(claim: &str, set: &StatefulSet, template: &PersistentVolumeClaim, ordinal: i32) -> bool {
+    claim_ordinal_digits(claim, set, template).is_some_and(|d| is_decimal_of(d, ordinal))
+}
+
 /// The ordinal of a member's name, `-1` when it does not parse (upstream `getOrdinal`).
 pub fn ordinal_of(name: &str) -> i32 {
     parent_and_ordinal(name).map_or(-1, |(_, o)| o)
@@ -106,7 +136,7 @@ pub fn identity_matches(set: &StatefulSet, pod: &Pod) -> bool {
     };
     ord >= 0
         && parent == set_name(set)
-        && name == pod_name(set, ord)
+        && is_decimal_of(&name[parent.len() + 1..], ord)
         && pod.metadata.namespace.as_deref().unwrap_or_default() == set_namespace(set)
         && pod
             .metadata
@@ -130,7 +160,7 @@ pub fn storage_matches(set: &StatefulSet, pod: &Pod) -> bool {
             v.name == tname
                 && v.persistent_volume_claim
                     .as_ref()
-                    .is_some_and(|c| c.claim_name == claim_name(set, t, ord))
+                    .is_some_and(|c| is_claim_name(&c.claim_name, set, t, ord))
         })
     })
 }
@@ -147,51 +177,61 @@ pub fn update_identity(set: &StatefulSet, pod: &mut Pod) {
     labels.insert(POD_INDEX_LABEL.into(), ord.to_string());
 }
 
-/// The member's claims built from the templates: name `<tmpl>-<set>-<ord>`, template labels
-/// overlaid with the selector's matchLabels (upstream `getPersistentVolumeClaims`), in template order.
+/// The member's claim from one template: name `<tmpl>-<set>-<ord>`, template labels overlaid with
+/// the selector's matchLabels (upstream `getPersistentVolumeClaims` for one template).
+pub fn claim_for(set: &StatefulSet, template: &PersistentVolumeClaim, ordinal: i32) -> PersistentVolumeClaim {
+    let mut claim = template.clone();
+    claim.metadata.name = Some(claim_name(set, template, ordinal));
+    claim.metadata.namespace = Some(set_namespace(set).to_string());
+    let labels = claim.metadata.labels.get_or_insert_with(BTreeMap::new);
+    if let Some(match_labels) = set.spec.as_ref().and_then(|s| s.selector.match_labels.as_ref()) {
+        labels.extend(match_labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    claim.status = None;
+    claim
+}
+
+/// The member's claims built from the templates ([`claim_for`]), with their template names, in
+/// template order.
 pub fn claims_for(set: &StatefulSet, ordinal: i32) -> Vec<(String, PersistentVolumeClaim)> {
-    let match_labels = set
-        .spec
-        .as_ref()
-        .and_then(|s| s.selector.match_labels.clone())
-        .unwrap_or_default();
     claim_templates(set)
         .iter()
-        .map(|t| {
-            let mut claim = t.clone();
-            claim.metadata.name = Some(claim_name(set, t, ordinal));
-            claim.metadata.namespace = Some(set_namespace(set).to_string());
-            let labels = claim.metadata.labels.get_or_insert_with(BTreeMap::new);
-            labels.extend(match_labels.clone());
-            claim.status = None;
-            (t.metadata.name.clone().unwrap_or_default(), claim)
-        })
+        .map(|t| (t.metadata.name.clone().unwrap_or_default(), claim_for(set, t, ordinal)))
         .collect()
+}
+
+/// The member's claim names with their template names, in template order (what [`claims_for`]
+/// names, without building the claims).
+pub fn claim_names(set: &StatefulSet, ordinal: i32) -> impl Iterator<Item = (&str, String)> {
+    claim_templates(set).iter().map(move |t| {
+        (
+            t.metadata.name.as_deref().unwrap_or_default(),
+            claim_name(set, t, ordinal),
+        )
+    })
 }
 
 /// One claim volume per template, then the pod's other volumes (upstream `updateStorage`; the
 /// claim volumes come in template order rather than Go's map order).
 pub fn update_storage(set: &StatefulSet, pod: &mut Pod) {
     let ord = pod_ordinal(pod);
-    let claims = claims_for(set, ord);
     let spec = pod.spec.get_or_insert_with(PodSpec::default);
     let current = spec.volumes.take().unwrap_or_default();
-    let mut volumes: Vec<Volume> = claims
-        .iter()
+    let mut volumes: Vec<Volume> = claim_names(set, ord)
         .map(|(tname, claim)| Volume {
-            name: tname.clone(),
+            name: tname.to_string(),
             persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-                claim_name: claim.metadata.name.clone().unwrap_or_default(),
+                claim_name: claim,
                 read_only: Some(false),
             }),
             ..Volume::default()
         })
         .collect();
-    volumes.extend(
-        current
-            .into_iter()
-            .filter(|v| !claims.iter().any(|(t, _)| *t == v.name)),
-    );
+    volumes.extend(current.into_iter().filter(|v| {
+        !claim_templates(set)
+            .iter()
+            .any(|t| t.metadata.name.as_deref().unwrap_or_default() == v.name)
+    }));
     spec.volumes = Some(volumes);
 }
 
@@ -218,15 +258,15 @@ pub fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
 /// A new member pod from `template` (upstream `newStatefulSetPod`): template labels, annotations,
 /// finalizers and spec, a controller ref to the set, identity, hostname/subdomain and storage.
 pub fn new_pod(set: &StatefulSet, template: &PodTemplateSpec, ordinal: i32) -> Pod {
-    let tmeta = template.metadata.clone().unwrap_or_default();
+    let tmeta = template.metadata.as_ref();
     let mut pod = Pod {
         metadata: ObjectMeta {
             name: Some(pod_name(set, ordinal)),
             namespace: Some(set_namespace(set).to_string()),
             generate_name: Some(format!("{}-", set_name(set))),
-            labels: tmeta.labels,
-            annotations: tmeta.annotations,
-            finalizers: tmeta.finalizers,
+            labels: tmeta.and_then(|m| m.labels.clone()),
+            annotations: tmeta.and_then(|m| m.annotations.clone()),
+            finalizers: tmeta.and_then(|m| m.finalizers.clone()),
             owner_references: Some(vec![set_controller_ref(set)]),
             ..ObjectMeta::default()
         },

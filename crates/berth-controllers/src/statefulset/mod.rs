@@ -20,6 +20,7 @@ pub mod queue;
 pub mod retention;
 pub mod revision;
 pub mod selector;
+pub mod slots;
 
 #[cfg(test)]
 mod tests;
@@ -213,9 +214,10 @@ impl<A: StatefulSetApi + 'static> Controller<A> {
                     }
                 }
                 Event::Apply(p) => {
-                    let old = self.write().pods.upsert(p.clone());
+                    let p = cache::shared(p);
+                    let old = self.write().pods.upsert_shared(p.clone());
                     if was_synced {
-                        self.pod_changed(old.as_ref(), &p);
+                        self.pod_changed(old.as_deref(), &p);
                     }
                 }
                 Event::Delete(p) => {

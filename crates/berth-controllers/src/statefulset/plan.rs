@@ -6,6 +6,8 @@
 //! history), tasks in a group run concurrently, actions in a task run in order, and the driver
 //! stops at the first failed group and then writes `status_on_failure` instead of `status`.
 
+use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
@@ -17,8 +19,8 @@ use super::adopt::{claim_pods, claim_revisions};
 use super::identity::{replicas, set_name};
 use super::pods::{self, complete_rolling_update, inconsistent_status, min_ready_seconds};
 use super::revision::{
-    apply_revision, equal_revision, new_revision, next_revision, plan_truncation, raw_data, rename_for_collision,
-    sort_revisions,
+    apply_revision, equal_revision, hash_label, new_revision_and_raw, next_revision, plan_truncation, raw_data,
+    rename_for_collision, sort_revisions,
 };
 use super::{control as sync, selector};
 
@@ -30,17 +32,18 @@ pub struct Features {
     pub max_unavailable_stateful_set: bool,
 }
 
-/// Everything one decision needs, read from caches.
+/// Everything one decision needs, read from caches. The objects are shared with the cache, so
+/// building an input copies no object.
 #[derive(Clone, Debug, Default)]
 pub struct Input {
-    pub set: StatefulSet,
+    pub set: Arc<StatefulSet>,
     /// Pods in the set's namespace; the driver may leave out pods that are neither owned by the
     /// set nor orphans named like its members, since the claim rules ignore them.
-    pub pods: Vec<Pod>,
+    pub pods: Vec<Arc<Pod>>,
     /// Claims in the set's namespace (at least those named after its templates).
-    pub claims: Vec<PersistentVolumeClaim>,
-    /// ControllerRevisions in the set's namespace (at least those named `<set>-…`).
-    pub revisions: Vec<ControllerRevision>,
+    pub claims: Vec<Arc<PersistentVolumeClaim>>,
+    /// ControllerRevisions in the set's namespace.
+    pub revisions: Vec<Arc<ControllerRevision>>,
     pub features: Features,
 }
 
@@ -158,48 +161,58 @@ pub fn allows_burst(set: &StatefulSet) -> bool {
     set.spec.as_ref().and_then(|s| s.pod_management_policy.as_deref()) == Some("Parallel")
 }
 
-/// The current and update revisions and the collision count (upstream `getStatefulSetRevisions`).
-pub struct Revisions {
-    pub current: ControllerRevision,
-    pub update: ControllerRevision,
+/// The current and update revisions and the collision count (upstream `getStatefulSetRevisions`);
+/// revisions that exist are borrowed from the input.
+pub struct Revisions<'a> {
+    pub current: Cow<'a, ControllerRevision>,
+    pub update: Cow<'a, ControllerRevision>,
     pub collision_count: i32,
     pub actions: Vec<Action>,
 }
 
 /// `history` sorted ascending; `all` is every revision in the namespace (for name collisions).
-pub fn plan_revisions(set: &StatefulSet, history: &[ControllerRevision], all: &[ControllerRevision]) -> Revisions {
+pub fn plan_revisions<'a>(
+    set: &StatefulSet,
+    history: &[&'a ControllerRevision],
+    all: &[&'a ControllerRevision],
+) -> Revisions<'a> {
     let mut collision_count = set.status.as_ref().and_then(|s| s.collision_count).unwrap_or(0);
-    let mut update = new_revision(set, next_revision(history), collision_count);
+    let (new, raw) = new_revision_and_raw(set, next_revision(history), collision_count);
+    let mut update: Cow<'a, ControllerRevision> = Cow::Owned(new);
     let mut actions = Vec::new();
-    let equal: Vec<&ControllerRevision> = history.iter().filter(|r| equal_revision(r, &update)).collect();
-    if let (Some(last_equal), Some(last)) = (equal.last(), history.last()) {
-        if equal_revision(last, last_equal) {
-            update = last.clone();
+    // Upstream `EqualRevision` against the new revision, whose canonical data is `raw`.
+    let hash = hash_label(&update).map(str::to_owned);
+    let equals_new = |r: &ControllerRevision| {
+        !matches!((hash_label(r), hash.as_deref()), (Some(x), Some(y)) if x != y) && raw_data(r) == raw
+    };
+    let last_equal = history.iter().rev().find(|r| equals_new(r)).copied();
+    if let (Some(last_equal), Some(&last)) = (last_equal, history.last()) {
+        if std::ptr::eq(last, last_equal) || equal_revision(last, last_equal) {
+            update = Cow::Borrowed(last);
         } else {
-            let mut rev = (*last_equal).clone();
+            let mut rev = last_equal.clone();
             rev.revision = update.revision;
             actions.push(Action::RenumberRevision {
                 name: rev.metadata.name.clone().unwrap_or_default(),
                 revision: rev.revision,
             });
-            update = rev;
+            update = Cow::Owned(rev);
         }
     } else {
-        let raw = raw_data(&update);
         loop {
-            let name = update.metadata.name.clone().unwrap_or_default();
-            match all.iter().find(|r| r.metadata.name.as_deref() == Some(name.as_str())) {
-                Some(existing) if raw_data(existing) == raw => {
-                    update = existing.clone();
+            let name = update.metadata.name.as_deref().unwrap_or_default();
+            match all.iter().find(|r| r.metadata.name.as_deref() == Some(name)) {
+                Some(&existing) if raw_data(existing) == raw => {
+                    update = Cow::Borrowed(existing);
                     break;
                 }
                 Some(_) => {
                     collision_count += 1;
-                    rename_for_collision(set, &mut update, collision_count);
+                    rename_for_collision(set, update.to_mut(), collision_count);
                 }
                 None => {
                     actions.push(Action::CreateRevision {
-                        revision: Box::new(update.clone()),
+                        revision: Box::new(update.clone().into_owned()),
                     });
                     break;
                 }
@@ -214,8 +227,7 @@ pub fn plan_revisions(set: &StatefulSet, history: &[ControllerRevision], all: &[
     let current = history
         .iter()
         .find(|r| !current_name.is_empty() && r.metadata.name.as_deref() == Some(current_name))
-        .cloned()
-        .unwrap_or_else(|| update.clone());
+        .map_or_else(|| update.clone(), |&r| Cow::Borrowed(r));
     Revisions {
         current,
         update,
@@ -226,7 +238,7 @@ pub fn plan_revisions(set: &StatefulSet, history: &[ControllerRevision], all: &[
 
 /// Plans one sync of `input.set` at time `now`.
 pub fn plan(input: &Input, now: Timestamp) -> Plan {
-    let set = &input.set;
+    let set: &StatefulSet = &input.set;
     let Some(spec) = set.spec.as_ref() else {
         return Plan::default();
     };
@@ -234,10 +246,10 @@ pub fn plan(input: &Input, now: Timestamp) -> Plan {
         return Plan::default();
     }
     let claimed = claim_pods(set, &input.pods);
-    let (history, adopt_revisions) = claim_revisions(set, &input.revisions);
-    let mut history: Vec<ControllerRevision> = history.into_iter().cloned().collect();
+    let (mut history, adopt_revisions) = claim_revisions(set, &input.revisions);
     sort_revisions(&mut history);
-    let revs = plan_revisions(set, &history, &input.revisions);
+    let all: Vec<&ControllerRevision> = input.revisions.iter().map(|r| &**r).collect();
+    let revs = plan_revisions(set, &history, &all);
 
     let current_name = revs.current.metadata.name.clone().unwrap_or_default();
     let update_name = revs.update.metadata.name.clone().unwrap_or_default();
@@ -254,11 +266,18 @@ pub fn plan(input: &Input, now: Timestamp) -> Plan {
         pods::count(claimed.pods.iter().copied(), mrs, &current_name, &update_name, now),
     );
 
-    let current_set = apply_revision(set, &revs.current);
+    // Revision names are unique in a namespace, so the same name is the same template.
     let update_set = apply_revision(set, &revs.update);
+    let current_applied;
+    let current_set = if current_name == update_name {
+        &update_set
+    } else {
+        current_applied = apply_revision(set, &revs.current);
+        &current_applied
+    };
     let ctx = sync::Context {
         set,
-        current_set: &current_set,
+        current_set,
         update_set: &update_set,
         current_revision: &current_name,
         update_revision: &update_name,

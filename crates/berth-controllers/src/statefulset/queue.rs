@@ -1,5 +1,9 @@
 //! The work queue shared by the workers: client-go semantics on top of [`WorkQueue`] — a key is
-//! handed to one worker at a time, and a key added while it is processed is processed again after.
+//! queued at most once, handed to one worker at a time, and a key added while it is processed is
+//! processed once more after, however often it was added meanwhile.
+//!
+//! An add wakes one idle worker, not all of them (a burst of events for a set would otherwise
+//! wake every worker once per event, only for all but one to find nothing to do).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -40,7 +44,9 @@ impl SetQueue {
             }
             q.queue.add(key);
         }
-        self.notify.notify_waiters();
+        // One worker is enough: a worker looks at the queue before it waits, and a notification
+        // that finds no worker waiting is kept for the next one that does.
+        self.notify.notify_one();
     }
 
     pub fn add_after(&self, key: ObjectKey, delay: Duration) {
@@ -100,7 +106,7 @@ impl SetQueue {
             again
         };
         if again {
-            self.notify.notify_waiters();
+            self.notify.notify_one();
         }
     }
 

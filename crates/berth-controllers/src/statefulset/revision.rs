@@ -7,6 +7,7 @@
 //! unstructured map (sorted keys, HTML-safe escapes) and the zero-valued struct fields Go always
 //! emits (`creationTimestamp: null`, `resources: {}`) are filled in.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -182,8 +183,14 @@ pub fn raw_data(rev: &ControllerRevision) -> String {
 /// A revision of the set's current template, not yet named (upstream `newRevision` before
 /// `CreateControllerRevision` names it): labels are the template's, annotations the set's.
 pub fn new_revision(set: &StatefulSet, revision: i64, collision_count: i32) -> ControllerRevision {
-    let template = set.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default();
-    let data = patch_value(&template);
+    new_revision_and_raw(set, revision, collision_count).0
+}
+
+/// [`new_revision`] and its [`raw_data`].
+pub fn new_revision_and_raw(set: &StatefulSet, revision: i64, collision_count: i32) -> (ControllerRevision, String) {
+    let default = PodTemplateSpec::default();
+    let template = set.spec.as_ref().map_or(&default, |s| &s.template);
+    let data = patch_value(template);
     let raw = go_json(&data);
     let hash = hash_revision(&raw, Some(collision_count));
     let mut labels = template
@@ -191,10 +198,11 @@ pub fn new_revision(set: &StatefulSet, revision: i64, collision_count: i32) -> C
         .as_ref()
         .and_then(|m| m.labels.clone())
         .unwrap_or_default();
-    labels.insert(HASH_LABEL.into(), hash.clone());
-    ControllerRevision {
+    let name = revision_name(set_name(set), &hash);
+    labels.insert(HASH_LABEL.into(), hash);
+    let rev = ControllerRevision {
         metadata: ObjectMeta {
-            name: Some(revision_name(set_name(set), &hash)),
+            name: Some(name),
             namespace: Some(set_namespace(set).to_string()),
             labels: Some(labels),
             annotations: set.metadata.annotations.clone(),
@@ -203,7 +211,8 @@ pub fn new_revision(set: &StatefulSet, revision: i64, collision_count: i32) -> C
         },
         data: Some(RawExtension(data)),
         revision,
-    }
+    };
+    (rev, raw)
 }
 
 /// Renames a revision for another collision count, keeping the first hash label like upstream.
@@ -212,10 +221,18 @@ pub fn rename_for_collision(set: &StatefulSet, rev: &mut ControllerRevision, col
     rev.metadata.name = Some(revision_name(set_name(set), &hash));
 }
 
+/// The `controller.kubernetes.io/hash` label of a revision.
+pub fn hash_label(rev: &ControllerRevision) -> Option<&str> {
+    rev.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(HASH_LABEL))
+        .map(String::as_str)
+}
+
 /// Upstream `EqualRevision`: hash labels (when both have one) and data agree.
 pub fn equal_revision(a: &ControllerRevision, b: &ControllerRevision) -> bool {
-    let label = |r: &ControllerRevision| r.metadata.labels.as_ref().and_then(|l| l.get(HASH_LABEL)).cloned();
-    if let (Some(x), Some(y)) = (label(a), label(b)) {
+    if let (Some(x), Some(y)) = (hash_label(a), hash_label(b)) {
         if x != y {
             return false;
         }
@@ -224,8 +241,9 @@ pub fn equal_revision(a: &ControllerRevision, b: &ControllerRevision) -> bool {
 }
 
 /// Sorts by `.revision`, then creation time, then name (upstream `SortControllerRevisions`).
-pub fn sort_revisions(revs: &mut [ControllerRevision]) {
+pub fn sort_revisions<R: Borrow<ControllerRevision>>(revs: &mut [R]) {
     revs.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         a.revision
             .cmp(&b.revision)
             .then_with(|| a.metadata.creation_timestamp.cmp(&b.metadata.creation_timestamp))
@@ -234,25 +252,20 @@ pub fn sort_revisions(revs: &mut [ControllerRevision]) {
 }
 
 /// `last.revision + 1`, or 1 without revisions.
-pub fn next_revision(sorted: &[ControllerRevision]) -> i64 {
-    sorted.last().map_or(1, |r| r.revision + 1)
+pub fn next_revision<R: Borrow<ControllerRevision>>(sorted: &[R]) -> i64 {
+    sorted.last().map_or(1, |r| r.borrow().revision + 1)
 }
 
-/// The set with its template replaced by the revision's (upstream `ApplyRevision`).
+/// The set with its template replaced by the revision's (upstream `ApplyRevision`). The
+/// template is decoded from the revision's data in place (its `$patch` key is an unknown field,
+/// which decoding skips).
 pub fn apply_revision(set: &StatefulSet, rev: &ControllerRevision) -> StatefulSet {
     let mut out = set.clone();
     let template = rev
         .data
         .as_ref()
         .and_then(|d| d.0.pointer("/spec/template"))
-        .map(|t| {
-            let mut t = t.clone();
-            if let Some(m) = t.as_object_mut() {
-                m.remove("$patch");
-            }
-            t
-        })
-        .and_then(|t| serde_json::from_value::<PodTemplateSpec>(t).ok());
+        .and_then(|t| <PodTemplateSpec as serde::Deserialize>::deserialize(t).ok());
     if let (Some(spec), Some(t)) = (out.spec.as_mut(), template) {
         spec.template = t;
     }
@@ -261,8 +274,8 @@ pub fn apply_revision(set: &StatefulSet, rev: &ControllerRevision) -> StatefulSe
 
 /// Names of revisions to delete so at most `limit` non-live revisions remain, oldest first
 /// (upstream `truncateHistory`); a negative limit keeps everything.
-pub fn plan_truncation(
-    sorted: &[ControllerRevision],
+pub fn plan_truncation<R: Borrow<ControllerRevision>>(
+    sorted: &[R],
     pods: &[&Pod],
     current: Option<&str>,
     update: Option<&str>,
@@ -276,6 +289,7 @@ pub fn plan_truncation(
     live.extend(update);
     let history: Vec<&ControllerRevision> = sorted
         .iter()
+        .map(Borrow::borrow)
         .filter(|r| !live.contains(r.metadata.name.as_deref().unwrap_or_default()))
         .collect();
     let excess = history.len().saturating_sub(limit as usize);

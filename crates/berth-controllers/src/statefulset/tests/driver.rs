@@ -410,3 +410,56 @@ async fn an_orphan_selected_by_overlapping_sets_enqueues_every_one() {
     c.observe(&mut relist, Input::Pod(Ok(Event::Apply(orphan))));
     assert_eq!(drain(&c).await, Vec::<ObjectKey>::new());
 }
+
+/// Upstream's workqueue semantics seen through the driver: a burst of pod events while the set
+/// syncs (its own creates coming back on the watch) makes one more sync, not one per event.
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_pod_events_during_a_sync_makes_one_more_sync() {
+    let (world, c) = controller(burst(new_stateful_set(100)));
+    c.queue().add(key());
+    let syncing = c.queue().next().await;
+    assert_eq!(syncing, Some(key()));
+    c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut relist = synced_relist();
+    for (i, mut pod) in world.pods().into_iter().enumerate() {
+        // Newer than what the sync wrote through to the cache (say, the pod is now Running).
+        pod.metadata.resource_version = Some((100_000 + i).to_string());
+        c.observe(&mut relist, Input::Pod(Ok(Event::Apply(pod))));
+    }
+    assert_eq!(next_key(&c).await, None, "the set is not handed out while it syncs");
+    c.queue().done(&key());
+    assert_eq!(drain(&c).await, vec![key()]);
+}
+
+/// A sync's input is a snapshot that shares the cached objects: building one copies no pod, claim
+/// or revision (every pod event syncs the set, so copying made a set's syncs quadratic).
+#[tokio::test(start_paused = true)]
+async fn a_sync_input_shares_the_cached_objects() {
+    let (_world, c) = controller(new_stateful_set(3));
+    c.reconcile(&key()).await.unwrap_or_else(|e| panic!("{e}"));
+    let cache = c.cache().read().unwrap_or_else(|e| e.into_inner());
+    let input = cache
+        .input(&key(), Default::default())
+        .unwrap_or_else(|| panic!("no input"));
+    assert!(!input.pods.is_empty() && !input.claims.is_empty() && !input.revisions.is_empty());
+    for pod in &input.pods {
+        let name = pod.metadata.name.as_deref().unwrap_or_default();
+        assert!(
+            cache.pods.get("default", name).is_some_and(|p| Arc::ptr_eq(p, pod)),
+            "{name} was copied"
+        );
+    }
+    for claim in &input.claims {
+        let name = claim.metadata.name.as_deref().unwrap_or_default();
+        assert!(cache.claims.get("default", name).is_some_and(|c| Arc::ptr_eq(c, claim)));
+    }
+    for rev in &input.revisions {
+        let name = rev.metadata.name.as_deref().unwrap_or_default();
+        assert!(cache
+            .revisions
+            .get("default", name)
+            .is_some_and(|r| Arc::ptr_eq(r, rev)));
+    }
+    let set = cache.sets.get("default", "foo").unwrap_or_else(|| panic!("no set"));
+    assert!(Arc::ptr_eq(set, &input.set));
+}

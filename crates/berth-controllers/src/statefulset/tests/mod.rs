@@ -12,5 +12,6 @@ mod control_more;
 mod controller;
 mod driver;
 mod props;
+mod queue;
 mod revisions;
 mod utils;

@@ -159,7 +159,7 @@ fn creates_revision_on_update() {
         current_revision: old.metadata.name.clone(),
         ..Default::default()
     });
-    let revs = plan_revisions(&set, std::slice::from_ref(&old), std::slice::from_ref(&old));
+    let revs = plan_revisions(&set, &[&old], &[&old]);
     assert!(matches!(&revs.actions[..], [Action::CreateRevision { revision }] if revision.revision == 2));
     assert_eq!(revs.current.metadata.name, old.metadata.name);
     assert_ne!(revs.update.metadata.name, old.metadata.name);
@@ -170,7 +170,7 @@ fn creates_revision_on_update() {
 fn does_not_recreate_an_existing_revision() {
     let r1 = created(&with_image("a"), 1);
     let r2 = created(&with_image("b"), 2);
-    let revs = plan_revisions(&with_image("b"), &[r1.clone(), r2.clone()], &[r1, r2.clone()]);
+    let revs = plan_revisions(&with_image("b"), &[&r1, &r2], &[&r1, &r2]);
     assert!(revs.actions.is_empty());
     assert_eq!(revs.update.metadata.name, r2.metadata.name);
     assert_eq!(revs.update.revision, 2);
@@ -188,6 +188,7 @@ fn rollback_renumbers_the_old_revision() {
         current_revision: r3.metadata.name.clone(),
         ..Default::default()
     });
+    let all: Vec<&ControllerRevision> = all.iter().collect();
     let revs = plan_revisions(&set, &all, &all);
     assert_eq!(
         revs.actions,
@@ -208,7 +209,7 @@ fn a_hash_collision_bumps_the_collision_count() {
     let mut squatter = new_revision(&with_image("zzz"), 1, 0);
     squatter.metadata.name = new_revision(&set, 1, 0).metadata.name;
     squatter.metadata.labels = None; // not selected: only its name collides
-    let revs = plan_revisions(&set, &[], std::slice::from_ref(&squatter));
+    let revs = plan_revisions(&set, &[], &[&squatter]);
     assert_eq!(revs.collision_count, 1);
     let Action::CreateRevision { revision } = &revs.actions[0] else {
         panic!("{:?}", revs.actions)

@@ -3,7 +3,7 @@
 //! lifecycle helpers, and the upstream fixture `newStatefulSet`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use k8s_openapi::api::apps::v1::{
     ControllerRevision, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec,
@@ -143,10 +143,10 @@ impl World {
     pub fn input(&self) -> Input {
         let s = self.state();
         Input {
-            set: s.set.clone(),
-            pods: s.pods.values().cloned().collect(),
-            claims: s.claims.values().cloned().collect(),
-            revisions: s.revisions.values().cloned().collect(),
+            set: Arc::new(s.set.clone()),
+            pods: s.pods.values().cloned().map(Arc::new).collect(),
+            claims: s.claims.values().cloned().map(Arc::new).collect(),
+            revisions: s.revisions.values().cloned().map(Arc::new).collect(),
             features: self.features,
         }
     }
