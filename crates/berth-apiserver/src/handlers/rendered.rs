@@ -74,8 +74,14 @@ impl Rendered {
         slot.get_or_init(|| {
             let object = match form {
                 Form::Object => self.served(info, ev)?.clone(),
-                // As an unfiltered watch always did: what does not decode has no metadata.
-                Form::Metadata => registry::to_bytes(&partial_metadata(self.object(info, ev).unwrap_or(&Value::Null))),
+                Form::Metadata => {
+                    let served = self.served(info, ev)?;
+                    match top_level_field(served, "metadata") {
+                        Ok(meta) => partial_metadata_json(meta.unwrap_or(b"{}")),
+                        // As an unfiltered watch always did: what does not decode has no metadata.
+                        Err(()) => registry::to_bytes(&partial_metadata(self.object(info, ev).unwrap_or(&Value::Null))),
+                    }
+                }
             };
             Some(line(kind, &object))
         })
@@ -92,6 +98,118 @@ pub fn line(kind: &str, object: &[u8]) -> Bytes {
     buf.put_slice(object);
     buf.put_slice(b"}\n");
     buf.freeze()
+}
+
+/// `PartialObjectMetadata` around an object's `metadata` JSON, as [`partial_metadata`] of the
+/// decoded object serializes: the stored bytes are serde_json's own encoding, which decoding and
+/// encoding again reproduces, so the metadata is copied from them instead.
+fn partial_metadata_json(metadata: &[u8]) -> Bytes {
+    const HEAD: &[u8] = br#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":"#;
+    let mut buf = BytesMut::with_capacity(HEAD.len() + metadata.len() + 1);
+    buf.put_slice(HEAD);
+    buf.put_slice(metadata);
+    buf.put_u8(b'}');
+    buf.freeze()
+}
+
+/// The JSON text of the top-level field `name` of a JSON object: `Ok(None)` if the object has no
+/// such field, `Err(())` if the text is not an object this scanner can read. Strings are skipped
+/// with their escapes, so nothing inside a string is taken for structure.
+fn top_level_field<'a>(json: &'a [u8], name: &str) -> Result<Option<&'a [u8]>, ()> {
+    let mut at = skip_ws(json, 0);
+    if json.get(at) != Some(&b'{') {
+        return Err(());
+    }
+    at = skip_ws(json, at + 1);
+    if json.get(at) == Some(&b'}') {
+        return Ok(None);
+    }
+    loop {
+        let key_end = string_end(json, at)?;
+        let key = &json[at..key_end];
+        at = skip_ws(json, key_end);
+        if json.get(at) != Some(&b':') {
+            return Err(());
+        }
+        let start = skip_ws(json, at + 1);
+        let end = value_end(json, start)?;
+        if key.len() == name.len() + 2 && &key[1..key.len() - 1] == name.as_bytes() {
+            return Ok(Some(&json[start..end]));
+        }
+        at = skip_ws(json, end);
+        match json.get(at) {
+            Some(b',') => at = skip_ws(json, at + 1),
+            Some(b'}') => return Ok(None),
+            _ => return Err(()),
+        }
+    }
+}
+
+fn skip_ws(json: &[u8], mut at: usize) -> usize {
+    while json.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
+}
+
+/// The index just past the string starting at `at`.
+fn string_end(json: &[u8], at: usize) -> Result<usize, ()> {
+    if json.get(at) != Some(&b'"') {
+        return Err(());
+    }
+    let mut i = at + 1;
+    while let Some(b) = json.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'"' => return Ok(i + 1),
+            _ => i += 1,
+        }
+    }
+    Err(())
+}
+
+/// The index just past the value starting at `at`.
+fn value_end(json: &[u8], at: usize) -> Result<usize, ()> {
+    match json.get(at) {
+        Some(b'"') => string_end(json, at),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut i = at;
+            while let Some(b) = json.get(i) {
+                match b {
+                    b'"' => {
+                        i = string_end(json, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            Err(())
+        }
+        Some(_) => {
+            let mut i = at;
+            while json
+                .get(i)
+                .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            if i == at {
+                Err(())
+            } else {
+                Ok(i)
+            }
+        }
+        None => Err(()),
+    }
 }
 
 /// The renderings of recent events, by revision and served form.
@@ -174,6 +292,56 @@ mod tests {
         let served = c.object(events_v1, &ev).expect("decodes");
         assert_eq!(served["note"], "m");
         assert_eq!(a.object(events, &ev).expect("decodes")["message"], "m");
+    }
+
+    #[test]
+    fn metadata_lines_copy_the_metadata_as_decoding_would_write_it() {
+        let pods = lookup_kind("", "Pod").expect("served");
+        let objects = [
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"a": "b}\"{"},
+                "annotations": {"x": "\\\"]["}, "managedFields": [{"fieldsV1": {"f:a": {}}}]}, "spec": {"n": [1.5, -2, null, true]}}),
+            json!({"spec": {"template": {"metadata": {"name": "inner"}}}, "metadata": {"name": "outer"}, "z": "metadata"}),
+            json!({"kind": "Pod", "spec": {"metadata": {"name": "not this"}}}),
+            json!({"metadata": null}),
+            json!({"metadata": {}, "status": {"message": "é ü \u{1} \n"}}),
+            json!({}),
+        ];
+        for obj in objects {
+            let ev = event(3, &obj, None);
+            let cache = RenderCache::default();
+            let line = cache
+                .get(pods, &ev)
+                .line("MODIFIED", Form::Metadata, pods, &ev)
+                .expect("renders");
+            let want = json!({"type": "MODIFIED", "object": partial_metadata(&obj)});
+            let mut want = serde_json::to_vec(&want).expect("json");
+            want.push(b'\n');
+            assert_eq!(String::from_utf8_lossy(&line), String::from_utf8_lossy(&want), "{obj}");
+        }
+    }
+
+    #[test]
+    fn the_scanner_refuses_what_is_not_an_object() {
+        for text in [
+            &b"[1]"[..],
+            b"",
+            b"{\"a\"",
+            b"{\"a\":}",
+            b"{\"a\":1 2}",
+            b"\"metadata\"",
+        ] {
+            assert_eq!(
+                top_level_field(text, "metadata"),
+                Err(()),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert_eq!(
+            top_level_field(b" { \"metadata\" : [1,{}] } ", "metadata"),
+            Ok(Some(&b"[1,{}]"[..]))
+        );
+        assert_eq!(top_level_field(b"{}", "metadata"), Ok(None));
     }
 
     #[test]
