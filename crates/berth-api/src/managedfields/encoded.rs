@@ -30,7 +30,8 @@ fn canonical_step(key: &str) -> Option<Step<'_>> {
             _ => None,
         },
         ("v:", j) => match serde_json::from_str::<Value>(j) {
-            Ok(v) if v.to_string() == j => Some(Step::Value(j)),
+            // (Not `v == j`: that compares `v` with the JSON string `j`, not its text.)
+            Ok(v) if serde_json::to_string(&v).is_ok_and(|t| t == j) => Some(Step::Value(j)),
             _ => None,
         },
         ("i:", i) => match i.parse::<usize>() {
