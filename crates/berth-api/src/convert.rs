@@ -59,6 +59,15 @@ pub fn to_storage(info: &ResourceInfo, obj: &Value) -> Value {
     }
 }
 
+/// [`to_storage`] of an object the caller hands over: no copy when no conversion is needed.
+pub fn into_storage(info: &ResourceInfo, obj: Value) -> Value {
+    if is_events_v1(info) {
+        to_storage(info, &obj)
+    } else {
+        obj
+    }
+}
+
 /// A stored object in the form `info` serves.
 pub fn from_storage(info: &ResourceInfo, obj: &Value) -> Value {
     if is_events_v1(info) {
@@ -88,6 +97,7 @@ mod tests {
         assert_eq!(stored["message"], "created");
         assert_eq!(stored["reportingComponent"], "statefulset-controller");
         assert_eq!(from_storage(events_v1(), &stored), ev);
+        assert_eq!(into_storage(events_v1(), ev.clone()), stored);
         assert_eq!(storage_of(events_v1()).group, "");
     }
 

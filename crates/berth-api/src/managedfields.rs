@@ -4,7 +4,9 @@
 //! Ownership is a set of field paths per manager (see [`fieldset`]); list and map semantics come
 //! from the same type graph as strategic merge patch (`crate::patch::schema`).
 
+mod encoded;
 mod fieldset;
+mod update;
 
 use serde_json::{json, Map, Value};
 
@@ -12,6 +14,7 @@ use crate::patch::schema::{FieldInfo, Schema, Shape, Ssa};
 use crate::resource;
 use crate::status::{ApiError, Cause};
 use fieldset::{compare, item_info, item_pe, path_string, to_field_set, Pe, Set};
+pub use update::record_update;
 
 /// The `operation` of a managed fields entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -150,36 +153,52 @@ fn decode(obj: Option<&Value>) -> Vec<Entry> {
     else {
         return Vec::new();
     };
-    let s = |e: &Value, k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     list.iter()
         .map(|e| Entry {
-            manager: s(e, "manager"),
-            operation: if s(e, "operation") == "Apply" {
-                Operation::Apply
-            } else {
-                Operation::Update
-            },
-            api_version: s(e, "apiVersion"),
-            time: e.get("time").and_then(Value::as_str).map(str::to_string),
-            subresource: s(e, "subresource"),
             set: e.get("fieldsV1").map(Set::from_fields_v1).unwrap_or_default(),
+            ..entry_meta(e)
         })
         .collect()
 }
 
-/// Drops empty entries, sorts like upstream (`Apply` first, then time, manager, version,
-/// subresource) and writes the list into `obj`.
+/// An entry's manager, operation, version, time and subresource, with an empty set.
+fn entry_meta(e: &Value) -> Entry {
+    let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    Entry {
+        manager: s("manager"),
+        operation: if s("operation") == "Apply" {
+            Operation::Apply
+        } else {
+            Operation::Update
+        },
+        api_version: s("apiVersion"),
+        time: e.get("time").and_then(Value::as_str).map(str::to_string),
+        subresource: s("subresource"),
+        set: Set::default(),
+    }
+}
+
+/// Upstream's order of entries: `Apply` first, then time, manager, version, subresource.
+fn entry_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+    (a.operation, &a.time, &a.manager, &a.api_version, &a.subresource).cmp(&(
+        b.operation,
+        &b.time,
+        &b.manager,
+        &b.api_version,
+        &b.subresource,
+    ))
+}
+
+/// Drops empty entries, sorts like upstream ([`entry_order`]) and writes the list into `obj`.
 fn encode_into(obj: &mut Value, mut entries: Vec<Entry>) {
     entries.retain(|e| !e.set.is_empty());
-    entries.sort_by(|a, b| {
-        (a.operation, &a.time, &a.manager, &a.api_version, &a.subresource).cmp(&(
-            b.operation,
-            &b.time,
-            &b.manager,
-            &b.api_version,
-            &b.subresource,
-        ))
-    });
+    entries.sort_by(entry_order);
+    write_list(obj, entries.iter().map(Entry::encode).collect());
+}
+
+/// Writes encoded entries as `metadata.managedFields` (where the field is, if it is there);
+/// none removes the field.
+fn write_list(obj: &mut Value, list: Vec<Value>) {
     let Some(meta) = obj
         .as_object_mut()
         .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
@@ -187,13 +206,10 @@ fn encode_into(obj: &mut Value, mut entries: Vec<Entry>) {
         return;
     };
     let Some(meta) = meta.as_object_mut() else { return };
-    if entries.is_empty() {
+    if list.is_empty() {
         meta.shift_remove("managedFields");
     } else {
-        meta.insert(
-            "managedFields".into(),
-            Value::Array(entries.iter().map(Entry::encode).collect()),
-        );
+        meta.insert("managedFields".into(), Value::Array(list));
     }
 }
 
@@ -255,152 +271,6 @@ fn without_managed_fields(v: &Value) -> Value {
         m.shift_remove("managedFields");
     }
     v
-}
-
-/// Records a non-apply write (create, update, patch) by `manager` in `new.metadata.managedFields`:
-/// the manager comes to own what it set or changed, other managers lose those fields, and
-/// fields the write removed leave every set.
-pub fn record_update(
-    old: Option<&Value>,
-    new: &mut Value,
-    manager: &str,
-    subresource: Option<&str>,
-    api_version: &str,
-    now: &str,
-) {
-    let sends_entries = new
-        .pointer("/metadata/managedFields")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty());
-    if old.is_none() && !sends_entries {
-        return record_create(new, manager, subresource.unwrap_or_default(), api_version, now);
-    }
-    record_update_generic(old, new, manager, subresource, api_version, now);
-}
-
-/// [`record_update`] of a create that brings no managed fields of its own: what the generic
-/// diff against an empty object computes (every field the object sets, less the unowned and
-/// reset ones, owned by `manager`), built in one walk straight into the `fieldsV1` tree.
-fn record_create(new: &mut Value, manager: &str, sub: &str, api_version: &str, now: &str) {
-    let (group, kind) = group_kind(new);
-    let reset = reset_fields(&group, &kind, sub);
-    let mut tree = fieldset::Tree::default();
-    if let Some(root) = new.as_object() {
-        let info = root_info(&group, &kind);
-        let mut path = Vec::new();
-        for (k, v) in root {
-            let ci = info.schema.field(k);
-            path.push(Pe::Field(k.clone()));
-            fieldset::walk_added(v, &ci, true, &mut path, &mut |p: &[Pe]| {
-                // The generic path diffs the object without its `metadata.managedFields`.
-                let under_managed_fields =
-                    matches!(p, [Pe::Field(m), Pe::Field(f), ..] if m == "metadata" && f == "managedFields");
-                if !under_managed_fields && !is_stripped(p) && !reset.0.iter().any(|r| p.starts_with(r)) {
-                    tree.insert(p);
-                }
-            });
-            path.pop();
-        }
-    }
-    let Some(meta) = new
-        .as_object_mut()
-        .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
-    else {
-        return;
-    };
-    let Some(meta) = meta.as_object_mut() else { return };
-    if tree.is_empty() {
-        meta.shift_remove("managedFields");
-        return;
-    }
-    let entry = Entry {
-        manager: manager.to_string(),
-        operation: Operation::Update,
-        api_version: api_version.to_string(),
-        time: Some(now.to_string()),
-        subresource: sub.to_string(),
-        set: Set::default(),
-    };
-    meta.insert(
-        "managedFields".into(),
-        Value::Array(vec![entry.encode_with(tree.to_fields_v1())]),
-    );
-}
-
-/// Whether `p` is one of the paths nobody owns (see [`strip`]).
-fn is_stripped(p: &[Pe]) -> bool {
-    let f = |i: usize| match p.get(i) {
-        Some(Pe::Field(f)) => Some(f.as_str()),
-        _ => None,
-    };
-    match p.len() {
-        1 => matches!(f(0), Some("apiVersion" | "kind" | "metadata")),
-        2 => {
-            f(0) == Some("metadata")
-                && matches!(
-                    f(1),
-                    Some(
-                        "name"
-                            | "namespace"
-                            | "creationTimestamp"
-                            | "selfLink"
-                            | "uid"
-                            | "clusterName"
-                            | "generation"
-                            | "managedFields"
-                            | "resourceVersion"
-                    )
-                )
-        }
-        _ => false,
-    }
-}
-
-/// The general case of [`record_update`]: a diff of the old and new objects.
-fn record_update_generic(
-    old: Option<&Value>,
-    new: &mut Value,
-    manager: &str,
-    subresource: Option<&str>,
-    api_version: &str,
-    now: &str,
-) {
-    let sub = subresource.unwrap_or_default();
-    let (group, kind) = group_kind(new);
-    // Like upstream, managed fields sent with a main-resource write replace the stored ones.
-    let mut entries = decode(Some(new));
-    if entries.is_empty() || !sub.is_empty() {
-        entries = decode(old);
-    }
-    let empty = json!({});
-    let lhs = without_managed_fields(old.unwrap_or(&empty));
-    let rhs = without_managed_fields(new);
-    let cmp = compare(&lhs, &rhs, &root_info(&group, &kind));
-    let reset = reset_fields(&group, &kind, sub);
-    let changed = strip(cmp.added.union(&cmp.modified)).recursive_difference(&reset);
-    for e in &mut entries {
-        e.set = e.set.difference(&changed).difference(&cmp.removed);
-    }
-    if !changed.is_empty() {
-        match entries
-            .iter_mut()
-            .find(|e| e.is(manager, Operation::Update, api_version, sub))
-        {
-            Some(e) => {
-                e.set = e.set.union(&changed);
-                e.time = Some(now.to_string());
-            }
-            None => entries.push(Entry {
-                manager: manager.to_string(),
-                operation: Operation::Update,
-                api_version: api_version.to_string(),
-                time: Some(now.to_string()),
-                subresource: sub.to_string(),
-                set: changed,
-            }),
-        }
-    }
-    encode_into(new, entries);
 }
 
 /// Server-side apply of `applied` by `manager` onto `live` (absent when the apply creates the

@@ -26,13 +26,23 @@ macro_rules! objects {
         }
 
         impl Object {
-            /// Decodes `body` as the kind `info` names; the error is serde's, with its path.
-            fn from_value(info: &ResourceInfo, body: &Value) -> Result<Option<Self>, String> {
+            /// Decodes `body` as the kind `info` names, passing the path of every key the type
+            /// does not know to `ignored`; the error is serde's, with its path.
+            fn from_value(
+                info: &ResourceInfo,
+                body: &Value,
+                ignored: &mut dyn FnMut(serde_ignored::Path<'_>),
+            ) -> Result<Option<Self>, String> {
                 $(
                     if info.group == $group && info.kind == $kind {
-                        let v: $ty = serde_path_to_error::deserialize(body)
-                            .map_err(|e| render_path_error(&e))?;
-                        return Ok(Some(Object::$variant(v)));
+                        return match serde_ignored::deserialize::<_, _, $ty>(body, |p| ignored(p)) {
+                            Ok(v) => Ok(Some(Object::$variant(v))),
+                            // Decoding again with path tracking, only to name where it failed.
+                            Err(e) => Err(match serde_path_to_error::deserialize::<_, $ty>(body) {
+                                Err(e) => render_path_error(&e),
+                                Ok(_) => e.to_string(),
+                            }),
+                        };
                     }
                 )*
                 Ok(None)
@@ -181,12 +191,80 @@ pub fn decode_typed(info: &ResourceInfo, body: &Value) -> Result<(Object, Vec<St
 }
 
 /// [`decode_typed`] of a body the caller hands over (no copy of it is made).
+///
+/// Unknown fields are the keys the typed decoder skips, found in the same pass (no re-encoding
+/// of the object to compare with the body); a skipped key whose value is `null` is an absent
+/// optional field, not an unknown one.
 pub fn decode_typed_owned(info: &ResourceInfo, mut body: Value) -> Result<(Object, Vec<String>), ApiError> {
     check_type_meta(info, &mut body)?;
-    let obj = typed(info, &body)?;
-    let mut unknown = Vec::new();
-    unknown_fields(&body, &obj.to_raw_value(), "", &mut unknown);
+    let mut skipped: Vec<Vec<Segment>> = Vec::new();
+    let obj = match Object::from_value(info, &body, &mut |p| skipped.push(segments(&p))) {
+        Ok(Some(o)) => o,
+        Ok(None) => return Err(no_schema(info)),
+        Err(detail) => return Err(decode_error(info, &detail)),
+    };
+    let unknown = skipped
+        .iter()
+        .filter(|path| lookup(&body, path).is_some_and(|v| !v.is_null()))
+        .map(|path| path_string(path))
+        .collect();
     Ok((obj, unknown))
+}
+
+/// One step of the path to a skipped key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+fn segments(p: &serde_ignored::Path<'_>) -> Vec<Segment> {
+    fn walk(p: &serde_ignored::Path<'_>, out: &mut Vec<Segment>) {
+        use serde_ignored::Path as P;
+        match p {
+            P::Root => {}
+            P::Seq { parent, index } => {
+                walk(parent, out);
+                out.push(Segment::Index(*index));
+            }
+            P::Map { parent, key } => {
+                walk(parent, out);
+                out.push(Segment::Key(key.clone()));
+            }
+            P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => walk(parent, out),
+        }
+    }
+    let mut out = Vec::new();
+    walk(p, &mut out);
+    out
+}
+
+fn lookup<'v>(v: &'v Value, path: &[Segment]) -> Option<&'v Value> {
+    path.iter().try_fold(v, |v, s| match s {
+        Segment::Key(k) => v.get(k.as_str()),
+        Segment::Index(i) => v.get(*i),
+    })
+}
+
+/// Upstream's strict decoder's name of a field: `spec.template.spec.containers[0].foo`.
+fn path_string(path: &[Segment]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Segment::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Segment::Index(i) => {
+                s.push('[');
+                s.push_str(&i.to_string());
+                s.push(']');
+            }
+        }
+    }
+    s
 }
 
 /// [`decode_typed`] without the unknown-field paths, for callers that discard them (an object
@@ -204,51 +282,21 @@ pub fn decode_typed_known(info: &ResourceInfo, body: &Value) -> Result<Object, A
 }
 
 fn typed(info: &ResourceInfo, body: &Value) -> Result<Object, ApiError> {
-    match Object::from_value(info, body) {
+    match Object::from_value(info, body, &mut |_| {}) {
         Ok(Some(o)) => Ok(o),
-        Ok(None) => Err(ApiError::Internal(format!(
-            "no schema for {}/{} {}",
-            info.group, info.version, info.kind
-        ))),
+        Ok(None) => Err(no_schema(info)),
         Err(detail) => Err(decode_error(info, &detail)),
     }
+}
+
+fn no_schema(info: &ResourceInfo) -> ApiError {
+    ApiError::Internal(format!("no schema for {}/{} {}", info.group, info.version, info.kind))
 }
 
 /// Typed round-trip of `body`: the object with unknown fields dropped, and their paths.
 pub fn decode(info: &ResourceInfo, body: &Value) -> Result<(Value, Vec<String>), ApiError> {
     let (obj, unknown) = decode_typed(info, body)?;
     Ok((obj.to_value(info), unknown))
-}
-
-fn child(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-/// Keys of `input` missing from `output`, recursively. A `null` that vanished is an absent
-/// optional field, not an unknown one.
-fn unknown_fields(input: &Value, output: &Value, path: &str, out: &mut Vec<String>) {
-    match (input, output) {
-        (Value::Object(i), Value::Object(o)) => {
-            for (k, v) in i {
-                let p = child(path, k);
-                match o.get(k) {
-                    Some(ov) => unknown_fields(v, ov, &p, out),
-                    None if v.is_null() => {}
-                    None => out.push(p),
-                }
-            }
-        }
-        (Value::Array(i), Value::Array(o)) if i.len() == o.len() => {
-            for (idx, (iv, ov)) in i.iter().zip(o).enumerate() {
-                unknown_fields(iv, ov, &format!("{path}[{idx}]"), out);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Reshapes k8s-openapi's JSON into what upstream's Go encoder prints, where cheap:

@@ -87,6 +87,12 @@ pub fn encoder(mut obj: Value) -> Encoder {
     }
 }
 
+/// An object's JSON, as `serde_json::to_vec` writes it.
+pub fn to_bytes(obj: &Value) -> Bytes {
+    // Serializing a Value cannot fail: all keys are strings.
+    Bytes::from(serde_json::to_vec(obj).unwrap_or_default())
+}
+
 /// Parses stored bytes; the store only ever holds what `encoder` produced.
 pub fn decode(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::Internal(format!("stored object is corrupt: {e}")))
@@ -218,7 +224,7 @@ impl Registry {
             .write(Write {
                 key: k,
                 precondition: Precondition::MustNotExist,
-                op: Op::Put(encoder(convert::to_storage(info, &obj))),
+                op: Op::Put(encoder(convert::into_storage(info, obj))),
             })
             .await
             .map_err(|e| store_error(info, &name, e))?;
@@ -235,16 +241,17 @@ impl Registry {
             .write(Write {
                 key: key(info, Some(&ns), &name),
                 precondition: Precondition::MustNotExist,
-                op: Op::Put(encoder(convert::to_storage(info, &obj))),
+                op: Op::Put(encoder(convert::into_storage(info, obj))),
             })
             .await
             .map_err(|e| store_error(info, &name, e))?;
         served_bytes(info, res.value)
     }
 
-    /// Replaces the object stored at revision `expected` with `obj`. An object that is
-    /// terminating with no finalizers left and a zero grace period is removed instead,
-    /// as upstream's `ShouldDeleteDuringUpdate` does.
+    /// Replaces the object stored at revision `expected` with `obj`, answering with the stored
+    /// object's JSON as served (for a dry run, `obj`'s). An object that is terminating with no
+    /// finalizers left and a zero grace period is removed instead, as upstream's
+    /// `ShouldDeleteDuringUpdate` does.
     pub async fn replace(
         &self,
         info: &'static ResourceInfo,
@@ -252,7 +259,10 @@ impl Registry {
         expected: Revision,
         obj: Value,
         dry_run: bool,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Bytes, ApiError> {
+        if dry_run {
+            return Ok(to_bytes(&obj));
+        }
         let name = meta::name(&obj).to_string();
         let ns = meta::namespace(&obj).to_string();
         let k = key(info, Some(&ns), &name);
@@ -261,10 +271,7 @@ impl Registry {
             .and_then(|m| m.get("deletionGracePeriodSeconds"))
             .and_then(Value::as_i64)
             == Some(0);
-        if dry_run {
-            return Ok(obj);
-        }
-        let stored = convert::to_storage(info, &obj);
+        let stored = convert::into_storage(info, obj);
         let op = if finalized && grace_zero {
             Op::Delete(encoder(stored))
         } else {
@@ -279,26 +286,32 @@ impl Registry {
             })
             .await
             .map_err(|e| store_error(info, &name, e))?;
-        served(info, &res.value)
+        served_bytes(info, res.value)
     }
 
-    /// Read-modify-write with retries on conflict: `f` gets the current object and returns the new one.
-    pub async fn update_with<F>(
+    /// Read-modify-write with retries on conflict: `f` gets the current object and returns the
+    /// new one. Answers with the stored object's JSON as served (the current one when `f`
+    /// changed nothing), without decoding it.
+    pub async fn update_bytes<F>(
         &self,
         info: &'static ResourceInfo,
         ns: Option<&str>,
         name: &str,
         dry_run: bool,
         mut f: F,
-    ) -> Result<Value, ApiError>
+    ) -> Result<Bytes, ApiError>
     where
         F: FnMut(&Value) -> Result<Value, ApiError>,
     {
+        let k = key(info, ns, name);
         for _ in 0..MAX_RETRIES {
-            let (rev, cur) = self.get(info, ns, name)?;
+            let Some((rev, bytes)) = self.store.get(&k) else {
+                return Err(ApiError::NotFound(target(info, name)));
+            };
+            let cur = served(info, &bytes)?;
             let new = f(&cur)?;
             if new == cur {
-                return Ok(cur);
+                return served_bytes(info, bytes);
             }
             match self.replace(info, &cur, rev, new, dry_run).await {
                 Err(ApiError::Conflict { .. }) => continue,
@@ -306,6 +319,22 @@ impl Registry {
             }
         }
         Err(conflict(info, name))
+    }
+
+    /// [`Registry::update_bytes`], answering with the object.
+    pub async fn update_with<F>(
+        &self,
+        info: &'static ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        dry_run: bool,
+        f: F,
+    ) -> Result<Value, ApiError>
+    where
+        F: FnMut(&Value) -> Result<Value, ApiError>,
+    {
+        let bytes = self.update_bytes(info, ns, name, dry_run, f).await?;
+        decode(&bytes)
     }
 
     /// Deletes with upstream's semantics: preconditions, graceful deletion, finalizers and the

@@ -68,6 +68,8 @@ pub struct Api {
     /// Cluster IPs and node ports of Services.
     pub services: Allocator,
     pub features: berth_api::features::FeatureGates,
+    /// Watch events rendered once for all their watchers.
+    pub renders: crate::handlers::rendered::RenderCache,
 }
 
 impl Api {
@@ -203,6 +205,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
         ready: AtomicBool::new(false),
         services: Allocator::default(),
         features: cfg.features,
+        renders: Default::default(),
     });
     bootstrap(&api).await?;
     api.ready.store(true, Ordering::Release);

@@ -235,7 +235,7 @@ pub fn path_string(p: &[Pe]) -> String {
     s
 }
 
-fn canonical_key(fields: impl Iterator<Item = (String, Value)>) -> String {
+pub fn canonical_key(fields: impl Iterator<Item = (String, Value)>) -> String {
     let mut sorted: Vec<(String, Value)> = fields.collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     Value::Object(sorted.into_iter().collect()).to_string()
@@ -329,8 +329,29 @@ pub struct Comparison {
 /// are recorded as added, which gives the `.` entries of upstream's `fieldsV1`.
 pub fn compare(lhs: &Value, rhs: &Value, info: &FieldInfo) -> Comparison {
     let mut c = Comparison::default();
-    walk_cmp(Some(lhs), Some(rhs), info, true, &mut Vec::new(), &mut c);
+    walk_cmp(Some(lhs), Some(rhs), info, true, &mut Vec::new(), &mut c, None);
     c
+}
+
+/// [`compare`] of the objects as if neither had the field at `skip` (`metadata.managedFields`),
+/// without copying them to drop it.
+pub fn compare_without(lhs: &Value, rhs: &Value, info: &FieldInfo, skip: &[&str]) -> Comparison {
+    let mut c = Comparison::default();
+    walk_cmp(Some(lhs), Some(rhs), info, true, &mut Vec::new(), &mut c, Some(skip));
+    c
+}
+
+/// Whether the field `k` under `path` is the one `skip` names.
+fn skipped(skip: Option<&[&str]>, path: &[Pe], k: &str) -> bool {
+    let Some((last, parents)) = skip.and_then(<[&str]>::split_last) else {
+        return false;
+    };
+    *last == k
+        && path.len() == parents.len()
+        && path
+            .iter()
+            .zip(parents)
+            .all(|(pe, f)| matches!(pe, Pe::Field(x) if x == f))
 }
 
 fn walk_cmp(
@@ -340,7 +361,15 @@ fn walk_cmp(
     parent_present: bool,
     path: &mut Path,
     c: &mut Comparison,
+    skip: Option<&[&str]>,
 ) {
+    // Equal values yield nothing at or below them (with or without a skipped field inside),
+    // and most of an updated object is unchanged.
+    if let (Some(a), Some(b)) = (l, r) {
+        if a == b {
+            return;
+        }
+    }
     let leaf = match (l, r) {
         (Some(a), Some(b)) => {
             std::mem::discriminant(a) != std::mem::discriminant(b)
@@ -374,6 +403,9 @@ fn walk_cmp(
                 }
             }
             for k in keys {
+                if skipped(skip, path, k) {
+                    continue;
+                }
                 let ci = info.schema.field(k);
                 path.push(Pe::Field(k.clone()));
                 walk_cmp(
@@ -383,6 +415,7 @@ fn walk_cmp(
                     present,
                     path,
                     c,
+                    skip,
                 );
                 path.pop();
             }
@@ -403,13 +436,13 @@ fn walk_cmp(
             for (pe, rv) in &ri {
                 let lv = li.iter().find(|(p, _)| p == pe).map(|(_, v)| *v);
                 path.push(pe.clone());
-                walk_cmp(lv, Some(rv), &ii, false, path, c);
+                walk_cmp(lv, Some(rv), &ii, false, path, c, None);
                 path.pop();
             }
             for (pe, lv) in &li {
                 if !ri.iter().any(|(p, _)| p == pe) {
                     path.push(pe.clone());
-                    walk_cmp(Some(lv), None, &ii, false, path, c);
+                    walk_cmp(Some(lv), None, &ii, false, path, c, None);
                     path.pop();
                 }
             }

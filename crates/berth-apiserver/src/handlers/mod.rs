@@ -1,6 +1,7 @@
 //! Request handling: one entry point that routes, authenticates and dispatches to the verb handlers.
 
 mod read;
+pub mod rendered;
 mod sub;
 mod watch;
 mod write;

@@ -44,7 +44,12 @@ impl Filter {
     }
 
     pub fn matches(&self, info: &ResourceInfo, obj: &Value) -> bool {
-        self.label.as_ref().is_none_or(|l| l.matches(&meta::labels(obj)))
+        let no_labels = serde_json::Map::new();
+        let labels = meta::metadata(obj)
+            .and_then(|m| m.get("labels"))
+            .and_then(Value::as_object)
+            .unwrap_or(&no_labels);
+        self.label.as_ref().is_none_or(|l| l.matches(labels))
             && self.field.as_ref().is_none_or(|f| f.matches(info, obj))
     }
 }

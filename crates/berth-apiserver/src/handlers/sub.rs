@@ -90,7 +90,7 @@ pub async fn binding(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Resp
     let pod = name(rr).to_string();
     ctx.api
         .registry
-        .update_with(rr.info, rr.namespace.as_deref(), &pod, ctx.query.dry_run, |cur| {
+        .update_bytes(rr.info, rr.namespace.as_deref(), &pod, ctx.query.dry_run, |cur| {
             if meta::is_deleting(cur) {
                 return Err(ApiError::Conflict {
                     target: registry::target(rr.info, &pod),

@@ -1,5 +1,6 @@
 //! Watch streams: chunked `{"type":..,"object":..}` lines, with selectors, bookmarks and timeouts.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -8,13 +9,14 @@ use berth_api::resource::ResourceInfo;
 use berth_api::table;
 use berth_api::ApiError;
 use berth_store::{EventType, Revision, StoreError, WatchEvent, WatchStream};
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::read::{include_object, partial_metadata, Filter};
+use super::rendered::{self, Form, RenderCache};
 use super::Ctx;
 use crate::query::Output;
 use crate::registry::{self, decode};
@@ -35,40 +37,32 @@ struct Encoder {
 
 impl Encoder {
     fn line(&mut self, kind: &str, raw: &Bytes, decoded: Option<&Value>, now: jiff::Timestamp) -> Bytes {
-        let mut buf = BytesMut::with_capacity(raw.len() + 32);
-        buf.put_slice(b"{\"type\":\"");
-        buf.put_slice(kind.as_bytes());
-        buf.put_slice(b"\",\"object\":");
-        match self.output {
-            Output::Json => buf.put_slice(raw),
-            Output::Metadata | Output::Table => {
-                let owned;
-                let obj = match decoded {
-                    Some(o) => o,
-                    None => {
-                        owned = decode(raw).unwrap_or(Value::Null);
-                        &owned
-                    }
-                };
-                let v = if self.output == Output::Metadata {
-                    partial_metadata(obj)
-                } else {
-                    let t = table::table(
-                        self.info,
-                        std::slice::from_ref(obj),
-                        self.include,
-                        json!({"resourceVersion": berth_api::meta::resource_version(obj)}),
-                        now,
-                        !self.sent_columns,
-                    );
-                    self.sent_columns = true;
-                    t
-                };
-                buf.put_slice(&serde_json::to_vec(&v).unwrap_or_default());
-            }
+        if self.output == Output::Json {
+            return rendered::line(kind, raw);
         }
-        buf.put_slice(b"}\n");
-        buf.freeze()
+        let owned;
+        let obj = match decoded {
+            Some(o) => o,
+            None => {
+                owned = decode(raw).unwrap_or(Value::Null);
+                &owned
+            }
+        };
+        let v = if self.output == Output::Metadata {
+            partial_metadata(obj)
+        } else {
+            let t = table::table(
+                self.info,
+                std::slice::from_ref(obj),
+                self.include,
+                json!({"resourceVersion": berth_api::meta::resource_version(obj)}),
+                now,
+                !self.sent_columns,
+            );
+            self.sent_columns = true;
+            t
+        };
+        rendered::line(kind, &registry::to_bytes(&v))
     }
 
     fn value_line(kind: &str, obj: &Value) -> Bytes {
@@ -134,6 +128,7 @@ pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> 
         sent_columns: false,
     };
     let clock = ctx.api.clock.clone();
+    let api = Arc::clone(&ctx.api);
     let timeout = ctx
         .query
         .timeout_seconds
@@ -187,7 +182,7 @@ pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> 
                     }
                     Some(Ok(ev)) => {
                         last = ev.revision;
-                        render(&mut enc, &filter, &ev, clock.now())
+                        render(&mut enc, &filter, &ev, &api.renders, clock.now())
                     }
                 },
             };
@@ -207,19 +202,32 @@ pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> 
     Ok(resp)
 }
 
-fn render(enc: &mut Encoder, filter: &Filter, ev: &WatchEvent, now: jiff::Timestamp) -> Option<Bytes> {
+/// The line a watch sends for `ev`, if any. JSON and metadata lines come from the event's shared
+/// renderings (`renders`); a Table line carries this watch's column state, so it is its own.
+fn render(
+    enc: &mut Encoder,
+    filter: &Filter,
+    ev: &WatchEvent,
+    renders: &RenderCache,
+    now: jiff::Timestamp,
+) -> Option<Bytes> {
     let info = enc.info;
-    let value = registry::served_bytes(info, ev.value.clone()).ok()?;
-    if filter.is_empty() {
-        return Some(enc.line(kind_name(ev.kind), &value, None, now));
+    let r = renders.get(info, ev);
+    let served = r.served(info, ev)?;
+    let kind = if filter.is_empty() {
+        kind_name(ev.kind)
+    } else {
+        let obj = r.object(info, ev)?;
+        let cur = filter.matches(info, obj);
+        let prev = r.prev(info, ev).is_some_and(|p| filter.matches(info, p));
+        filtered_kind(ev, cur, prev)?
+    };
+    match enc.output {
+        Output::Json => r.line(kind, Form::Object, info, ev),
+        Output::Metadata => r.line(kind, Form::Metadata, info, ev),
+        Output::Table => {
+            let obj = r.object(info, ev);
+            Some(enc.line(kind, served, obj, now))
+        }
     }
-    let obj = registry::served(info, &ev.value).ok()?;
-    let cur = filter.matches(info, &obj);
-    let prev = ev
-        .prev
-        .as_ref()
-        .and_then(|p| registry::served(info, p).ok())
-        .is_some_and(|p| filter.matches(info, &p));
-    let kind = filtered_kind(ev, cur, prev)?;
-    Some(enc.line(kind, &value, Some(&obj), now))
 }

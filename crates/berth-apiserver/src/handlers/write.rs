@@ -369,18 +369,19 @@ pub async fn update(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respo
     })
     .await?;
     let warnings = [body_warnings, warnings].concat();
-    Ok(with_warnings(json_response(StatusCode::OK, &stored), &warnings))
+    Ok(with_warnings(raw_json(StatusCode::OK, stored), &warnings))
 }
 
 /// Read-modify-write of the object named by `rr`; conflicts retry, other errors end it.
-async fn write_loop<F>(ctx: &Ctx, rr: &ResourceRoute, f: F) -> Result<Value, ApiError>
+/// Answers with the stored object's JSON.
+async fn write_loop<F>(ctx: &Ctx, rr: &ResourceRoute, f: F) -> Result<Bytes, ApiError>
 where
     F: FnMut(&Value) -> Result<Value, ApiError>,
 {
     let name = rr.name.as_deref().unwrap_or_default();
     ctx.api
         .registry
-        .update_with(rr.info, rr.namespace.as_deref(), name, ctx.query.dry_run, f)
+        .update_bytes(rr.info, rr.namespace.as_deref(), name, ctx.query.dry_run, f)
         .await
 }
 
@@ -474,7 +475,7 @@ pub async fn patch(ctx: &Ctx, rr: &ResourceRoute, req: Request) -> Result<Respon
         Ok(p.object)
     })
     .await?;
-    Ok(with_warnings(json_response(StatusCode::OK, &stored), &warnings))
+    Ok(with_warnings(raw_json(StatusCode::OK, stored), &warnings))
 }
 
 /// Server-side apply of an object that does not exist yet: a create.
