@@ -13,6 +13,8 @@ use berth_api::convert;
 use berth_api::resource::ResourceInfo;
 use berth_store::{Revision, WatchEvent};
 use bytes::{BufMut, Bytes, BytesMut};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::read::partial_metadata;
@@ -76,7 +78,7 @@ impl Rendered {
                 Form::Object => self.served(info, ev)?.clone(),
                 Form::Metadata => {
                     let served = self.served(info, ev)?;
-                    match top_level_field(served, "metadata") {
+                    match metadata_text(served) {
                         Ok(meta) => partial_metadata_json(meta.unwrap_or(b"{}")),
                         // As an unfiltered watch always did: what does not decode has no metadata.
                         Err(()) => registry::to_bytes(&partial_metadata(self.object(info, ev).unwrap_or(&Value::Null))),
@@ -112,104 +114,29 @@ fn partial_metadata_json(metadata: &[u8]) -> Bytes {
     buf.freeze()
 }
 
-/// The JSON text of the top-level field `name` of a JSON object: `Ok(None)` if the object has no
-/// such field, `Err(())` if the text is not an object this scanner can read. Strings are skipped
-/// with their escapes, so nothing inside a string is taken for structure.
-fn top_level_field<'a>(json: &'a [u8], name: &str) -> Result<Option<&'a [u8]>, ()> {
-    let mut at = skip_ws(json, 0);
-    if json.get(at) != Some(&b'{') {
+/// An object's top-level `metadata`, borrowed as the JSON text it is (other fields are skipped
+/// without being built).
+#[derive(Deserialize)]
+struct MetadataText<'a> {
+    #[serde(borrow, default, deserialize_with = "present")]
+    metadata: Option<&'a RawValue>,
+}
+
+/// A field that is present, `null` included, is `Some` (serde makes a `null` option `None`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// The JSON text of an object's top-level `metadata`: `Ok(None)` if the object has none,
+/// `Err(())` if the text is not a JSON object.
+fn metadata_text(json: &[u8]) -> Result<Option<&[u8]>, ()> {
+    // Serde would also take a struct from an array.
+    if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(());
     }
-    at = skip_ws(json, at + 1);
-    if json.get(at) == Some(&b'}') {
-        return Ok(None);
-    }
-    loop {
-        let key_end = string_end(json, at)?;
-        let key = &json[at..key_end];
-        at = skip_ws(json, key_end);
-        if json.get(at) != Some(&b':') {
-            return Err(());
-        }
-        let start = skip_ws(json, at + 1);
-        let end = value_end(json, start)?;
-        if key.len() == name.len() + 2 && &key[1..key.len() - 1] == name.as_bytes() {
-            return Ok(Some(&json[start..end]));
-        }
-        at = skip_ws(json, end);
-        match json.get(at) {
-            Some(b',') => at = skip_ws(json, at + 1),
-            Some(b'}') => return Ok(None),
-            _ => return Err(()),
-        }
-    }
-}
-
-fn skip_ws(json: &[u8], mut at: usize) -> usize {
-    while json.get(at).is_some_and(u8::is_ascii_whitespace) {
-        at += 1;
-    }
-    at
-}
-
-/// The index just past the string starting at `at`.
-fn string_end(json: &[u8], at: usize) -> Result<usize, ()> {
-    if json.get(at) != Some(&b'"') {
-        return Err(());
-    }
-    let mut i = at + 1;
-    while let Some(b) = json.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'"' => return Ok(i + 1),
-            _ => i += 1,
-        }
-    }
-    Err(())
-}
-
-/// The index just past the value starting at `at`.
-fn value_end(json: &[u8], at: usize) -> Result<usize, ()> {
-    match json.get(at) {
-        Some(b'"') => string_end(json, at),
-        Some(b'{' | b'[') => {
-            let mut depth = 0usize;
-            let mut i = at;
-            while let Some(b) = json.get(i) {
-                match b {
-                    b'"' => {
-                        i = string_end(json, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Ok(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-            Err(())
-        }
-        Some(_) => {
-            let mut i = at;
-            while json
-                .get(i)
-                .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
-            {
-                i += 1;
-            }
-            if i == at {
-                Err(())
-            } else {
-                Ok(i)
-            }
-        }
-        None => Err(()),
-    }
+    serde_json::from_slice::<MetadataText<'_>>(json)
+        .map(|m| m.metadata.map(|raw| raw.get().as_bytes()))
+        .map_err(|_| ())
 }
 
 /// The renderings of recent events, by revision and served form.
@@ -321,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn the_scanner_refuses_what_is_not_an_object() {
+    fn metadata_text_refuses_what_is_not_an_object() {
         for text in [
             &b"[1]"[..],
             b"",
@@ -330,18 +257,10 @@ mod tests {
             b"{\"a\":1 2}",
             b"\"metadata\"",
         ] {
-            assert_eq!(
-                top_level_field(text, "metadata"),
-                Err(()),
-                "{}",
-                String::from_utf8_lossy(text)
-            );
+            assert_eq!(metadata_text(text), Err(()), "{}", String::from_utf8_lossy(text));
         }
-        assert_eq!(
-            top_level_field(b" { \"metadata\" : [1,{}] } ", "metadata"),
-            Ok(Some(&b"[1,{}]"[..]))
-        );
-        assert_eq!(top_level_field(b"{}", "metadata"), Ok(None));
+        assert_eq!(metadata_text(b" { \"metadata\" : [1,{}] } "), Ok(Some(&b"[1,{}]"[..])));
+        assert_eq!(metadata_text(b"{}"), Ok(None));
     }
 
     #[test]
