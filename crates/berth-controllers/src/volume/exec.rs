@@ -13,9 +13,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::json;
 
 use super::api::{self, VolumeApi};
+use super::binder::matching::VolumeIndex;
 use super::binder::plan::{Action as BindAction, EventNote, Target, World};
 use super::model::{
-    Claim, ClaimKey, Volume, ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER,
+    Claim, ClaimKey, Scope, Volume, ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER,
     ANN_STORAGE_PROVISIONER, PVC_PROTECTION, PV_PROTECTION,
 };
 use super::protection::Action as ProtectAction;
@@ -153,56 +154,65 @@ pub struct Provisioning<'a> {
     pub root: &'a str,
 }
 
-/// The three plans over the cache as groups, leaving out steps about objects `blocked` says
-/// are being written, and events already reported. Phases are planned in upstream's order
-/// (binder, protection, provisioner), and a later phase leaves alone what an earlier one is
+/// What [`plan_groups`] planned.
+#[derive(Debug, Default, PartialEq)]
+pub struct Planned {
+    pub groups: Vec<Group>,
+    /// The objects of the groups left out because a group in flight (or one just planned) is
+    /// writing one of their objects: they are to be planned again.
+    pub deferred: Vec<Object>,
+}
+
+/// The three plans over the cache, for the claims and volumes in `scope`, as groups; `index` is
+/// the [`VolumeIndex`] of the cached volumes. Groups with a step about an object `blocked` says
+/// is being written are left out, and so are events already reported. Phases are planned in upstream's
+/// order (binder, protection, provisioner), and a later phase leaves alone what an earlier one is
 /// about to write: it plans again once that write is back.
 pub fn plan_groups(
     state: &State,
     provisioning: Option<Provisioning<'_>>,
     blocked: &dyn Fn(&Object) -> bool,
-) -> Vec<Group> {
+    index: &VolumeIndex,
+    scope: Scope<'_>,
+) -> Planned {
     let mut taken: HashSet<Object> = HashSet::new();
-    let mut groups = Vec::new();
+    let mut out = Planned::default();
     let mut noted: HashSet<EventNote> = HashSet::new();
-    let mut phase = |steps: Vec<Step>, groups: &mut Vec<Group>, taken: &mut HashSet<Object>| {
-        let steps = steps.into_iter().filter(|s| {
-            let objects = objects_of(s);
-            if objects.iter().any(|o| blocked(o) || taken.contains(o)) {
-                return false;
-            }
-            match event_of(s) {
-                Some(note) => !state.reported.contains(note) && noted.insert(note.clone()),
-                None => true,
-            }
+    let mut phase = |steps: Vec<Step>, out: &mut Planned, taken: &mut HashSet<Object>| {
+        let steps = steps.into_iter().filter(|s| match event_of(s) {
+            Some(note) => !state.reported.contains(note) && noted.insert(note.clone()),
+            None => true,
         });
-        let new = group_steps(steps.collect());
-        for g in &new {
-            taken.extend(g.objects.iter().cloned());
+        // A group is left out whole: its later steps (a claim's status after its binding)
+        // must not run without its earlier ones.
+        for g in group_steps(steps.collect()) {
+            if g.objects.iter().any(|o| blocked(o) || taken.contains(o)) {
+                out.deferred.extend(g.objects);
+            } else {
+                taken.extend(g.objects.iter().cloned());
+                out.groups.push(g);
+            }
         }
-        groups.extend(new);
     };
-    let binds = super::binder::plan::plan(World {
+    let world = World {
         claims: &state.claims,
         volumes: &state.volumes,
         classes: &state.classes,
-    });
-    phase(binds.into_iter().map(Step::Bind).collect(), &mut groups, &mut taken);
-    let protects = super::protection::plan(&state.claims, &state.volumes, &state.pods);
-    phase(
-        protects.into_iter().map(Step::Protect).collect(),
-        &mut groups,
-        &mut taken,
-    );
+    };
+    let binds = super::binder::plan::plan_in(world, index, scope);
+    phase(binds.into_iter().map(Step::Bind).collect(), &mut out, &mut taken);
+    let protects = super::protection::plan_in(&state.claims, &state.volumes, &state.pods, scope);
+    phase(protects.into_iter().map(Step::Protect).collect(), &mut out, &mut taken);
     if let Some(p) = provisioning {
-        let provisions = provisioner::plan::plan(p.config, p.root, &state.claims, &state.volumes, &state.classes);
+        let provisions =
+            provisioner::plan::plan_in(p.config, p.root, &state.claims, &state.volumes, &state.classes, scope);
         phase(
             provisions.into_iter().map(Step::Provision).collect(),
-            &mut groups,
+            &mut out,
             &mut taken,
         );
     }
-    groups
+    out
 }
 
 fn event_of(step: &Step) -> Option<&EventNote> {

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod binder;
+pub mod changes;
 pub mod exec;
 pub mod model;
 pub mod protection;
@@ -30,9 +31,11 @@ use kube::runtime::WatchStreamExt as _;
 use tokio::time::Instant;
 
 use self::api::{KubeVolumes, VolumeApi};
+use self::binder::matching::VolumeIndex;
 use self::binder::plan::EventNote;
-use self::exec::{plan_groups, Provisioning, Tracker, View, MAX_CONCURRENT_GROUPS};
-use self::model::{Claim, ClaimKey, Class, PodClaims, Volume};
+use self::changes::Changes;
+use self::exec::{plan_groups, Planned, Provisioning, Tracker, View, MAX_CONCURRENT_GROUPS};
+use self::model::{Claim, ClaimKey, Class, PodClaims, Scope, Volume};
 use self::provisioner::dirs::{LocalDirs, VolumeDirs};
 use self::provisioner::plan::Config as ProvisionConfig;
 use crate::error::ControllerError;
@@ -72,6 +75,17 @@ pub struct State {
     /// after the deletion was seen cannot bring them back (kept while writes are in flight).
     gone_claims: HashMap<ClaimKey, u64>,
     gone_volumes: HashMap<String, u64>,
+    /// What changed since the last plan.
+    pub changes: Changes,
+}
+
+/// What a watch event or a write's answer did to one cache.
+enum Changed<K, O> {
+    Nothing,
+    /// The object of this key changed; what it was before.
+    One(K, Option<O>),
+    /// A relist replaced the whole cache.
+    All,
 }
 
 fn newer(old: &str, new: &str) -> bool {
@@ -94,7 +108,7 @@ fn observe_into<T, O, K: Ord + Clone + std::hash::Hash>(
     ev: Event<T>,
     conv: impl Fn(&T) -> Option<(K, O)>,
     rv: impl Fn(&O) -> &str,
-) {
+) -> Changed<K, O> {
     match ev {
         Event::Init => *relist = Some(BTreeMap::new()),
         Event::InitApply(o) => {
@@ -105,23 +119,32 @@ fn observe_into<T, O, K: Ord + Clone + std::hash::Hash>(
         Event::InitDone => {
             *map = relist.take().unwrap_or_default();
             *synced = true;
+            return Changed::All;
         }
         Event::Apply(o) => {
             if let Some((k, v)) = conv(&o) {
-                if map.get(&k).is_none_or(|cur| newer(rv(cur), rv(&v))) {
-                    map.insert(k, v);
+                let cur = map.get(&k);
+                // The same version again (a write's answer already took it in) changes nothing.
+                let same = cur.is_some_and(|cur| !rv(cur).is_empty() && rv(cur) == rv(&v));
+                if !same && cur.is_none_or(|cur| newer(rv(cur), rv(&v))) {
+                    let old = map.insert(k.clone(), v);
+                    return Changed::One(k, old);
                 }
             }
         }
         Event::Delete(o) => {
             if let Some((k, v)) = conv(&o) {
-                map.remove(&k);
+                let old = map.remove(&k);
                 if let Some(gone) = gone {
-                    gone.insert(k, rv_number(rv(&v)));
+                    gone.insert(k.clone(), rv_number(rv(&v)));
+                }
+                if old.is_some() {
+                    return Changed::One(k, old);
                 }
             }
         }
     }
+    Changed::Nothing
 }
 
 impl State {
@@ -130,78 +153,124 @@ impl State {
     }
 
     pub fn observe_claim(&mut self, ev: Event<PersistentVolumeClaim>) {
-        observe_into(
+        self.take_claim(ev, |c| Claim::from(c));
+    }
+
+    pub fn observe_volume(&mut self, ev: Event<PersistentVolume>) {
+        self.take_volume(ev, |v| Volume::from(v));
+    }
+
+    pub fn observe_class(&mut self, ev: Event<StorageClass>) {
+        self.take_class(ev, |c| Class::from(c));
+    }
+
+    pub fn observe_pod(&mut self, ev: Event<Pod>) {
+        self.take_pod(ev, |p| PodClaims::from(p));
+    }
+
+    /// A watch event of claims, read as [`Claim`]s by `conv`.
+    fn take_claim<T>(&mut self, ev: Event<T>, conv: impl Fn(&T) -> Claim) {
+        let changed = observe_into(
             &mut self.claims,
             &mut self.relist_claims,
             &mut self.synced[0],
             Some(&mut self.gone_claims),
             ev,
             |c| {
-                let c = Claim::from(c);
+                let c = conv(c);
                 Some((c.key(), c))
             },
             |c| &c.resource_version,
         );
+        self.claim_changed(changed);
     }
 
-    pub fn observe_volume(&mut self, ev: Event<PersistentVolume>) {
-        observe_into(
+    fn take_volume<T>(&mut self, ev: Event<T>, conv: impl Fn(&T) -> Volume) {
+        let changed = observe_into(
             &mut self.volumes,
             &mut self.relist_volumes,
             &mut self.synced[1],
             Some(&mut self.gone_volumes),
             ev,
             |v| {
-                let v = Volume::from(v);
+                let v = conv(v);
                 Some((v.name.clone(), v))
             },
             |v| &v.resource_version,
         );
+        self.volume_changed(changed);
     }
 
-    pub fn observe_class(&mut self, ev: Event<StorageClass>) {
-        observe_into(
+    fn take_class<T>(&mut self, ev: Event<T>, conv: impl Fn(&T) -> Class) {
+        let changed = observe_into(
             &mut self.classes,
             &mut self.relist_classes,
             &mut self.synced[2],
             None,
             ev,
             |c| {
-                let c = Class::from(c);
+                let c = conv(c);
                 Some((c.name.clone(), c))
             },
             |_| "",
         );
+        // Every claim's decisions depend on the classes.
+        if !matches!(changed, Changed::Nothing) {
+            self.changes.everything();
+        }
     }
 
-    pub fn observe_pod(&mut self, ev: Event<Pod>) {
-        observe_into(
+    fn take_pod<T>(&mut self, ev: Event<T>, conv: impl Fn(&T) -> PodClaims) {
+        let changed = observe_into(
             &mut self.pods,
             &mut self.relist_pods,
             &mut self.synced[3],
             None,
             ev,
             |p| {
-                let p = PodClaims::from(p);
+                let p = conv(p);
                 Some(((p.namespace.clone(), p.name.clone()), p))
             },
             |_| "",
         );
+        match changed {
+            Changed::Nothing => {}
+            Changed::All => self.changes.everything(),
+            Changed::One(k, old) => self.changes.pod(old.as_ref(), self.pods.get(&k), &self.claims),
+        }
+    }
+
+    fn claim_changed(&mut self, changed: Changed<ClaimKey, Claim>) {
+        match changed {
+            Changed::Nothing => {}
+            Changed::All => self.changes.relisted(&self.claims, &self.volumes),
+            Changed::One(k, old) => self.changes.claim(&k, old.as_ref(), self.claims.get(&k)),
+        }
+    }
+
+    fn volume_changed(&mut self, changed: Changed<String, Volume>) {
+        match changed {
+            Changed::Nothing => {}
+            Changed::All => self.changes.relisted(&self.claims, &self.volumes),
+            Changed::One(k, old) => self.changes.volume(&k, old.as_ref(), self.volumes.get(&k)),
+        }
     }
 
     /// What a write returned about a claim; `known` is the resourceVersion the writer last saw.
     /// An answer older than what the cache holds, or than a deletion the watch showed, is
     /// dropped; "gone" removes only a copy the writer knew.
     fn put_claim(&mut self, key: &ClaimKey, c: Option<Claim>, known: u64) {
-        put(&mut self.claims, &self.gone_claims, key, c, known, |c| {
+        let changed = put(&mut self.claims, &self.gone_claims, key, c, known, |c| {
             &c.resource_version
         });
+        self.claim_changed(changed);
     }
 
     fn put_volume(&mut self, name: &String, v: Option<Volume>, known: u64) {
-        put(&mut self.volumes, &self.gone_volumes, name, v, known, |v| {
+        let changed = put(&mut self.volumes, &self.gone_volumes, name, v, known, |v| {
             &v.resource_version
         });
+        self.volume_changed(changed);
     }
 
     /// Forgets deletions once no write is in flight that could still return.
@@ -218,22 +287,23 @@ fn put<K: Ord + Clone + std::hash::Hash, O>(
     obj: Option<O>,
     known: u64,
     rv: impl Fn(&O) -> &str,
-) {
+) -> Changed<K, O> {
     let current = map.get(key).map(|o| rv_number(rv(o)));
     match obj {
         Some(o) => {
             let at = rv_number(rv(&o));
             let deleted_since = gone.get(key).is_some_and(|g| *g >= at);
             if !deleted_since && current.is_none_or(|c| c <= at) {
-                map.insert(key.clone(), o);
+                return Changed::One(key.clone(), map.insert(key.clone(), o));
             }
         }
         None => {
             if current.is_some_and(|c| c <= known) {
-                map.remove(key);
+                return Changed::One(key.clone(), map.remove(key));
             }
         }
     }
+    Changed::Nothing
 }
 
 /// The volume controllers' driver: the API, the filesystem (when provisioning locally) and what
@@ -311,7 +381,8 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
         }
         let root = self.root();
         for _ in 0..16 {
-            let groups = plan_groups(state, self.provisioning(&root), &|_| false);
+            let index = VolumeIndex::new(state.volumes.values());
+            let groups = plan_groups(state, self.provisioning(&root), &|_| false, &index, Scope::All).groups;
             if groups.is_empty() {
                 return true;
             }
@@ -381,6 +452,55 @@ fn finish(
         tracing::warn!(error = %e, "volume controller step failed; retrying");
     }
     tracker.finish(&objects, err.is_none(), Instant::now());
+    state.changes.touch(&objects);
+}
+
+/// Plans what changed since the last plan (nothing at all when nothing did).
+fn plan_changes(
+    state: &mut State,
+    provisioning: Option<Provisioning<'_>>,
+    blocked: &dyn Fn(&exec::Object) -> bool,
+) -> Planned {
+    if state.changes.is_empty() {
+        #[cfg(debug_assertions)]
+        check_incremental(state, provisioning, blocked, &Planned::default());
+        return Planned::default();
+    }
+    let marked = state.changes.take(&state.claims);
+    let scope = match &marked {
+        None => Scope::All,
+        Some(m) => Scope::Only {
+            claims: &m.claims,
+            volumes: &m.volumes,
+        },
+    };
+    let planned = plan_groups(state, provisioning, blocked, &state.changes.index, scope);
+    state.changes.touch(&planned.deferred);
+    #[cfg(debug_assertions)]
+    check_incremental(state, provisioning, blocked, &planned);
+    planned
+}
+
+/// Debug builds (which the end-to-end tests run) check every incremental plan against a plan
+/// over everything: it must find the same work, or leave it for a plan to come.
+#[cfg(debug_assertions)]
+fn check_incremental(
+    state: &State,
+    provisioning: Option<Provisioning<'_>>,
+    blocked: &dyn Fn(&exec::Object) -> bool,
+    planned: &Planned,
+) {
+    let index = VolumeIndex::new(state.volumes.values());
+    assert_eq!(
+        state.changes.index, index,
+        "the kept volume index differs from the volumes"
+    );
+    let full = plan_groups(state, provisioning, blocked, &index, Scope::All);
+    let missed = changes::missed(&full.groups, &planned.groups, &state.changes);
+    assert!(
+        missed.is_empty(),
+        "a plan over the changed claims and volumes missed work a plan over all of them finds: {missed:?}"
+    );
 }
 
 /// Upstream's PV controller resyncs every 15 s; so does this loop, to retry what waits on nothing.
@@ -464,12 +584,17 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
         let free = MAX_CONCURRENT_GROUPS.saturating_sub(inflight.len());
         if free > 0 {
             let now = Instant::now();
-            let groups = plan_groups(&state, volumes.provisioning(&root), &|o| tracker.blocked(o, now));
-            for g in groups.into_iter().take(free) {
+            let planned = plan_changes(&mut state, volumes.provisioning(&root), &|o| tracker.blocked(o, now));
+            let mut groups = planned.groups.into_iter();
+            for g in groups.by_ref().take(free) {
                 tracker.start(&g);
                 let view = View::of(&state, &g);
                 let objects: Vec<exec::Object> = g.objects.clone();
                 inflight.push(async move { (objects, volumes.run_group(view, g).await) });
+            }
+            // What did not fit is planned again when groups finish.
+            for g in groups {
+                state.changes.touch(&g.objects);
             }
         }
         let now = Instant::now();
@@ -485,6 +610,7 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
             () = sleep_until(Some(wake)) => {
                 if Instant::now() >= resync_at {
                     resync_at = Instant::now() + RESYNC;
+                    state.changes.everything();
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! What the volume controllers need of PersistentVolumeClaims, PersistentVolumes, StorageClasses
 //! and Pods, parsed once from the k8s-openapi types so the plans stay small and pure.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -39,6 +39,54 @@ impl std::fmt::Display for ClaimKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.namespace, self.name)
     }
+}
+
+/// Which claims and volumes a plan decides about: all of them, or those that changed (with what
+/// their decisions depend on) since the last plan. A plan over a scope gives the actions a plan
+/// over everything gives for those objects, in the same order.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    All,
+    Only {
+        claims: &'a BTreeSet<ClaimKey>,
+        volumes: &'a BTreeSet<String>,
+    },
+}
+
+impl<'a> Scope<'a> {
+    /// The claims of `map` in scope, in key order.
+    pub fn claims<'m>(self, map: &'m BTreeMap<ClaimKey, Claim>) -> impl Iterator<Item = &'m Claim> + use<'a, 'm> {
+        in_scope(
+            map,
+            match self {
+                Scope::All => None,
+                Scope::Only { claims, .. } => Some(claims),
+            },
+        )
+    }
+
+    /// The volumes of `map` in scope, in name order.
+    pub fn volumes<'m>(self, map: &'m BTreeMap<String, Volume>) -> impl Iterator<Item = &'m Volume> + use<'a, 'm> {
+        in_scope(
+            map,
+            match self {
+                Scope::All => None,
+                Scope::Only { volumes, .. } => Some(volumes),
+            },
+        )
+    }
+}
+
+/// Every value of `map`, or those of `keys` (in key order).
+fn in_scope<'a, 'm, K: Ord, V>(
+    map: &'m BTreeMap<K, V>,
+    keys: Option<&'a BTreeSet<K>>,
+) -> impl Iterator<Item = &'m V> + use<'a, 'm, K, V> {
+    let (all, only) = match keys {
+        None => (Some(map.values()), None),
+        Some(keys) => (None, Some(keys.iter().filter_map(|k| map.get(k)))),
+    };
+    all.into_iter().flatten().chain(only.into_iter().flatten())
 }
 
 /// A volume's `spec.claimRef`.

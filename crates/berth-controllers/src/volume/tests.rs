@@ -11,8 +11,9 @@ use kube::runtime::watcher::Event;
 use serde_json::{json, Value};
 
 use super::api::{default_class, VolumeApi};
+use super::binder::matching::VolumeIndex;
 use super::binder::plan::EventNote;
-use super::model::{Claim, ClaimKey, Volume, ANN_SELECTED_NODE};
+use super::model::{Claim, ClaimKey, Scope, Volume, ANN_SELECTED_NODE};
 use super::provisioner::dirs::{FakeDirs, FakeState};
 use super::provisioner::plan::Config;
 use super::{State, Volumes};
@@ -450,14 +451,20 @@ async fn the_plan_leaves_out_steps_about_busy_objects() {
         config: &config,
         root: "/data/volumes",
     });
-    let all = plan_groups(&state, provisioning, &|_| false);
-    assert!(!all.is_empty(), "the selected claim asks for its provisioner");
+    let index = VolumeIndex::new(state.volumes.values());
+    let all = plan_groups(&state, provisioning, &|_| false, &index, Scope::All);
+    assert!(!all.groups.is_empty(), "the selected claim asks for its provisioner");
     let key = ClaimKey {
         namespace: "default".into(),
         name: "www-web-0".into(),
     };
     let busy = Object::Claim(key);
-    assert_eq!(plan_groups(&state, provisioning, &|o| *o == busy), vec![]);
+    let planned = plan_groups(&state, provisioning, &|o| *o == busy, &index, Scope::All);
+    assert_eq!(planned.groups, vec![]);
+    assert!(
+        planned.deferred.contains(&busy),
+        "what was left out is planned again later"
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::statefulset::selector;
-use crate::volume::model::{Claim, Volume};
+use crate::volume::model::{Claim, ClaimKey, ClaimRef, Volume};
 
 /// The node a scheduler asks about (`None` on the binder's path).
 #[derive(Clone, Copy, Debug)]
@@ -116,37 +116,83 @@ fn could_match(claim: &Claim, volume: &Volume) -> bool {
     volume.claim_ref.is_none() || volume.bound_to(claim)
 }
 
-/// The volumes a claim could match, found without scanning every volume: the unclaimed ones, and
-/// those whose `claimRef` names the claim. Built once per binder pass.
-#[derive(Debug, Default)]
-pub struct VolumeIndex<'a> {
-    free: Vec<&'a Volume>,
-    claimed: HashMap<(&'a str, &'a str), Vec<&'a Volume>>,
+/// The volumes a claim could match, found without scanning every volume: the names of the
+/// unclaimed ones, and of those whose `claimRef` names each claim. A binder pass builds one
+/// ([`VolumeIndex::new`]); the volume driver keeps one current as volumes change
+/// ([`VolumeIndex::update`]), so a pass over a few claims does not look at every volume.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VolumeIndex {
+    free: BTreeSet<String>,
+    claimed: HashMap<ClaimKey, BTreeSet<String>>,
 }
 
-impl<'a> VolumeIndex<'a> {
-    pub fn new(volumes: impl IntoIterator<Item = &'a Volume>) -> Self {
+fn claim_key(r: &ClaimRef) -> ClaimKey {
+    ClaimKey {
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+    }
+}
+
+impl VolumeIndex {
+    pub fn new<'a>(volumes: impl IntoIterator<Item = &'a Volume>) -> Self {
         let mut index = VolumeIndex::default();
         for v in volumes {
-            match &v.claim_ref {
-                None => index.free.push(v),
-                Some(r) => index
-                    .claimed
-                    .entry((r.namespace.as_str(), r.name.as_str()))
-                    .or_default()
-                    .push(v),
-            }
+            index.update(&v.name, None, Some(v));
         }
         index
     }
 
-    /// The claim's candidates, in name order (the order `find_best_match` sees volumes in).
-    pub fn candidates(&self, claim: &Claim) -> Vec<&'a Volume> {
-        let mut out: Vec<&'a Volume> = self.free.clone();
-        if let Some(named) = self.claimed.get(&(claim.namespace.as_str(), claim.name.as_str())) {
-            out.extend(named.iter().copied());
-            out.sort_by(|a, b| a.name.cmp(&b.name));
+    /// Takes in that the volume `name` was `old` and is now `new` (`None`: absent).
+    pub fn update(&mut self, name: &str, old: Option<&Volume>, new: Option<&Volume>) {
+        match old.map(|v| &v.claim_ref) {
+            Some(None) => {
+                self.free.remove(name);
+            }
+            Some(Some(r)) => {
+                let key = claim_key(r);
+                if let Some(names) = self.claimed.get_mut(&key) {
+                    names.remove(name);
+                    if names.is_empty() {
+                        self.claimed.remove(&key);
+                    }
+                }
+            }
+            None => {}
         }
-        out
+        match new.map(|v| &v.claim_ref) {
+            Some(None) => {
+                self.free.insert(name.to_string());
+            }
+            Some(Some(r)) => {
+                self.claimed.entry(claim_key(r)).or_default().insert(name.to_string());
+            }
+            None => {}
+        }
+    }
+
+    /// Whether no volume is unclaimed.
+    pub fn none_free(&self) -> bool {
+        self.free.is_empty()
+    }
+
+    /// The names of the volumes whose `claimRef` names the claim.
+    pub fn claimed_for(&self, claim: &ClaimKey) -> impl Iterator<Item = &String> {
+        self.claimed.get(claim).into_iter().flatten()
+    }
+
+    /// The claim's candidates among `volumes`, in name order (the order `find_best_match` sees
+    /// volumes in).
+    pub fn candidates<'v>(&self, claim: &Claim, volumes: &'v BTreeMap<String, Volume>) -> Vec<&'v Volume> {
+        let key = ClaimKey {
+            namespace: claim.namespace.clone(),
+            name: claim.name.clone(),
+        };
+        let mut names: Vec<&String> = self.free.iter().collect();
+        let before = names.len();
+        names.extend(self.claimed_for(&key));
+        if names.len() > before && before > 0 {
+            names.sort();
+        }
+        names.into_iter().filter_map(|n| volumes.get(n)).collect()
     }
 }

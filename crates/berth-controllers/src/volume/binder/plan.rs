@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::matching::{find_best_match, has_access_modes, VolumeIndex};
 use crate::volume::model::{
-    Claim, ClaimKey, ClaimRef, Class, Volume, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED,
-    ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
+    Claim, ClaimKey, ClaimRef, Class, Scope, Volume, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER,
+    ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
 };
 
 /// The snapshot a pass decides on.
@@ -118,8 +118,8 @@ fn event(target: Target, type_: &'static str, reason: &'static str, message: imp
 
 struct Pass<'a> {
     w: World<'a>,
-    /// The volumes each claim could match, built once.
-    index: VolumeIndex<'a>,
+    /// The volumes each claim could match.
+    index: &'a VolumeIndex,
     actions: Vec<Action>,
     /// Volumes this pass already acts on: no second claim may take them, `sync_volume` skips them.
     touched: BTreeSet<String>,
@@ -127,16 +127,22 @@ struct Pass<'a> {
 
 /// Every action the snapshot calls for: claims first (in key order), then volumes.
 pub fn plan(w: World<'_>) -> Vec<Action> {
+    plan_in(w, &VolumeIndex::new(w.volumes.values()), Scope::All)
+}
+
+/// The actions for the claims and volumes in `scope`, in the order [`plan`] gives them; `index`
+/// is the [`VolumeIndex`] of `w.volumes`.
+pub fn plan_in(w: World<'_>, index: &VolumeIndex, scope: Scope<'_>) -> Vec<Action> {
     let mut pass = Pass {
         w,
-        index: VolumeIndex::new(w.volumes.values()),
+        index,
         actions: Vec::new(),
         touched: BTreeSet::new(),
     };
-    for claim in w.claims.values() {
+    for claim in scope.claims(w.claims) {
         pass.sync_claim(claim);
     }
-    for volume in w.volumes.values() {
+    for volume in scope.volumes(w.volumes) {
         if !pass.touched.contains(&volume.name) {
             pass.sync_volume(volume);
         }
@@ -259,7 +265,13 @@ impl Pass<'_> {
         }
         let class = self.w.classes.get(claim.class());
         let delay = class.is_some_and(|c| c.wait_for_first_consumer);
-        let found = find_best_match(claim, self.index.candidates(claim), None, &self.touched, delay);
+        let found = find_best_match(
+            claim,
+            self.index.candidates(claim, self.w.volumes),
+            None,
+            &self.touched,
+            delay,
+        );
         if let Some(volume) = found {
             return self.bind(claim, volume);
         }

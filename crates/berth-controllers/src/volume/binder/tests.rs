@@ -720,7 +720,8 @@ mod index {
             let index = VolumeIndex::new(vols.iter());
             let none = BTreeSet::new();
             let scanned = find_best_match(&claim, &vols, None, &none, delay).map(|v| v.name.clone());
-            let indexed = find_best_match(&claim, index.candidates(&claim), None, &none, delay).map(|v| v.name.clone());
+            let by_name = vols.iter().map(|v| (v.name.clone(), v.clone())).collect();
+            let indexed = find_best_match(&claim, index.candidates(&claim, &by_name), None, &none, delay).map(|v| v.name.clone());
             prop_assert_eq!(scanned, indexed);
         }
     }

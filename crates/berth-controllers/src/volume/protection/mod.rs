@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::volume::model::{Claim, ClaimKey, PodClaims, Volume, PVC_PROTECTION, PV_PROTECTION};
+use crate::volume::model::{Claim, ClaimKey, PodClaims, Scope, Volume, PVC_PROTECTION, PV_PROTECTION};
 
 /// One finalizer change.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,8 +28,18 @@ pub fn plan(
     volumes: &BTreeMap<String, Volume>,
     pods: &BTreeMap<(String, String), PodClaims>,
 ) -> Vec<Action> {
+    plan_in(claims, volumes, pods, Scope::All)
+}
+
+/// [`plan`]'s actions for the claims and volumes in `scope`.
+pub fn plan_in(
+    claims: &BTreeMap<ClaimKey, Claim>,
+    volumes: &BTreeMap<String, Volume>,
+    pods: &BTreeMap<(String, String), PodClaims>,
+    scope: Scope<'_>,
+) -> Vec<Action> {
     let mut out = Vec::new();
-    for c in claims.values() {
+    for c in scope.claims(claims) {
         let has = c.finalizers.iter().any(|f| f == PVC_PROTECTION);
         if c.deleting && has && !claim_in_use(c, pods) {
             out.push(Action::RemoveClaimFinalizer(c.key()));
@@ -37,7 +47,7 @@ pub fn plan(
             out.push(Action::AddClaimFinalizer(c.key()));
         }
     }
-    for v in volumes.values() {
+    for v in scope.volumes(volumes) {
         let has = v.finalizers.iter().any(|f| f == PV_PROTECTION);
         if v.deleting && has && v.phase != "Bound" {
             out.push(Action::RemoveVolumeFinalizer(v.name.clone()));

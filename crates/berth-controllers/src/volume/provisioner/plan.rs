@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{PROVISIONER, PROVISIONER_FINALIZER};
 use crate::volume::binder::plan::{EventNote, Target};
 use crate::volume::model::{
-    Claim, ClaimKey, Class, Volume, ANN_BIND_COMPLETED, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE,
+    Claim, ClaimKey, Class, Scope, Volume, ANN_BIND_COMPLETED, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE,
     ANN_STORAGE_PROVISIONER,
 };
 
@@ -61,6 +61,12 @@ pub fn dir_of(volume: &Volume, root: &str) -> Option<String> {
     super::dirs::valid_name(name).then(|| name.to_string())
 }
 
+/// The name of the volume a claim is provisioned as: `pvc-<claim uid>`, as upstream's external
+/// provisioners name volumes.
+pub fn volume_name_for(claim: &Claim) -> String {
+    format!("pvc-{}", claim.uid)
+}
+
 fn ours(volume: &Volume) -> bool {
     volume.annotations.get(ANN_DYNAMICALLY_PROVISIONED).map(String::as_str) == Some(PROVISIONER)
 }
@@ -73,11 +79,23 @@ pub fn plan(
     volumes: &BTreeMap<String, Volume>,
     classes: &BTreeMap<String, Class>,
 ) -> Vec<Action> {
+    plan_in(cfg, root, claims, volumes, classes, Scope::All)
+}
+
+/// [`plan`]'s actions for the claims and volumes in `scope`.
+pub fn plan_in(
+    cfg: &Config,
+    root: &str,
+    claims: &BTreeMap<ClaimKey, Claim>,
+    volumes: &BTreeMap<String, Volume>,
+    classes: &BTreeMap<String, Class>,
+    scope: Scope<'_>,
+) -> Vec<Action> {
     let mut out = Vec::new();
-    for claim in claims.values() {
+    for claim in scope.claims(claims) {
         plan_claim(cfg, claim, volumes, classes, &mut out);
     }
-    for volume in volumes.values().filter(|v| ours(v)) {
+    for volume in scope.volumes(volumes).filter(|v| ours(v)) {
         let releasing = volume.phase == "Released" || (volume.deleting && volume.phase != "Bound");
         if !releasing {
             continue;
@@ -142,7 +160,7 @@ fn plan_claim(
     if node != cfg.node_name {
         return;
     }
-    let volume = format!("pvc-{}", claim.uid);
+    let volume = volume_name_for(claim);
     if volumes.contains_key(&volume) {
         return;
     }
