@@ -184,26 +184,34 @@ impl Changes {
         }
     }
 
-    /// Takes what is marked: `None` for everything, else the objects a plan must decide about.
-    pub fn take(&mut self, claims: &BTreeMap<ClaimKey, Claim>) -> Option<Marked> {
-        let everything = std::mem::take(&mut self.everything);
-        let free_volume = std::mem::take(&mut self.free_volume);
-        let mut marked = Marked {
-            claims: std::mem::take(&mut self.claims),
-            volumes: std::mem::take(&mut self.volumes),
-        };
-        if everything {
+    /// Takes what is marked: `None` for everything, else the objects a plan must decide about —
+    /// at most `budget` claims and `budget` volumes, none that `blocked` says is being written
+    /// (a plan would leave it out); the rest stays marked. A burst of claims is thus planned as
+    /// groups can start, not all again whenever one group finishes.
+    pub fn take(
+        &mut self,
+        claims: &BTreeMap<ClaimKey, Claim>,
+        budget: usize,
+        blocked: &dyn Fn(&Object) -> bool,
+    ) -> Option<Marked> {
+        if std::mem::take(&mut self.everything) {
+            self.claims.clear();
+            self.volumes.clear();
+            self.free_volume = false;
             return None;
         }
-        if free_volume {
-            marked.claims.extend(
+        if std::mem::take(&mut self.free_volume) {
+            self.claims.extend(
                 claims
                     .values()
                     .filter(|c| c.volume_name.is_empty() && !c.annotated(ANN_BIND_COMPLETED))
                     .map(Claim::key),
             );
         }
-        Some(marked)
+        Some(Marked {
+            claims: take_some(&mut self.claims, budget, |k| blocked(&Object::Claim(k.clone()))),
+            volumes: take_some(&mut self.volumes, budget, |n| blocked(&Object::Volume(n.clone()))),
+        })
     }
 
     /// Whether the next plan decides about the object.
@@ -237,6 +245,21 @@ pub fn missed<'g>(full: &'g [Group], planned: &[Group], changes: &Changes) -> Ve
         .filter(|g| !g.objects.iter().any(|o| changes.marks(o)))
         .filter(|g| !g.objects.iter().all(|o| started.contains(o)))
         .collect()
+}
+
+/// Takes up to `budget` keys of `marked` that are not `blocked`, in order, and leaves the others.
+fn take_some<K: Ord + Clone>(marked: &mut BTreeSet<K>, budget: usize, blocked: impl Fn(&K) -> bool) -> BTreeSet<K> {
+    let mut taken = BTreeSet::new();
+    for k in marked.iter() {
+        if taken.len() == budget {
+            break;
+        }
+        if !blocked(k) {
+            taken.insert(k.clone());
+        }
+    }
+    marked.retain(|k| !taken.contains(k));
+    taken
 }
 
 #[cfg(test)]

@@ -455,18 +455,20 @@ fn finish(
     state.changes.touch(&objects);
 }
 
-/// Plans what changed since the last plan (nothing at all when nothing did).
+/// Plans what changed since the last plan (nothing at all when nothing did), for about `budget`
+/// groups.
 fn plan_changes(
     state: &mut State,
     provisioning: Option<Provisioning<'_>>,
     blocked: &dyn Fn(&exec::Object) -> bool,
+    budget: usize,
 ) -> Planned {
     if state.changes.is_empty() {
         #[cfg(debug_assertions)]
         check_incremental(state, provisioning, blocked, &Planned::default());
         return Planned::default();
     }
-    let marked = state.changes.take(&state.claims);
+    let marked = state.changes.take(&state.claims, budget, blocked);
     let scope = match &marked {
         None => Scope::All,
         Some(m) => Scope::Only {
@@ -584,7 +586,12 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
         let free = MAX_CONCURRENT_GROUPS.saturating_sub(inflight.len());
         if free > 0 {
             let now = Instant::now();
-            let planned = plan_changes(&mut state, volumes.provisioning(&root), &|o| tracker.blocked(o, now));
+            let planned = plan_changes(
+                &mut state,
+                volumes.provisioning(&root),
+                &|o| tracker.blocked(o, now),
+                free,
+            );
             let mut groups = planned.groups.into_iter();
             for g in groups.by_ref().take(free) {
                 tracker.start(&g);

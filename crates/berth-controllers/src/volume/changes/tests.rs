@@ -63,7 +63,8 @@ enum Op {
     Pod(usize, Option<(u8, bool, bool)>),
     /// The `local-path` class: WaitForFirstConsumer, default, or gone.
     Class(Option<(bool, bool)>),
-    Plan,
+    /// A plan for about this many groups.
+    Plan(usize),
     /// A group in flight finishes (the i-th, modulo their number).
     Finish(usize),
     Resync,
@@ -131,7 +132,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0..VOLUMES.len(), proptest::option::weighted(0.85, volume_spec())).prop_map(|(i, s)| Op::Volume(i, s)),
         2 => (0..3usize, proptest::option::of((any::<u8>(), any::<bool>(), any::<bool>()))).prop_map(|(i, s)| Op::Pod(i, s)),
         1 => proptest::option::weighted(0.8, (any::<bool>(), any::<bool>())).prop_map(Op::Class),
-        5 => Just(Op::Plan),
+        5 => (1..6usize).prop_map(Op::Plan),
         4 => any::<usize>().prop_map(Op::Finish),
         1 => Just(Op::Resync),
     ]
@@ -348,13 +349,13 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     state.take_class(ev, Class::clone);
                 }
             }
-            Op::Plan => {
+            Op::Plan(budget) => {
                 let busy: Vec<Object> = inflight.iter().flat_map(|g| g.objects.clone()).collect();
                 let blocked = |o: &Object| busy.contains(o);
                 let index = VolumeIndex::new(state.volumes.values());
                 prop_assert_eq!(&state.changes.index, &index, "the kept index follows the volumes");
                 let full = plan_groups(&state, provisioning, &blocked, &index, Scope::All);
-                let planned = plan_changes(&mut state, provisioning, &blocked);
+                let planned = plan_changes(&mut state, provisioning, &blocked, budget);
                 let missed = missed(&full.groups, &planned.groups, &state.changes);
                 prop_assert!(missed.is_empty(), "missed {:?}", missed);
                 inflight.extend(planned.groups);
@@ -415,12 +416,12 @@ fn a_new_unclaimed_volume_is_offered_to_the_claims_waiting_for_one() {
     // then a volume it fits appears.
     let ops = vec![
         Op::Claim(0, Some(quiet_claim())),
-        Op::Plan,
+        Op::Plan(8),
         Op::Finish(0),
-        Op::Plan,
+        Op::Plan(8),
         Op::Finish(0),
         Op::Volume(0, Some(free_volume())),
-        Op::Plan,
+        Op::Plan(8),
     ];
     run(ops).expect("no work missed");
 }
@@ -429,9 +430,9 @@ fn a_new_unclaimed_volume_is_offered_to_the_claims_waiting_for_one() {
 fn a_volume_pre_bound_to_a_waiting_claim_binds_it() {
     let ops = vec![
         Op::Claim(0, Some(quiet_claim())),
-        Op::Plan,
+        Op::Plan(8),
         Op::Finish(0),
-        Op::Plan,
+        Op::Plan(8),
         Op::Finish(0),
         Op::Volume(
             0,
@@ -440,7 +441,7 @@ fn a_volume_pre_bound_to_a_waiting_claim_binds_it() {
                 ..free_volume()
             }),
         ),
-        Op::Plan,
+        Op::Plan(8),
     ];
     run(ops).expect("no work missed");
 }
