@@ -19,6 +19,7 @@ use super::revision::raw_data;
 pub struct KubeStatefulSets {
     client: kube::Client,
     cache: Arc<RwLock<Cache>>,
+    events: crate::events::Recorder,
 }
 
 fn classify(object: &str, e: kube::Error) -> ApiError {
@@ -42,7 +43,8 @@ const MAX_CONFLICTS: usize = 5;
 
 impl KubeStatefulSets {
     pub fn new(client: kube::Client, cache: Arc<RwLock<Cache>>) -> Self {
-        KubeStatefulSets { client, cache }
+        let events = crate::events::Recorder::new(client.clone());
+        KubeStatefulSets { client, cache, events }
     }
 
     fn with_cache(&self, f: impl FnOnce(&mut Cache)) {
@@ -361,12 +363,7 @@ impl StatefulSetApi for KubeStatefulSets {
             count: Some(1),
             ..Event::default()
         };
-        let api: Api<Event> = Api::namespaced(self.client.clone(), &ns);
         // Events never hold up a sync.
-        tokio::spawn(async move {
-            if let Err(e) = api.create(&PostParams::default(), &ev).await {
-                tracing::warn!(error = %e, "recording a statefulset event failed");
-            }
-        });
+        self.events.send(ev);
     }
 }

@@ -146,11 +146,13 @@ pub fn default_class() -> StorageClass {
 /// [`VolumeApi`] over kube-rs.
 pub struct KubeVolumes {
     client: kube::Client,
+    events: crate::events::Recorder,
 }
 
 impl KubeVolumes {
     pub fn new(client: kube::Client) -> Self {
-        KubeVolumes { client }
+        let events = crate::events::Recorder::new(client.clone());
+        KubeVolumes { client, events }
     }
 }
 
@@ -257,17 +259,14 @@ impl VolumeApi for KubeVolumes {
                 ..ObjectReference::default()
             },
         };
-        crate::events::emit(
-            &self.client,
-            &crate::events::Note {
-                component: COMPONENT,
-                involved,
-                type_: note.type_,
-                reason: note.reason,
-                message: &note.message,
-                action: Some("Binding"),
-            },
-        );
+        self.events.record(&crate::events::Note {
+            component: COMPONENT,
+            involved,
+            type_: note.type_,
+            reason: note.reason,
+            message: &note.message,
+            action: Some("Binding"),
+        });
         Ok(())
     }
 }
