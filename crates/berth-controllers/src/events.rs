@@ -145,16 +145,9 @@ fn spam_key(e: &Event) -> String {
 
 /// The spam key with the field path, type, reason and message (client-go's `getEventKey`).
 fn event_key(e: &Event) -> String {
-    let (src, o) = (e.source.clone().unwrap_or_default(), &e.involved_object);
     join(&[
-        src.component.as_deref(),
-        src.host.as_deref(),
-        o.kind.as_deref(),
-        o.namespace.as_deref(),
-        o.name.as_deref(),
-        o.field_path.as_deref(),
-        o.uid.as_deref(),
-        o.api_version.as_deref(),
+        Some(&spam_key(e)),
+        e.involved_object.field_path.as_deref(),
         e.type_.as_deref(),
         e.reason.as_deref(),
         e.message.as_deref(),

@@ -410,38 +410,30 @@ fn free_volume() -> VolumeSpec {
     }
 }
 
-#[test]
-fn a_new_unclaimed_volume_is_offered_to_the_claims_waiting_for_one() {
-    // The claim waits (its "no volumes" event reported earlier is planned again and finishes);
-    // then a volume it fits appears.
-    let ops = vec![
+/// A claim waiting for a volume (its event and status written, nothing more to do), then `next`
+/// and a plan.
+fn after_a_claim_settles(next: Op) -> Vec<Op> {
+    vec![
         Op::Claim(0, Some(quiet_claim())),
         Op::Plan(8),
         Op::Finish(0),
         Op::Plan(8),
         Op::Finish(0),
-        Op::Volume(0, Some(free_volume())),
+        next,
         Op::Plan(8),
-    ];
-    run(ops).expect("no work missed");
+    ]
+}
+
+#[test]
+fn a_new_unclaimed_volume_is_offered_to_the_claims_waiting_for_one() {
+    run(after_a_claim_settles(Op::Volume(0, Some(free_volume())))).expect("no work missed");
 }
 
 #[test]
 fn a_volume_pre_bound_to_a_waiting_claim_binds_it() {
-    let ops = vec![
-        Op::Claim(0, Some(quiet_claim())),
-        Op::Plan(8),
-        Op::Finish(0),
-        Op::Plan(8),
-        Op::Finish(0),
-        Op::Volume(
-            0,
-            Some(VolumeSpec {
-                claim: Some((0, true)),
-                ..free_volume()
-            }),
-        ),
-        Op::Plan(8),
-    ];
-    run(ops).expect("no work missed");
+    let pre_bound = VolumeSpec {
+        claim: Some((0, true)),
+        ..free_volume()
+    };
+    run(after_a_claim_settles(Op::Volume(0, Some(pre_bound)))).expect("no work missed");
 }
