@@ -452,6 +452,16 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
                 return Ok(false);
             }
             ProvisionAction::Provision(p) => {
+                // As upstream's external provisioner announces it before it starts.
+                if let Some(c) = view.claim(&p.claim) {
+                    let note = EventNote {
+                        target: Target::claim(c),
+                        type_: "Normal",
+                        reason: "Provisioning",
+                        message: format!("External provisioner is provisioning volume for claim \"{}\"", p.claim),
+                    };
+                    self.event(view, note).await;
+                }
                 dirs.begin_create(&p.dir).map_err(dir_error(&p.volume))?;
                 let created = self.api.create_volume(api::provisioned_volume(&p, root)).await?;
                 dirs.commit_create(&p.dir).map_err(dir_error(&p.volume))?;
