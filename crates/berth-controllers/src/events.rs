@@ -264,13 +264,17 @@ impl Correlator {
 /// background task, as client-go's broadcaster sends them to its sink.
 #[derive(Clone)]
 pub struct Recorder {
-    queue: mpsc::UnboundedSender<Event>,
+    queue: mpsc::Sender<Event>,
 }
+
+/// Events waiting to be sent; more are dropped, as client-go's broadcaster drops them
+/// (`maxQueuedEvents`, `DropIfChannelFull`), so a burst cannot grow memory without bound.
+const MAX_QUEUED_EVENTS: usize = 1000;
 
 impl Recorder {
     /// Starts the sending task (on the current runtime).
     pub fn new(client: kube::Client) -> Self {
-        let (queue, mut events) = mpsc::unbounded_channel::<Event>();
+        let (queue, mut events) = mpsc::channel::<Event>(MAX_QUEUED_EVENTS);
         tokio::spawn(async move {
             let mut correlator = Correlator::default();
             while let Some(event) = events.recv().await {
@@ -303,8 +307,9 @@ impl Recorder {
 
     /// Records an event built by the caller.
     pub fn send(&self, event: Event) {
-        // The task ends only with the runtime.
-        let _ = self.queue.send(event);
+        if let Err(mpsc::error::TrySendError::Full(event)) = self.queue.try_send(event) {
+            tracing::debug!(reason = ?event.reason, "event queue full; dropping the event");
+        }
     }
 }
 
@@ -473,5 +478,19 @@ mod tests {
             Correlated::Create(e) => assert_eq!(e.message.as_deref(), Some("fresh")),
             other => panic!("expected a plain event, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_full_queue_drops_events_instead_of_growing() {
+        let (queue, mut events) = mpsc::channel(MAX_QUEUED_EVENTS);
+        let recorder = Recorder { queue };
+        for i in 0..MAX_QUEUED_EVENTS + 5 {
+            recorder.send(set_event(&format!("m{i}"), secs(0)));
+        }
+        let mut queued = 0;
+        while events.try_recv().is_ok() {
+            queued += 1;
+        }
+        assert_eq!(queued, MAX_QUEUED_EVENTS);
     }
 }
