@@ -341,15 +341,15 @@ fn create_fast_path_matches_the_generic_diff() {
             record_update(None, &mut fast, "m", sub, "v1", T1);
             record_update_generic(None, &mut generic, "m", sub, "v1", T1);
             assert_eq!(
-                serde_json::to_string(&fast).unwrap(),
-                serde_json::to_string(&generic).unwrap(),
+                serde_json::to_string(&fast).expect("json"),
+                serde_json::to_string(&generic).expect("json"),
                 "{obj} {sub:?}"
             );
             let mut reference = obj.clone();
             reference_update(None, &mut reference, "m", sub, "v1", T1);
             assert_eq!(
-                serde_json::to_string(&generic).unwrap(),
-                serde_json::to_string(&reference).unwrap(),
+                serde_json::to_string(&generic).expect("json"),
+                serde_json::to_string(&reference).expect("json"),
                 "{obj} {sub:?}"
             );
         }
@@ -562,8 +562,8 @@ fn updates_that_carry_untouched_entries_over_write_what_decoding_everything_writ
             record_update(Some(&live), &mut fast, manager, sub, "v1", now);
             reference_update(Some(&live), &mut reference, manager, sub, "v1", now);
             assert_eq!(
-                serde_json::to_string(&fast).unwrap(),
-                serde_json::to_string(&reference).unwrap(),
+                serde_json::to_string(&fast).expect("json"),
+                serde_json::to_string(&reference).expect("json"),
                 "seed {seed} step {step}: {manager} {sub:?}\nlive {live}\nnew {new}"
             );
             compared += 1;

@@ -444,6 +444,19 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
         Ok(())
     }
 
+    /// Records a Normal event about the claim, if the group still sees it.
+    async fn claim_event(&self, view: &mut View, claim: &ClaimKey, reason: &'static str, message: String) {
+        if let Some(c) = view.claim(claim) {
+            let note = EventNote {
+                target: Target::claim(c),
+                type_: "Normal",
+                reason,
+                message,
+            };
+            self.event(view, note).await;
+        }
+    }
+
     async fn provision_step(&self, view: &mut View, root: &str, a: ProvisionAction) -> Result<bool, ControllerError> {
         let Some((dirs, _)) = &self.dirs else { return Ok(false) };
         match a {
@@ -453,29 +466,15 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
             }
             ProvisionAction::Provision(p) => {
                 // As upstream's external provisioner announces it before it starts.
-                if let Some(c) = view.claim(&p.claim) {
-                    let note = EventNote {
-                        target: Target::claim(c),
-                        type_: "Normal",
-                        reason: "Provisioning",
-                        message: format!("External provisioner is provisioning volume for claim \"{}\"", p.claim),
-                    };
-                    self.event(view, note).await;
-                }
+                let message = format!("External provisioner is provisioning volume for claim \"{}\"", p.claim);
+                self.claim_event(view, &p.claim, "Provisioning", message).await;
                 dirs.begin_create(&p.dir).map_err(dir_error(&p.volume))?;
                 let created = self.api.create_volume(api::provisioned_volume(&p, root)).await?;
                 dirs.commit_create(&p.dir).map_err(dir_error(&p.volume))?;
                 if let Some(v) = created {
                     view.put_volume(&p.volume, Some(v));
-                    if let Some(c) = view.claim(&p.claim) {
-                        let note = EventNote {
-                            target: Target::claim(c),
-                            type_: "Normal",
-                            reason: "ProvisioningSucceeded",
-                            message: format!("Successfully provisioned volume {}", p.volume),
-                        };
-                        self.event(view, note).await;
-                    }
+                    let message = format!("Successfully provisioned volume {}", p.volume);
+                    self.claim_event(view, &p.claim, "ProvisioningSucceeded", message).await;
                 }
             }
             ProvisionAction::Delete { volume, dir } => {
