@@ -16,4 +16,4 @@ pub mod route;
 pub mod server;
 
 pub use berth_api::features::{FeatureGateError, FeatureGates};
-pub use server::{start, Server, ServerConfig, StartError};
+pub use server::{start, Loopback, Server, ServerConfig, StartError};

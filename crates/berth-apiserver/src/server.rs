@@ -1,4 +1,5 @@
-//! The HTTPS server: TLS with optional client certificates, the accept loop, bootstrap and shutdown.
+//! The HTTPS server: TLS with optional client certificates, the accept loop, bootstrap and shutdown,
+//! and in-process connections ([`Loopback`]) for the components `berth up` runs beside it.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use hyper_util::service::TowerToHyperService;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncWrite, DuplexStream};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
@@ -85,9 +87,64 @@ pub struct Server {
     pub api: Arc<Api>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    loopback: Loopback,
+}
+
+/// How much of one direction of an in-process connection may be buffered unread.
+const LOOPBACK_BUFFER: usize = 1 << 20;
+
+/// Serves HTTP connections, over TLS from the listener or in memory, until shut down.
+#[derive(Clone)]
+struct Connections {
+    router: Router,
+    http: hyper_util::server::conn::auto::Builder<TokioExecutor>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Connections {
+    /// Serves one connection on its own task: HTTP/1.1, or HTTP/2 when ALPN picked `h2` or the
+    /// client opens with the HTTP/2 preface. On shutdown it ends gracefully.
+    fn serve<I>(&self, io: I, peer: Peer)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let svc = self.router.clone().layer(axum::Extension(peer));
+        let http = self.http.clone();
+        let mut stop = self.stop.clone();
+        tokio::spawn(async move {
+            let conn = http.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(svc));
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => conn.as_mut().graceful_shutdown(),
+            }
+        });
+    }
+}
+
+/// In-process connections to the server: the same router, HTTP stack and handlers as the
+/// listener's connections, over an in-memory pipe instead of TLS over loopback TCP. A connection
+/// is trusted as a client-certificate one is: only code in this process can open it.
+#[derive(Clone)]
+pub struct Loopback {
+    conns: Connections,
+}
+
+impl Loopback {
+    /// Opens a connection; the server serves it until it is closed or the server shuts down.
+    pub fn connect(&self) -> DuplexStream {
+        let (client, server) = tokio::io::duplex(LOOPBACK_BUFFER);
+        self.conns.serve(server, Peer { authenticated: true });
+        client
+    }
 }
 
 impl Server {
+    /// In-process connections to this server, for the components that run beside it.
+    pub fn loopback(&self) -> Loopback {
+        self.loopback.clone()
+    }
+
     /// Stops accepting, and waits for the accept loop to end.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
@@ -214,7 +271,12 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
         .fallback(crate::handlers::dispatch)
         .with_state(api.clone());
     let (shutdown, mut stop) = watch::channel(false);
-    let http = http_builder();
+    let conns = Connections {
+        router,
+        http: http_builder(),
+        stop: stop.clone(),
+    };
+    let loopback = Loopback { conns: conns.clone() };
     let task = tokio::spawn(async move {
         loop {
             let (tcp, _) = tokio::select! {
@@ -229,19 +291,11 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
             };
             let _ = tcp.set_nodelay(true);
             let tls = tls.clone();
-            let router = router.clone();
-            let mut stop = stop.clone();
-            let http = http.clone();
+            let conns = conns.clone();
             tokio::spawn(async move {
                 let Ok(stream) = tls.accept(tcp).await else { return };
                 let authenticated = stream.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
-                let svc = router.layer(axum::Extension(Peer { authenticated }));
-                let conn = http.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = stop.changed() => conn.as_mut().graceful_shutdown(),
-                }
+                conns.serve(stream, Peer { authenticated });
             });
         }
     });
@@ -251,6 +305,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Server, StartError> {
         api,
         shutdown,
         task,
+        loopback,
     })
 }
 

@@ -1,19 +1,22 @@
-//! kube-rs clients from a kubeconfig: the stock one (HTTP/1.1) for any cluster, and one that
-//! multiplexes every request and watch over a single HTTP/2 connection, for the components
-//! `berth up` runs against its own API server.
+//! kube-rs clients from a kubeconfig: the stock one (HTTP/1.1) for any cluster, and the one the
+//! components `berth up` runs use against its own API server.
 //!
 //! kube-rs's stock client speaks HTTP/1.1 only: it holds a connection per long-lived watch and
 //! opens one per concurrent request, a TLS handshake each (an idle `berth up` held ~35). The
-//! HTTP/2 client is the stock client's tower stack (base URI, retry, auth, extra headers,
-//! tracing) and its connect, read and write timeouts (no read timeout unless the config sets one,
-//! so watches never time out) over a hyper client that speaks only HTTP/2: still plain HTTPS to
-//! the real listener, as to any cluster.
+//! in-process client is the stock client's tower stack (base URI, retry, auth, extra headers,
+//! tracing) over a hyper client that speaks only HTTP/2, so every request and watch shares one
+//! connection, and that connection is an in-memory pipe to the server's HTTP stack
+//! ([`berth_apiserver::Loopback`]): the same requests reach the same handlers as over HTTPS,
+//! without encrypting and decrypting every byte twice in one process and passing it through the
+//! kernel's TCP loopback.
 
 use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use anyhow::Context as _;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use kube::client::ConfigExt as _;
 use tower::ServiceBuilder;
 
@@ -41,41 +44,44 @@ pub fn http1(config: kube::Config) -> anyhow::Result<kube::Client> {
     kube::Client::try_from(config).context("building the API client")
 }
 
-/// A client whose requests and watches all share one HTTP/2 connection (reopened if it
-/// closes). The server must speak HTTP/2 over TLS: only `h2` is offered by ALPN. Meant for
-/// berth's own kubeconfig (a client certificate): unlike the stock client it does not track when
-/// an exec plugin's credentials expire.
-pub fn http2(config: kube::Config) -> anyhow::Result<kube::Client> {
-    let mut tcp = HttpConnector::new();
-    tcp.enforce_http(false);
-    // Many streams' small frames share one socket: Nagle would hold one back until the
-    // previous is acknowledged.
-    tcp.set_nodelay(true);
-    let tls = config
-        .rustls_client_config()
-        .context("building the TLS client config")?;
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_only();
-    let https = match &config.tls_server_name {
-        Some(name) => https.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(
-            name.clone().try_into().context("tls-server-name")?,
-        )),
-        None => https,
-    };
-    let mut connector = hyper_timeout::TimeoutConnector::new(https.enable_http2().wrap_connector(tcp));
-    connector.set_connect_timeout(config.connect_timeout);
-    connector.set_read_timeout(config.read_timeout);
-    connector.set_write_timeout(config.write_timeout);
-    let hyper = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+/// A client of the API server `loopback` belongs to, over in-process connections (one at a
+/// time, reopened if it closes): kube-rs's tower stack (as the stock client has) over hyper's HTTP/2 client, and the same HTTP requests to the same handlers, without TLS and TCP between them. The
+/// kubeconfig gives the base URI (so the requests are the ones a remote client sends), the
+/// default namespace and headers; the connection itself is trusted as a client certificate is.
+pub fn in_process(loopback: berth_apiserver::Loopback, config: kube::Config) -> anyhow::Result<kube::Client> {
+    let connector = tower::service_fn(move |_: http::Uri| {
+        let io = InProcess(TokioIo::new(loopback.connect()));
+        std::future::ready(Ok::<_, std::io::Error>(io))
+    });
+    stack(config, h2_client(connector))
+}
+
+/// hyper's pooling client speaking only HTTP/2 over `connector`'s connections, with Go's
+/// windows.
+pub(crate) fn h2_client<C>(connector: C) -> hyper_util::client::legacy::Client<C, kube::client::Body>
+where
+    C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
+    C::Response: hyper::rt::Read + hyper::rt::Write + Connection + Unpin + Send + 'static,
+    C::Future: Send + Unpin + 'static,
+    C::Error: Into<tower::BoxError>,
+{
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .http2_only(true)
         .http2_initial_stream_window_size(STREAM_WINDOW)
         .http2_initial_connection_window_size(CONNECTION_WINDOW)
-        .build(connector);
+        .build(connector)
+}
 
-    // The stock client's layers, outermost first (kube-client's `make_generic_builder`; its
-    // trace layer customizes the span, this one keeps tower-http's defaults: debug spans and an
-    // error event per failed request).
+/// The stock client's layers around `hyper`, outermost first (kube-client's
+/// `make_generic_builder`; its trace layer customizes the span, this one keeps tower-http's
+/// defaults: debug spans and an error event per failed request).
+pub(crate) fn stack<C>(config: kube::Config, hyper: hyper_util::client::legacy::Client<C, kube::client::Body>) -> anyhow::Result<kube::Client>
+where
+    C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
+    C::Response: hyper::rt::Read + hyper::rt::Write + Connection + Unpin + Send + 'static,
+    C::Future: Send + Unpin + 'static,
+    C::Error: Into<tower::BoxError>,
+{
     let service = ServiceBuilder::new()
         .layer(config.base_uri_layer())
         .option_layer(
@@ -93,6 +99,51 @@ pub fn http2(config: kube::Config) -> anyhow::Result<kube::Client> {
         .map_err(tower::BoxError::from)
         .service(hyper);
     Ok(kube::Client::new(service, config.default_namespace))
+}
+
+/// One in-process connection, as hyper's client sees a connection.
+struct InProcess(TokioIo<tokio::io::DuplexStream>);
+
+impl Connection for InProcess {
+    fn connected(&self) -> Connected {
+        Connected::new()
+    }
+}
+
+impl hyper::rt::Read for InProcess {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for InProcess {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
 }
 
 #[cfg(test)]

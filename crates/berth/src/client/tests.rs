@@ -1,5 +1,6 @@
-//! The HTTP/2 client against a real API server on 127.0.0.1:0 (the integration layer: sockets,
-//! TLS and a temp data dir, no berth process).
+//! The HTTP/2 client stack against a real API server on 127.0.0.1:0 (the integration layer:
+//! sockets, TLS and a temp data dir, no berth process), both in process and over HTTPS as Go
+//! clients such as kubectl reach the listener: the server's HTTP/2 settings must serve both.
 
 use std::time::Duration;
 
@@ -7,7 +8,55 @@ use futures::future::try_join_all;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, PostParams};
 
-use super::{config_from, http2};
+use anyhow::Context as _;
+use hyper_util::client::legacy::connect::HttpConnector;
+use kube::client::ConfigExt as _;
+
+use super::{config_from, h2_client, in_process, stack};
+
+/// The in-process client's stack over HTTP/2 with TLS to the listener, as Go clients (kubectl)
+/// talk to it: only `h2` is offered by ALPN.
+fn http2(config: kube::Config) -> anyhow::Result<kube::Client> {
+    let mut tcp = HttpConnector::new();
+    tcp.enforce_http(false);
+    // Many streams' small frames share one socket: Nagle would hold one back until the
+    // previous is acknowledged.
+    tcp.set_nodelay(true);
+    let tls = config
+        .rustls_client_config()
+        .context("building the TLS client config")?;
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_only();
+    let https = match &config.tls_server_name {
+        Some(name) => https.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(
+            name.clone().try_into().context("tls-server-name")?,
+        )),
+        None => https,
+    };
+    let mut connector = hyper_timeout::TimeoutConnector::new(https.enable_http2().wrap_connector(tcp));
+    connector.set_connect_timeout(config.connect_timeout);
+    connector.set_read_timeout(config.read_timeout);
+    connector.set_write_timeout(config.write_timeout);
+    stack(config, h2_client(connector))
+}
+
+
+/// How a test's client reaches the server.
+#[derive(Debug, Clone, Copy)]
+enum Transport {
+    InProcess,
+    Tls,
+}
+
+async fn client(server: &berth_apiserver::Server, transport: Transport) -> kube::Client {
+    let config = config_from(&server.kubeconfig_path).await.expect("the kubeconfig");
+    match transport {
+        Transport::InProcess => in_process(server.loopback(), config),
+        Transport::Tls => http2(config),
+    }
+    .expect("a client")
+}
 
 async fn api_server(dir: &tempfile::TempDir) -> berth_apiserver::Server {
     berth_apiserver::start(berth_apiserver::ServerConfig {
@@ -25,10 +74,19 @@ fn get(path: &str) -> http::Request<Vec<u8>> {
 }
 
 #[tokio::test]
-async fn requests_and_watches_go_over_http2() {
+async fn requests_and_watches_go_over_http2_in_process() {
+    requests_and_watches_go_over_http2(Transport::InProcess).await;
+}
+
+#[tokio::test]
+async fn requests_and_watches_go_over_http2_with_tls() {
+    requests_and_watches_go_over_http2(Transport::Tls).await;
+}
+
+async fn requests_and_watches_go_over_http2(transport: Transport) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let server = api_server(&dir).await;
-    let client = http2(config_from(&server.kubeconfig_path).await.expect("the kubeconfig")).expect("a client");
+    let client = client(&server, transport).await;
 
     let version = client.send(get("/version").map(Into::into)).await.expect("/version");
     assert_eq!(version.version(), http::Version::HTTP_2);
@@ -55,10 +113,19 @@ async fn requests_and_watches_go_over_http2() {
 /// windows (2 MiB per stream, 5 MiB per connection) three stalled watches would starve every
 /// other response on the connection.
 #[tokio::test]
-async fn watches_nobody_reads_do_not_stall_other_requests_on_the_connection() {
+async fn watches_nobody_reads_do_not_stall_other_requests_in_process() {
+    watches_nobody_reads_do_not_stall_other_requests_on_the_connection(Transport::InProcess).await;
+}
+
+#[tokio::test]
+async fn watches_nobody_reads_do_not_stall_other_requests_with_tls() {
+    watches_nobody_reads_do_not_stall_other_requests_on_the_connection(Transport::Tls).await;
+}
+
+async fn watches_nobody_reads_do_not_stall_other_requests_on_the_connection(transport: Transport) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let server = api_server(&dir).await;
-    let client = http2(config_from(&server.kubeconfig_path).await.expect("the kubeconfig")).expect("a client");
+    let client = client(&server, transport).await;
     let mut stalled = Vec::new();
     for _ in 0..4 {
         let watch = client
@@ -91,4 +158,32 @@ async fn watches_nobody_reads_do_not_stall_other_requests_on_the_connection() {
     assert_eq!(read_back.data.expect("data")["blob"].len(), 200 << 10);
     drop(stalled);
     server.shutdown().await;
+}
+
+/// Shutting the server down ends its in-process connections too, an open watch included, and the
+/// watch's reader sees its stream end.
+#[tokio::test]
+async fn shutdown_ends_in_process_connections() {
+    use http_body_util::BodyExt as _;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let server = api_server(&dir).await;
+    let client = client(&server, Transport::InProcess).await;
+    let watch = client
+        .send(get("/api/v1/namespaces?watch=true").map(Into::into))
+        .await
+        .expect("a watch");
+    assert_eq!(watch.status(), http::StatusCode::OK);
+    tokio::time::timeout(Duration::from_secs(10), server.shutdown())
+        .await
+        .expect("the server shuts down with an in-process watch open");
+    let mut body = watch.into_body();
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(frame) = body.frame().await {
+            if frame.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the watch ends with the server");
 }

@@ -100,9 +100,12 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         };
         let mut components: Vec<(&str, tokio::task::JoinHandle<Result<(), String>>)> = Vec::new();
         if !args.api_only {
-            // Our own listener speaks HTTP/2: every component's requests and watches share one
-            // connection instead of one each.
-            let client = crate::client::http2(crate::client::config_from(&server.kubeconfig_path).await?)?;
+            // Every component's requests and watches share one HTTP/2 connection to the API
+            // server, in memory: the same requests and handlers, without TLS and TCP.
+            let client = crate::client::in_process(
+                server.loopback(),
+                crate::client::config_from(&server.kubeconfig_path).await?,
+            )?;
             // Volumes are node-local: the provisioner keeps them under the data dir, on this node.
             let mut config = super::controllers_config(args.feature_gates);
             config.volumes = berth_controllers::volume::VolumeConfig {
