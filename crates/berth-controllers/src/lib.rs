@@ -10,6 +10,7 @@
 pub mod error;
 pub mod events;
 pub mod garbagecollector;
+pub mod informers;
 pub mod namespace;
 pub mod queue;
 pub mod resources;
@@ -47,8 +48,13 @@ pub async fn run_all(
     let ns = namespace::run(client.clone(), shutdown.clone());
     let sa = serviceaccount::run(client.clone(), shutdown.clone());
     let gc = garbagecollector::run(client.clone(), shutdown.clone());
-    let sched = scheduler::run(client.clone(), shutdown.clone());
-    let vol = volume::run(client.clone(), config.volumes, shutdown.clone());
-    let sts = statefulset::run(client, config.statefulset, shutdown);
-    futures::try_join!(ns, sa, gc, sched, vol, sts).map(|_| ())
+    // One watch per resource for the scheduler and the StatefulSet and volume controllers.
+    let informers = informers::Informers::new(client.clone());
+    let sched = scheduler::start(client.clone(), &informers, shutdown.clone());
+    let vol = volume::start(client.clone(), &informers, config.volumes, shutdown.clone());
+    let sts = statefulset::start(client, &informers, config.statefulset, shutdown);
+    informers
+        .run_while(async { futures::try_join!(ns, sa, gc, sched, vol, sts) })
+        .await
+        .map(|_| ())
 }

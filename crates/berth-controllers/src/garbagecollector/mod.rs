@@ -28,6 +28,7 @@ use self::client::{node_from_meta, GcApi, KubeGc};
 use self::graph::{Change, Graph, Uid};
 use self::plan::{needs_owner_lookups, plan, Action, OwnerLookups, OwnerStatus};
 use crate::error::ControllerError;
+use crate::informers::{untrimmed, Trimmed};
 use crate::queue::{sleep_until, WorkQueue};
 use crate::resources::{self, ResourceMap};
 
@@ -51,11 +52,12 @@ async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
     let api = KubeGc::new(client.clone(), ResourceMap::new(&served));
     let mut streams: SelectAll<BoxStream<'static, MetaEvent>> =
         futures::stream::select_all(watched.iter().enumerate().map(|(i, ar)| {
-            // `Api<PartialObjectMeta<_>>` lists and watches metadata only (`as=PartialObjectMetadata`).
-            let api = Api::<PartialObjectMeta<DynamicObject>>::all_with(client.clone(), ar);
+            // `Api<PartialObjectMeta<_>>` lists and watches metadata only (`as=PartialObjectMetadata`),
+            // trimmed of managedFields as kube-controller-manager's metadata informers are.
+            let api = Api::<Trimmed<PartialObjectMeta<DynamicObject>>>::all_with(client.clone(), ar);
             watcher::watcher(api, watcher::Config::default())
                 .default_backoff()
-                .map(move |e| (i, e))
+                .map(move |e| (i, e.map(untrimmed)))
                 .boxed()
         }));
     let mut driver = Driver::new(api, watched);

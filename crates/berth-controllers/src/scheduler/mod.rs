@@ -19,14 +19,14 @@ use k8s_openapi::api::core::v1::{Binding, Node, ObjectReference, PersistentVolum
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, ObjectMeta, Patch, PatchParams, PostParams};
-use kube::runtime::watcher::{self, Event};
-use kube::runtime::WatchStreamExt as _;
+use kube::runtime::watcher::Event;
 use serde_json::json;
 use tokio::time::Instant;
 
 use self::plan::{plan, Action, NodeInfo, PodInfo, Readiness};
 use self::volumes::{bind_steps, check, Check, Step, VolumeWorld};
 use crate::error::{is_conflict, is_not_found, ControllerError};
+use crate::informers::{Informers, WatchError, WatchItem};
 use crate::queue::{sleep_until, WorkQueue};
 use crate::volume::binder::matching::NodeView;
 use crate::volume::model::{Claim, ClaimKey, ClaimRef, Class, PodClaims, Volume};
@@ -307,47 +307,55 @@ fn apply_event<T, K: Ord, V>(map: &mut BTreeMap<K, V>, ev: Event<T>, conv: impl 
     }
 }
 
-/// Runs the scheduler until `shutdown` resolves.
+/// Runs the scheduler, with watches of its own, until `shutdown` resolves.
 pub async fn run(client: kube::Client, shutdown: impl Future<Output = ()>) -> Result<(), ControllerError> {
-    tokio::select! {
-        () = shutdown => Ok(()),
-        r = run_forever(client) => r,
+    let informers = Informers::new(client.clone());
+    let scheduler = start(client, &informers, shutdown);
+    informers.run_while(scheduler).await
+}
+
+/// Subscribes to the Pods, Nodes, claims, volumes and classes of `informers`, and returns the
+/// scheduler, which runs until `shutdown` resolves.
+pub fn start(
+    client: kube::Client,
+    informers: &Informers,
+    shutdown: impl Future<Output = ()>,
+) -> impl Future<Output = Result<(), ControllerError>> {
+    let inputs = futures::stream::select_all([
+        informers.stream::<Pod>().map(|ev| Input::Pod(Box::new(ev))).boxed(),
+        informers.stream::<Node>().map(|ev| Input::Node(Box::new(ev))).boxed(),
+        informers
+            .stream::<PersistentVolumeClaim>()
+            .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Claim(Box::new(e))))))
+            .boxed(),
+        informers
+            .stream::<PersistentVolume>()
+            .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Volume(Box::new(e))))))
+            .boxed(),
+        informers
+            .stream::<StorageClass>()
+            .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Class(Box::new(e))))))
+            .boxed(),
+    ]);
+    async move {
+        tokio::select! {
+            () = shutdown => Ok(()),
+            r = run_forever(client, inputs) => r,
+        }
     }
 }
 
 enum Input {
-    Pod(Box<Result<Event<Pod>, watcher::Error>>),
-    Node(Box<Result<Event<Node>, watcher::Error>>),
-    Volumes(Box<Result<VolumeInput, watcher::Error>>),
+    Pod(Box<WatchItem<Pod>>),
+    Node(Box<WatchItem<Node>>),
+    Volumes(Box<Result<VolumeInput, WatchError>>),
 }
 
-async fn run_forever(client: kube::Client) -> Result<(), ControllerError> {
-    let api = KubeScheduler::new(client.clone());
-    let pods = watcher::watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .map(|ev| Input::Pod(Box::new(ev)));
-    let nodes = watcher::watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .map(|ev| Input::Node(Box::new(ev)));
-    let claims = watcher::watcher(
-        Api::<PersistentVolumeClaim>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Claim(Box::new(e))))));
-    let pvs = watcher::watcher(Api::<PersistentVolume>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Volume(Box::new(e))))));
-    let classes = watcher::watcher(Api::<StorageClass>::all(client), watcher::Config::default())
-        .default_backoff()
-        .map(|ev| Input::Volumes(Box::new(ev.map(|e| VolumeInput::Class(Box::new(e))))));
-    let inputs = futures::stream::select_all([
-        pods.boxed(),
-        nodes.boxed(),
-        claims.boxed(),
-        pvs.boxed(),
-        classes.boxed(),
-    ]);
+async fn run_forever(
+    client: kube::Client,
+    inputs: impl futures::Stream<Item = Input> + Send + 'static,
+) -> Result<(), ControllerError> {
+    let api = KubeScheduler::new(client);
     // The watches are read on their own task, like an informer's reflector: while a pass awaits
     // its bindings, events keep being read and decoded, and the next pass takes them all at once
     // (read from this loop, an HTTP/1 watch body yields about one event per pass).

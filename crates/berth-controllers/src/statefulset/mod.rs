@@ -34,9 +34,7 @@ use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use k8s_openapi::jiff::Timestamp;
-use kube::api::Api;
-use kube::runtime::watcher::{self, Event};
-use kube::runtime::WatchStreamExt as _;
+use kube::runtime::watcher::Event;
 
 use self::cache::{claim_belongs, key_of, Cache, ObjectKey};
 use self::client::StatefulSetApi;
@@ -44,6 +42,7 @@ use self::identity::controller_of;
 use self::plan::Features;
 use self::queue::SetQueue;
 use crate::error::ControllerError;
+use crate::informers::{Informers, WatchItem};
 
 /// How the controller runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,39 +61,60 @@ impl Default for StatefulSetConfig {
     }
 }
 
-/// Runs the StatefulSet controller until `shutdown` resolves.
+/// Runs the StatefulSet controller, with watches of its own, until `shutdown` resolves.
 pub async fn run(
     client: kube::Client,
     config: StatefulSetConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ControllerError> {
-    let cache = Arc::new(RwLock::new(Cache::default()));
-    let controller = Arc::new(Controller::new(
-        kube_api::KubeStatefulSets::new(client.clone(), cache.clone()),
-        cache,
-        config,
-    ));
-    let workers: Vec<_> = (0..config.workers.max(1))
-        .map(|_| tokio::spawn(controller.clone().worker()))
-        .collect();
-    let result = tokio::select! {
-        () = shutdown => Ok(()),
-        r = controller.clone().watch(client) => r,
-    };
-    controller.queue.shut_down();
-    for w in workers {
-        let _ = w.await;
+    let informers = Informers::new(client.clone());
+    let controller = start(client, &informers, config, shutdown);
+    informers.run_while(controller).await
+}
+
+/// Subscribes to the StatefulSets, Pods, claims and ControllerRevisions of `informers`, and
+/// returns the controller, which runs until `shutdown` resolves.
+pub fn start(
+    client: kube::Client,
+    informers: &Informers,
+    config: StatefulSetConfig,
+    shutdown: impl Future<Output = ()>,
+) -> impl Future<Output = Result<(), ControllerError>> {
+    let inputs = futures::stream::select_all([
+        informers.stream::<StatefulSet>().map(Input::Set).boxed(),
+        informers.stream::<Pod>().map(Input::Pod).boxed(),
+        informers.stream::<PersistentVolumeClaim>().map(Input::Claim).boxed(),
+        informers.stream::<ControllerRevision>().map(Input::Revision).boxed(),
+    ]);
+    async move {
+        let cache = Arc::new(RwLock::new(Cache::default()));
+        let controller = Arc::new(Controller::new(
+            kube_api::KubeStatefulSets::new(client, cache.clone()),
+            cache,
+            config,
+        ));
+        let workers: Vec<_> = (0..config.workers.max(1))
+            .map(|_| tokio::spawn(controller.clone().worker()))
+            .collect();
+        let result = tokio::select! {
+            () = shutdown => Ok(()),
+            r = controller.clone().watch(inputs) => r,
+        };
+        controller.queue.shut_down();
+        for w in workers {
+            let _ = w.await;
+        }
+        result
     }
-    result
 }
 
 /// One watch event of any of the four kinds (short-lived, so not boxed).
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Input {
-    Set(Result<Event<StatefulSet>, watcher::Error>),
-    Pod(Result<Event<Pod>, watcher::Error>),
-    Claim(Result<Event<PersistentVolumeClaim>, watcher::Error>),
-    Revision(Result<Event<ControllerRevision>, watcher::Error>),
+    Set(WatchItem<StatefulSet>),
+    Pod(WatchItem<Pod>),
+    Claim(WatchItem<PersistentVolumeClaim>),
+    Revision(WatchItem<ControllerRevision>),
 }
 
 /// Objects collected during a (re)list, swapped in at `InitDone`.
@@ -140,21 +160,8 @@ impl<A: StatefulSetApi + 'static> Controller<A> {
         self.cache.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    async fn watch(self: Arc<Self>, client: kube::Client) -> Result<(), ControllerError> {
-        let cfg = watcher::Config::default;
-        let sets = watcher::watcher(Api::<StatefulSet>::all(client.clone()), cfg())
-            .default_backoff()
-            .map(Input::Set);
-        let pods = watcher::watcher(Api::<Pod>::all(client.clone()), cfg())
-            .default_backoff()
-            .map(Input::Pod);
-        let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), cfg())
-            .default_backoff()
-            .map(Input::Claim);
-        let revisions = watcher::watcher(Api::<ControllerRevision>::all(client), cfg())
-            .default_backoff()
-            .map(Input::Revision);
-        let mut inputs = futures::stream::select_all([sets.boxed(), pods.boxed(), claims.boxed(), revisions.boxed()]);
+    async fn watch(self: Arc<Self>, inputs: impl futures::Stream<Item = Input>) -> Result<(), ControllerError> {
+        let mut inputs = std::pin::pin!(inputs);
         let mut relist = Relist {
             sets: None,
             pods: None,

@@ -25,9 +25,7 @@ use std::path::PathBuf;
 use futures::{FutureExt as _, StreamExt as _};
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
-use kube::api::Api;
-use kube::runtime::watcher::{self, Event};
-use kube::runtime::WatchStreamExt as _;
+use kube::runtime::watcher::Event;
 use tokio::time::Instant;
 
 use self::api::{KubeVolumes, VolumeApi};
@@ -39,6 +37,7 @@ use self::model::{Claim, ClaimKey, Class, PodClaims, Scope, Volume};
 use self::provisioner::dirs::{LocalDirs, VolumeDirs};
 use self::provisioner::plan::Config as ProvisionConfig;
 use crate::error::ControllerError;
+use crate::informers::{Informers, WatchItem};
 use crate::queue::sleep_until;
 
 /// Local provisioning: where volume directories live and which node they are on.
@@ -408,23 +407,50 @@ impl<A: VolumeApi, D: VolumeDirs> Volumes<A, D> {
     }
 }
 
-/// Runs the volume controllers until `shutdown` resolves.
+/// Runs the volume controllers, with watches of their own, until `shutdown` resolves.
 pub async fn run(
     client: kube::Client,
     config: VolumeConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ControllerError> {
-    tokio::select! {
-        () = shutdown => Ok(()),
-        r = run_forever(client, config) => r,
+    let informers = Informers::new(client.clone());
+    let controllers = start(client, &informers, config, shutdown);
+    informers.run_while(controllers).await
+}
+
+/// Subscribes to the claims, volumes, classes and Pods of `informers`, and returns the volume
+/// controllers, which run until `shutdown` resolves.
+pub fn start(
+    client: kube::Client,
+    informers: &Informers,
+    config: VolumeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> impl Future<Output = Result<(), ControllerError>> {
+    let inputs = futures::stream::select_all([
+        informers
+            .stream::<PersistentVolumeClaim>()
+            .map(|e| Input::Claim(Box::new(e)))
+            .boxed(),
+        informers
+            .stream::<PersistentVolume>()
+            .map(|e| Input::Volume(Box::new(e)))
+            .boxed(),
+        informers.stream::<StorageClass>().map(|e| Input::Class(Box::new(e))).boxed(),
+        informers.stream::<Pod>().map(|e| Input::Pod(Box::new(e))).boxed(),
+    ]);
+    async move {
+        tokio::select! {
+            () = shutdown => Ok(()),
+            r = run_forever(client, config, inputs) => r,
+        }
     }
 }
 
 enum Input {
-    Claim(Box<Result<Event<PersistentVolumeClaim>, watcher::Error>>),
-    Volume(Box<Result<Event<PersistentVolume>, watcher::Error>>),
-    Class(Box<Result<Event<StorageClass>, watcher::Error>>),
-    Pod(Box<Result<Event<Pod>, watcher::Error>>),
+    Claim(Box<WatchItem<PersistentVolumeClaim>>),
+    Volume(Box<WatchItem<PersistentVolume>>),
+    Class(Box<WatchItem<StorageClass>>),
+    Pod(Box<WatchItem<Pod>>),
 }
 
 fn observe(state: &mut State, input: Input) {
@@ -508,7 +534,11 @@ fn check_incremental(
 /// Upstream's PV controller resyncs every 15 s; so does this loop, to retry what waits on nothing.
 const RESYNC: std::time::Duration = std::time::Duration::from_secs(15);
 
-async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), ControllerError> {
+async fn run_forever(
+    client: kube::Client,
+    config: VolumeConfig,
+    inputs: impl futures::Stream<Item = Input> + Send + 'static,
+) -> Result<(), ControllerError> {
     let dirs = match &config.local {
         Some(l) => {
             let d = LocalDirs::open(l.root.clone()).map_err(|e| ControllerError::VolumeDir {
@@ -524,22 +554,8 @@ async fn run_forever(client: kube::Client, config: VolumeConfig) -> Result<(), C
         }
         None => None,
     };
-    let mut volumes = Volumes::new(KubeVolumes::new(client.clone()), dirs);
+    let mut volumes = Volumes::new(KubeVolumes::new(client), dirs);
     volumes.default_class = config.local.as_ref().is_none_or(|l| l.default_class);
-    let cfg = watcher::Config::default;
-    let claims = watcher::watcher(Api::<PersistentVolumeClaim>::all(client.clone()), cfg())
-        .default_backoff()
-        .map(|e| Input::Claim(Box::new(e)));
-    let pvs = watcher::watcher(Api::<PersistentVolume>::all(client.clone()), cfg())
-        .default_backoff()
-        .map(|e| Input::Volume(Box::new(e)));
-    let classes = watcher::watcher(Api::<StorageClass>::all(client.clone()), cfg())
-        .default_backoff()
-        .map(|e| Input::Class(Box::new(e)));
-    let pods = watcher::watcher(Api::<Pod>::all(client), cfg())
-        .default_backoff()
-        .map(|e| Input::Pod(Box::new(e)));
-    let inputs = futures::stream::select_all([claims.boxed(), pvs.boxed(), classes.boxed(), pods.boxed()]);
     // Read on their own task, like informers: events keep arriving while a pass awaits its writes,
     // and the next pass takes all of them at once (read from this loop, an HTTP/1 watch body
     // yields about one event per pass, which makes passes over many claims run one claim each).
