@@ -13,10 +13,11 @@ use std::collections::HashSet;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use crate::informers::Writes;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
-use kube::api::{Api, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::api::{ObjectMeta, Patch, PatchParams, PostParams};
 use lru::LruCache;
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -282,7 +283,7 @@ impl Recorder {
                     Correlated::Skip => {}
                     Correlated::Create(event) => create(&client, &event).await,
                     Correlated::Patch { event, patch } => {
-                        let api: Api<Event> = Api::namespaced(client.clone(), namespace_of(&event));
+                        let api: Writes<Event> = Writes::namespaced(client.clone(), namespace_of(&event));
                         let name = event.metadata.name.clone().unwrap_or_default();
                         match api
                             .patch(&name, &PatchParams::default(), &Patch::Strategic(&patch))
@@ -318,7 +319,7 @@ fn namespace_of(event: &Event) -> &str {
 }
 
 async fn create(client: &kube::Client, event: &Event) {
-    let api: Api<Event> = Api::namespaced(client.clone(), namespace_of(event));
+    let api: Writes<Event> = Writes::namespaced(client.clone(), namespace_of(event));
     if let Err(e) = api.create(&PostParams::default(), event).await {
         tracing::debug!(error = %e, reason = ?event.reason, "recording an event failed");
     }

@@ -28,8 +28,10 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 pub use self::trim::Trimmed;
+pub use self::writes::Writes;
 
 mod trim;
+mod writes;
 
 /// A watch failure, shared by every subscriber it reaches (the watch retries with backoff).
 pub type WatchError = Arc<watcher::Error>;

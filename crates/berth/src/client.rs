@@ -75,7 +75,10 @@ where
 /// The stock client's layers around `hyper`, outermost first (kube-client's
 /// `make_generic_builder`; its trace layer customizes the span, this one keeps tower-http's
 /// defaults: debug spans and an error event per failed request).
-pub(crate) fn stack<C>(config: kube::Config, hyper: hyper_util::client::legacy::Client<C, kube::client::Body>) -> anyhow::Result<kube::Client>
+pub(crate) fn stack<C>(
+    config: kube::Config,
+    hyper: hyper_util::client::legacy::Client<C, kube::client::Body>,
+) -> anyhow::Result<kube::Client>
 where
     C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
     C::Response: hyper::rt::Read + hyper::rt::Write + Connection + Unpin + Send + 'static,

@@ -87,11 +87,17 @@ macro_rules! filtering_deserializer {
             type Error = D::Error;
 
             fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
-                self.0.deserialize_any(Filtering { inner: v, level: $level })
+                self.0.deserialize_any(Filtering {
+                    inner: v,
+                    level: $level,
+                })
             }
 
             fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
-                self.0.deserialize_option(Filtering { inner: v, level: $level })
+                self.0.deserialize_option(Filtering {
+                    inner: v,
+                    level: $level,
+                })
             }
 
             serde::forward_to_deserialize_any! {

@@ -26,7 +26,7 @@ use tokio::time::Instant;
 use self::plan::{plan, Action, NodeInfo, PodInfo, Readiness};
 use self::volumes::{bind_steps, check, Check, Step, VolumeWorld};
 use crate::error::{is_conflict, is_not_found, ControllerError};
-use crate::informers::{Informers, WatchError, WatchItem};
+use crate::informers::{Informers, WatchError, WatchItem, Writes};
 use crate::queue::{sleep_until, WorkQueue};
 use crate::volume::binder::matching::NodeView;
 use crate::volume::model::{Claim, ClaimKey, ClaimRef, Class, PodClaims, Volume};
@@ -701,7 +701,7 @@ impl SchedulerApi for KubeScheduler {
     }
 
     async fn select_node(&self, claim: &ClaimKey, node: &str) -> Result<(), ControllerError> {
-        let api = Api::<PersistentVolumeClaim>::namespaced(self.client.clone(), &claim.namespace);
+        let api = Writes::<PersistentVolumeClaim>::namespaced(self.client.clone(), &claim.namespace);
         let patch = json!({"metadata": {"annotations": {crate::volume::model::ANN_SELECTED_NODE: node}}});
         match api
             .patch(&claim.name, &PatchParams::default(), &Patch::Merge(patch))

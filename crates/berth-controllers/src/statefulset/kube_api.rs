@@ -13,6 +13,7 @@ use super::cache::Cache;
 use super::client::{ApiError, LiveSet, StatefulSetApi};
 use super::events::{EventRecord, COMPONENT};
 use super::revision::raw_data;
+use crate::informers::Writes;
 
 /// The kube-rs implementation.
 #[derive(Clone)]
@@ -60,8 +61,13 @@ impl KubeStatefulSets {
         Api::namespaced(self.client.clone(), ns)
     }
 
-    fn claims(&self, ns: &str) -> Api<PersistentVolumeClaim> {
-        Api::namespaced(self.client.clone(), ns)
+    fn claims(&self, ns: &str) -> Writes<PersistentVolumeClaim> {
+        Writes::namespaced(self.client.clone(), ns)
+    }
+
+    /// Pod writes, answered trimmed as the cache holds pods.
+    fn pod_writes(&self, ns: &str) -> Writes<Pod> {
+        Writes::namespaced(self.client.clone(), ns)
     }
 }
 
@@ -201,7 +207,7 @@ impl StatefulSetApi for KubeStatefulSets {
     async fn create_pod(&self, pod: &Pod) -> Result<Pod, ApiError> {
         let name = pod.metadata.name.clone().unwrap_or_default();
         let created = self
-            .pods(ns_of(&pod.metadata))
+            .pod_writes(ns_of(&pod.metadata))
             .create(&PostParams::default(), pod)
             .await
             .map_err(|e| classify(&format!("pod {name}"), e))?;
@@ -214,7 +220,7 @@ impl StatefulSetApi for KubeStatefulSets {
     async fn update_pod(&self, pod: &Pod) -> Result<Pod, ApiError> {
         let name = pod.metadata.name.clone().unwrap_or_default();
         let updated = self
-            .pods(ns_of(&pod.metadata))
+            .pod_writes(ns_of(&pod.metadata))
             .replace(&name, &PostParams::default(), pod)
             .await
             .map_err(|e| classify(&format!("pod {name}"), e))?;

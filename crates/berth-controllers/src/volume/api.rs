@@ -18,6 +18,7 @@ use super::model::{Claim, ClaimKey, ClaimRef, Volume, ANN_DEFAULT_CLASS, ANN_DYN
 use super::provisioner::plan::Provision;
 use super::provisioner::{ANN_PROVISIONED_NODE, DEFAULT_CLASS, PROVISIONER, PROVISIONER_FINALIZER};
 use crate::error::{is_conflict, is_not_found, ControllerError};
+use crate::informers::Writes;
 
 /// The component events are reported from (upstream's PV controller name).
 pub const COMPONENT: &str = "persistentvolume-controller";
@@ -165,7 +166,7 @@ fn patch_error(object: String) -> impl FnOnce(kube::Error) -> ControllerError {
 
 impl VolumeApi for KubeVolumes {
     async fn patch_claim(&self, key: &ClaimKey, patch: Value, status: bool) -> Result<Option<Claim>, ControllerError> {
-        let api = Api::<PersistentVolumeClaim>::namespaced(self.client.clone(), &key.namespace);
+        let api = Writes::<PersistentVolumeClaim>::namespaced(self.client.clone(), &key.namespace);
         let pp = PatchParams::default();
         let r = if status {
             api.patch_status(&key.name, &pp, &Patch::Merge(patch)).await
@@ -183,7 +184,7 @@ impl VolumeApi for KubeVolumes {
     }
 
     async fn patch_volume(&self, name: &str, patch: Value, status: bool) -> Result<Option<Volume>, ControllerError> {
-        let api = Api::<PersistentVolume>::all(self.client.clone());
+        let api = Writes::<PersistentVolume>::all(self.client.clone());
         let pp = PatchParams::default();
         let r = if status {
             api.patch_status(name, &pp, &Patch::Merge(patch)).await
@@ -199,7 +200,7 @@ impl VolumeApi for KubeVolumes {
 
     async fn create_volume(&self, pv: PersistentVolume) -> Result<Option<Volume>, ControllerError> {
         let name = pv.metadata.name.clone().unwrap_or_default();
-        match Api::<PersistentVolume>::all(self.client.clone())
+        match Writes::<PersistentVolume>::all(self.client.clone())
             .create(&PostParams::default(), &pv)
             .await
         {

@@ -435,7 +435,10 @@ pub fn start(
             .stream::<PersistentVolume>()
             .map(|e| Input::Volume(Box::new(e)))
             .boxed(),
-        informers.stream::<StorageClass>().map(|e| Input::Class(Box::new(e))).boxed(),
+        informers
+            .stream::<StorageClass>()
+            .map(|e| Input::Class(Box::new(e)))
+            .boxed(),
         informers.stream::<Pod>().map(|e| Input::Pod(Box::new(e))).boxed(),
     ]);
     async move {

@@ -41,7 +41,6 @@ fn http2(config: kube::Config) -> anyhow::Result<kube::Client> {
     stack(config, h2_client(connector))
 }
 
-
 /// How a test's client reaches the server.
 #[derive(Debug, Clone, Copy)]
 enum Transport {

@@ -15,7 +15,9 @@ fn full_then_trimmed<K: serde::de::DeserializeOwned + kube::Resource>(obj: &Valu
 }
 
 fn trimmed<K: serde::de::DeserializeOwned>(obj: &Value) -> K {
-    serde_json::from_str::<Trimmed<K>>(&obj.to_string()).expect("decodes trimmed").0
+    serde_json::from_str::<Trimmed<K>>(&obj.to_string())
+        .expect("decodes trimmed")
+        .0
 }
 
 fn managed() -> Value {
@@ -43,8 +45,18 @@ fn a_pod_decodes_as_in_full_without_its_managed_fields() {
     let got: Pod = trimmed(&pod);
     assert_eq!(got, full_then_trimmed::<Pod>(&pod));
     assert!(got.metadata.managed_fields.is_none());
-    assert_eq!(got.metadata.labels.as_ref().expect("labels")["managedFields"], "a label, kept");
-    assert_eq!(got.spec.as_ref().expect("spec").containers[0].env.as_ref().expect("env")[0].name, "managedFields");
+    assert_eq!(
+        got.metadata.labels.as_ref().expect("labels")["managedFields"],
+        "a label, kept"
+    );
+    assert_eq!(
+        got.spec.as_ref().expect("spec").containers[0]
+            .env
+            .as_ref()
+            .expect("env")[0]
+            .name,
+        "managedFields"
+    );
 }
 
 #[test]
@@ -56,7 +68,11 @@ fn objects_without_metadata_or_managed_fields_decode_as_in_full() {
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "managedFields": null}}),
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"metadata": "{}"}}),
     ] {
-        assert_eq!(trimmed::<ConfigMap>(&obj), full_then_trimmed::<ConfigMap>(&obj), "{obj}");
+        assert_eq!(
+            trimmed::<ConfigMap>(&obj),
+            full_then_trimmed::<ConfigMap>(&obj),
+            "{obj}"
+        );
     }
 }
 
@@ -99,7 +115,10 @@ fn watch_events_and_metadata_objects_decode_trimmed() {
     let meta = json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata",
         "metadata": {"name": "p", "uid": "u", "managedFields": managed(), "finalizers": ["f"]}});
     let got: PartialObjectMeta<Pod> = trimmed(&meta);
-    assert_eq!(got.metadata, full_then_trimmed::<PartialObjectMeta<Pod>>(&meta).metadata);
+    assert_eq!(
+        got.metadata,
+        full_then_trimmed::<PartialObjectMeta<Pod>>(&meta).metadata
+    );
     assert_eq!(got.metadata.finalizers, Some(vec!["f".to_string()]));
 }
 
