@@ -4,7 +4,8 @@
 //! `/<group-resource>/<name>` for cluster-scoped ones. The value is the object's JSON with
 //! `metadata.resourceVersion` set to the revision of the write that stored it.
 
-use std::sync::Arc;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 
 use berth_api::convert;
 use berth_api::resource::{self, ResourceInfo};
@@ -12,6 +13,7 @@ use berth_api::status::Target;
 use berth_api::{meta, ApiError};
 use berth_store::{Encoder, Op, Precondition, Revision, Store, StoreError, Write};
 use bytes::Bytes;
+use lru::LruCache;
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
@@ -55,7 +57,13 @@ pub fn target(info: &ResourceInfo, name: &str) -> Target {
 /// object with the revision inserted. Should the placeholder's pattern occur more than once
 /// (an object holding that exact string under another `resourceVersion` key), the writer
 /// serializes the object itself, as it always did.
-pub fn encoder(mut obj: Value) -> Encoder {
+pub fn encoder(obj: Value) -> Encoder {
+    encoder_keeping(obj, false).0
+}
+
+/// [`encoder`], also answering with the object it encoded (placeholder resourceVersion and all)
+/// when `keep` is set and the fast path took it: what [`Recent`] remembers.
+fn encoder_keeping(mut obj: Value, keep: bool) -> (Encoder, Option<Value>) {
     const PLACEHOLDER: &str = "\u{1}berth-revision\u{1}";
     const PATTERN: &[u8] = b"\"resourceVersion\":\"\\u0001berth-revision\\u0001\"";
     meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(PLACEHOLDER));
@@ -68,8 +76,8 @@ pub fn encoder(mut obj: Value) -> Encoder {
         .map(|(i, _)| i);
     match (found.next(), found.next()) {
         (Some(at), None) => {
-            drop(obj);
-            Box::new(move |rev: Revision| {
+            let kept = keep.then_some(obj);
+            let encode: Encoder = Box::new(move |rev: Revision| {
                 let rev = rev.to_string();
                 let mut out = Vec::with_capacity(bytes.len() + rev.len());
                 out.extend_from_slice(&bytes[..at]);
@@ -78,12 +86,59 @@ pub fn encoder(mut obj: Value) -> Encoder {
                 out.push(b'"');
                 out.extend_from_slice(&bytes[at + PATTERN.len()..]);
                 out
-            })
+            });
+            (encode, kept)
         }
-        _ => Box::new(move |rev: Revision| {
-            meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(rev.to_string()));
-            serde_json::to_vec(&obj).unwrap_or_default()
-        }),
+        _ => {
+            let encode: Encoder = Box::new(move |rev: Revision| {
+                meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(rev.to_string()));
+                serde_json::to_vec(&obj).unwrap_or_default()
+            });
+            (encode, None)
+        }
+    }
+}
+
+/// How many recently written objects [`Recent`] keeps decoded.
+const RECENT_OBJECTS: usize = 256;
+
+/// The decoded objects of the latest writes, by key and revision.
+///
+/// Controllers write the same object several times in a row (a claim is annotated, bound and
+/// given its status within milliseconds), and every update and patch starts from the current
+/// object: decoding its stored JSON again was a twentieth of the server's work. An entry is
+/// used only for the exact revision it was written at, so anything else that wrote the key
+/// since (a delete, a write through another path) makes it a miss, never a stale hit; and
+/// debug builds check every hit against the stored bytes.
+pub struct Recent {
+    objects: Mutex<LruCache<String, (Revision, Arc<Value>)>>,
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Recent {
+            objects: Mutex::new(LruCache::new(
+                NonZeroUsize::new(RECENT_OBJECTS).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+}
+
+impl Recent {
+    /// The object stored under `key` at `rev`, if it is the one remembered.
+    fn get(&self, key: &str, rev: Revision) -> Option<Arc<Value>> {
+        let mut objects = self.objects.lock().unwrap_or_else(|p| p.into_inner());
+        match objects.get(key) {
+            Some((at, obj)) if *at == rev => Some(Arc::clone(obj)),
+            _ => None,
+        }
+    }
+
+    /// Remembers `obj` (as [`encoder_keeping`] kept it) as stored under `key` at `rev`.
+    fn remember(&self, key: String, rev: Revision, mut obj: Value) {
+        meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(rev.to_string()));
+        let mut objects = self.objects.lock().unwrap_or_else(|p| p.into_inner());
+        objects.put(key, (rev, Arc::new(obj)));
     }
 }
 
@@ -170,11 +225,66 @@ pub enum Deleted {
 pub struct Registry {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    recent: Arc<Recent>,
 }
 
 impl Registry {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Registry { store, clock }
+        Registry {
+            store,
+            clock,
+            recent: Arc::default(),
+        }
+    }
+
+    /// Writes `obj` under `k` as `op` makes it (a put or a delete of it), remembering the
+    /// decoded object of a put.
+    async fn write_object(
+        &self,
+        info: &'static ResourceInfo,
+        k: String,
+        precondition: Precondition,
+        obj: Value,
+        delete: bool,
+    ) -> Result<berth_store::WriteResult, StoreError> {
+        let keep = !delete && !convert::needs_conversion(info);
+        let (encode, kept) = encoder_keeping(obj, keep);
+        let key = kept.as_ref().map(|_| k.clone());
+        let op = if delete { Op::Delete(encode) } else { Op::Put(encode) };
+        let res = self
+            .store
+            .write(Write {
+                key: k,
+                precondition,
+                op,
+            })
+            .await?;
+        if let (Some(obj), Some(key)) = (kept, key) {
+            self.recent.remember(key, res.revision, obj);
+        }
+        Ok(res)
+    }
+
+    /// The current object under `k` as served, from [`Recent`] when it holds this revision.
+    fn current(
+        &self,
+        info: &'static ResourceInfo,
+        k: &str,
+        rev: Revision,
+        bytes: &[u8],
+    ) -> Result<Arc<Value>, ApiError> {
+        match self.recent.get(k, rev) {
+            Some(obj) => {
+                #[cfg(debug_assertions)]
+                assert_eq!(
+                    *obj,
+                    served(info, bytes)?,
+                    "the remembered object of {k} at {rev} differs from its stored bytes"
+                );
+                Ok(obj)
+            }
+            None => served(info, bytes).map(Arc::new),
+        }
     }
 
     /// The current object and its revision.
@@ -237,12 +347,13 @@ impl Registry {
         let name = meta::name(&obj).to_string();
         let ns = meta::namespace(&obj).to_string();
         let res = self
-            .store
-            .write(Write {
-                key: key(info, Some(&ns), &name),
-                precondition: Precondition::MustNotExist,
-                op: Op::Put(encoder(convert::into_storage(info, obj))),
-            })
+            .write_object(
+                info,
+                key(info, Some(&ns), &name),
+                Precondition::MustNotExist,
+                convert::into_storage(info, obj),
+                false,
+            )
             .await
             .map_err(|e| store_error(info, &name, e))?;
         served_bytes(info, res.value)
@@ -272,18 +383,14 @@ impl Registry {
             .and_then(Value::as_i64)
             == Some(0);
         let stored = convert::into_storage(info, obj);
-        let op = if finalized && grace_zero {
-            Op::Delete(encoder(stored))
-        } else {
-            Op::Put(encoder(stored))
-        };
         let res = self
-            .store
-            .write(Write {
-                key: k,
-                precondition: Precondition::Revision(expected),
-                op,
-            })
+            .write_object(
+                info,
+                k,
+                Precondition::Revision(expected),
+                stored,
+                finalized && grace_zero,
+            )
             .await
             .map_err(|e| store_error(info, &name, e))?;
         served_bytes(info, res.value)
@@ -308,9 +415,9 @@ impl Registry {
             let Some((rev, bytes)) = self.store.get(&k) else {
                 return Err(ApiError::NotFound(target(info, name)));
             };
-            let cur = served(info, &bytes)?;
+            let cur = self.current(info, &k, rev, &bytes)?;
             let new = f(&cur)?;
-            if new == cur {
+            if new == *cur {
                 return served_bytes(info, bytes);
             }
             match self.replace(info, &cur, rev, new, dry_run).await {
