@@ -804,3 +804,112 @@ async fn a_deleted_services_cluster_ip_can_be_given_to_a_new_service() {
         .await
         .expect("the IP was released by the failed create");
 }
+
+/// `TYPE name` of every event of a watch until the server ends it (`timeoutSeconds`); bookmarks
+/// are left out.
+async fn watch_lines<K: Resource + Debug>(
+    stream: impl futures::Stream<Item = Result<WatchEvent<K>, kube::Error>>,
+) -> Vec<String> {
+    futures::pin_mut!(stream);
+    let mut lines = Vec::new();
+    let read = async {
+        while let Some(ev) = stream.try_next().await.expect("the stream decodes") {
+            match ev {
+                WatchEvent::Added(o) => lines.push(format!("ADDED {}", o.name_any())),
+                WatchEvent::Modified(o) => lines.push(format!("MODIFIED {}", o.name_any())),
+                WatchEvent::Deleted(o) => lines.push(format!("DELETED {}", o.name_any())),
+                WatchEvent::Bookmark(_) => {}
+                WatchEvent::Error(e) => panic!("watch error {e:?}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("the server ends the watch at its timeout");
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn selector_watches_send_only_matching_pods_from_the_start_and_as_they_change() {
+    let b = berth();
+    let api: Api<Pod> = Api::namespaced(client(&b).await, "default");
+    for (name, node, tier) in [
+        ("sel-a", "n1", Some("web")),
+        ("sel-b", "n2", Some("db")),
+        ("sel-c", "n1", None),
+    ] {
+        let mut p = pod_json(name);
+        p["metadata"]["labels"] = json!({"suite": "sel"});
+        if let Some(tier) = tier {
+            p["metadata"]["labels"]["tier"] = json!(tier);
+        }
+        p["spec"]["nodeName"] = json!(node);
+        api.create(&PostParams::default(), &typed(p)).await.expect("create");
+    }
+    let wp = |labels: &str, fields: &str| {
+        let wp = WatchParams::default().timeout(2);
+        let wp = if labels.is_empty() { wp } else { wp.labels(labels) };
+        if fields.is_empty() {
+            wp
+        } else {
+            wp.fields(fields)
+        }
+    };
+    // From resourceVersion 0: the objects there are, then changes (none here).
+    let (on_n1, tiered, web_on_n1) = futures::join!(
+        async { watch_lines(api.watch(&wp("", "spec.nodeName=n1"), "0").await.expect("watch")).await },
+        async {
+            watch_lines(
+                api.watch_metadata(&wp("tier in (web,db)", ""), "0")
+                    .await
+                    .expect("watch"),
+            )
+            .await
+        },
+        async {
+            watch_lines(
+                api.watch(&wp("tier=web", "spec.nodeName=n1"), "0")
+                    .await
+                    .expect("watch"),
+            )
+            .await
+        },
+    );
+    assert_eq!(on_n1, ["ADDED sel-a", "ADDED sel-c"]);
+    assert_eq!(tiered, ["ADDED sel-a", "ADDED sel-b"]);
+    assert_eq!(web_on_n1, ["ADDED sel-a"]);
+
+    // From a resourceVersion: changes, as the selector sees them.
+    let rv = api
+        .list(&ListParams::default().labels("suite=sel"))
+        .await
+        .expect("list")
+        .metadata
+        .resource_version
+        .expect("a list resourceVersion");
+    let pp = PatchParams::default();
+    for (name, patch) in [
+        ("sel-b", json!({"metadata": {"labels": {"tier": "web"}}})),
+        ("sel-a", json!({"metadata": {"labels": {"tier": "db"}}})),
+        ("sel-c", json!({"metadata": {"annotations": {"x": "y"}}})),
+    ] {
+        api.patch(name, &pp, &Patch::Merge(patch)).await.expect("patch");
+    }
+    let (web, on_n1, web_on_n1, untiered) = futures::join!(
+        async { watch_lines(api.watch(&wp("tier=web", ""), &rv).await.expect("watch")).await },
+        async { watch_lines(api.watch(&wp("", "spec.nodeName=n1"), &rv).await.expect("watch")).await },
+        async {
+            watch_lines(
+                api.watch_metadata(&wp("tier=web", "spec.nodeName=n1"), &rv)
+                    .await
+                    .expect("watch"),
+            )
+            .await
+        },
+        async { watch_lines(api.watch_metadata(&wp("!tier", ""), &rv).await.expect("watch")).await },
+    );
+    assert_eq!(web, ["ADDED sel-b", "DELETED sel-a"]);
+    assert_eq!(on_n1, ["MODIFIED sel-a", "MODIFIED sel-c"]);
+    assert_eq!(web_on_n1, ["DELETED sel-a"]);
+    assert_eq!(untiered, ["MODIFIED sel-c"]);
+}

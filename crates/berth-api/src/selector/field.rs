@@ -74,7 +74,7 @@ impl FieldSelector {
     pub fn matches(&self, info: &ResourceInfo, obj: &Value) -> bool {
         self.terms.iter().all(|t| {
             let have = match convert_label(info, &t.field) {
-                Ok(label) => selectable_field(info, label, obj),
+                Ok(label) => Field::of(info, label).read(obj),
                 Err(_) => String::new(),
             };
             match t.op {
@@ -82,6 +82,18 @@ impl FieldSelector {
                 FieldOp::NotEquals => have != t.value,
             }
         })
+    }
+
+    /// The dotted paths of `info`'s objects that [`FieldSelector::matches`] reads: an object
+    /// projected to them (`projection::Projection`) matches as the whole object does.
+    pub fn paths(&self, info: &ResourceInfo) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for t in &self.terms {
+            if let Ok(label) = convert_label(info, &t.field) {
+                Field::of(info, label).add_paths(&mut out);
+            }
+        }
+        out
     }
 
     /// The value the selector requires for `field` exactly, if it does (`RequiresExactMatch`).
@@ -253,7 +265,7 @@ fn own_labels(info: &ResourceInfo) -> Option<&'static [&'static str]> {
 }
 
 /// The scheme's field label conversion: the internal label, or upstream's error text.
-fn convert_label<'a>(info: &ResourceInfo, label: &'a str) -> Result<&'a str, String> {
+fn convert_label(info: &ResourceInfo, label: &str) -> Result<&'static str, String> {
     if info.group == "events.k8s.io" && info.kind == "Event" {
         return EVENTS_V1_FIELDS
             .iter()
@@ -261,86 +273,127 @@ fn convert_label<'a>(info: &ResourceInfo, label: &'a str) -> Result<&'a str, Str
             .map(|(_, internal)| *internal)
             .ok_or_else(|| format!("field label not supported: {label}"));
     }
+    let known = |set: &[&'static str]| set.iter().find(|l| **l == label).copied();
     match own_labels(info) {
         Some(_) if info.kind == "Pod" && label == "spec.host" => Ok("spec.nodeName"),
-        Some(allowed) if allowed.contains(&label) => Ok(label),
-        Some(_) => Err(format!("field label not supported: {label}")),
-        None if label == "metadata.name" || label == "metadata.namespace" => Ok(label),
-        None => Err(format!(
-            "{} is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
-            go_quote(label)
-        )),
+        Some(allowed) => known(allowed).ok_or_else(|| format!("field label not supported: {label}")),
+        None => known(&["metadata.name", "metadata.namespace"]).ok_or_else(|| {
+            format!(
+                "{} is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
+                go_quote(label)
+            )
+        }),
     }
 }
 
-fn str_at(obj: &Value, dotted: &str) -> String {
+/// How one selectable field is read from an object: one entry of upstream's `ToSelectableFields`.
+/// Reading ([`Field::read`]) and the paths read ([`Field::add_paths`]) are defined side by side, so a
+/// projection of an object to [`FieldSelector::paths`] matches as the whole object does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    /// Not in the kind's field set: reads as `""`, as `fields.Set.Get` of a missing key does.
+    Missing,
+    /// A string at a dotted path, else `""` (`metadata.name`, `metadata.namespace`).
+    Str(&'static str),
+    /// A scalar at a dotted path as text: strings as they are, numbers and booleans printed,
+    /// anything else `""`.
+    Text(&'static str),
+    /// A boolean at a dotted path, printed; `false` unless it is a boolean.
+    Bool(&'static str),
+    /// `status.podIPs[0].ip` if it is a string, else `status.podIP` as text.
+    PodIp,
+    /// The first of two text fields that is not empty (an Event's `source`: the component, else
+    /// the reporting component).
+    FirstOf(&'static str, &'static str),
+}
+
+impl Field {
+    /// The field of `info`'s objects behind an internal field label.
+    fn of(info: &ResourceInfo, label: &'static str) -> Field {
+        if matches!(label, "metadata.name" | "metadata.namespace") {
+            return Field::Str(label);
+        }
+        match (info.group, info.kind, label) {
+            ("", "Pod", "spec.hostNetwork") | ("", "Node", "spec.unschedulable") => Field::Bool(label),
+            ("", "Pod", "status.podIP") => Field::PodIp,
+            ("", "Pod", "spec.nodeName" | "spec.restartPolicy" | "spec.schedulerName")
+            | ("", "Pod", "spec.serviceAccountName" | "status.phase" | "status.nominatedNodeName")
+            | ("", "Namespace", "status.phase")
+            | ("", "Secret", "type")
+            | ("", "Service", "spec.clusterIP" | "spec.type") => Field::Text(label),
+            (_, "Event", _) => event_field(label, info.group == "events.k8s.io"),
+            _ => Field::Missing,
+        }
+    }
+
+    /// The field's value in `obj`'s selectable field set.
+    fn read(self, obj: &Value) -> String {
+        match self {
+            Field::Missing => String::new(),
+            Field::Str(path) => meta::path(obj, path)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            Field::Text(path) => text_at(obj, path),
+            Field::Bool(path) => meta::path(obj, path)
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                .to_string(),
+            Field::PodIp => obj
+                .pointer("/status/podIPs/0/ip")
+                .and_then(Value::as_str)
+                .map(String::from)
+                .unwrap_or_else(|| text_at(obj, "status.podIP")),
+            Field::FirstOf(a, b) => {
+                let first = text_at(obj, a);
+                if first.is_empty() {
+                    text_at(obj, b)
+                } else {
+                    first
+                }
+            }
+        }
+    }
+
+    /// Adds the dotted paths [`Field::read`] looks at: the parts of an object it needs.
+    fn add_paths(self, out: &mut Vec<&'static str>) {
+        match self {
+            Field::Missing => {}
+            Field::Str(path) | Field::Text(path) | Field::Bool(path) => out.push(path),
+            Field::PodIp => out.extend(["status.podIPs", "status.podIP"]),
+            Field::FirstOf(a, b) => out.extend([a, b]),
+        }
+    }
+}
+
+/// Core `EventToSelectableFields`, reading either wire form (core/v1 or events.k8s.io/v1).
+fn event_field(label: &'static str, events_v1: bool) -> Field {
+    let reporting = if events_v1 {
+        "reportingController"
+    } else {
+        "reportingComponent"
+    };
+    match label {
+        "reason" | "type" => Field::Text(label),
+        "reportingComponent" => Field::Text(reporting),
+        "source" if events_v1 => Field::FirstOf("deprecatedSource.component", reporting),
+        "source" => Field::FirstOf("source.component", reporting),
+        // events.k8s.io/v1 serves `involvedObject` as `regarding`: the path is the v1 label.
+        _ if label.starts_with("involvedObject.") && events_v1 => EVENTS_V1_FIELDS
+            .iter()
+            .find(|(_, internal)| *internal == label)
+            .map_or(Field::Missing, |(v1, _)| Field::Text(v1)),
+        _ if label.starts_with("involvedObject.") => Field::Text(label),
+        _ => Field::Missing,
+    }
+}
+
+/// A scalar at a dotted path as text: strings as they are, numbers and booleans printed, else `""`.
+fn text_at(obj: &Value, dotted: &str) -> String {
     match meta::path(obj, dotted) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Bool(b)) => b.to_string(),
         Some(Value::Number(n)) => n.to_string(),
         _ => String::new(),
-    }
-}
-
-fn bool_at(obj: &Value, dotted: &str) -> String {
-    meta::path(obj, dotted)
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-        .to_string()
-}
-
-/// The value of an internal field label in the object's selectable field set (`ToSelectableFields`).
-fn selectable_field(info: &ResourceInfo, label: &str, obj: &Value) -> String {
-    match label {
-        "metadata.name" => return meta::name(obj).to_string(),
-        "metadata.namespace" => return meta::namespace(obj).to_string(),
-        _ => {}
-    }
-    let events_v1 = info.group == "events.k8s.io";
-    match (info.group, info.kind, label) {
-        ("", "Pod", "spec.hostNetwork") => bool_at(obj, "spec.hostNetwork"),
-        ("", "Pod", "status.podIP") => obj
-            .pointer("/status/podIPs/0/ip")
-            .and_then(Value::as_str)
-            .map(String::from)
-            .unwrap_or_else(|| str_at(obj, "status.podIP")),
-        ("", "Pod", "spec.nodeName" | "spec.restartPolicy" | "spec.schedulerName")
-        | ("", "Pod", "spec.serviceAccountName" | "status.phase" | "status.nominatedNodeName") => str_at(obj, label),
-        ("", "Node", "spec.unschedulable") => bool_at(obj, "spec.unschedulable"),
-        ("", "Namespace", "status.phase") => str_at(obj, "status.phase"),
-        ("", "Secret", "type") => str_at(obj, "type"),
-        ("", "Service", "spec.clusterIP" | "spec.type") => str_at(obj, label),
-        (_, "Event", _) => event_field(obj, label, events_v1),
-        _ => String::new(),
-    }
-}
-
-/// Core `EventToSelectableFields`, reading either wire form (core/v1 or events.k8s.io/v1).
-fn event_field(obj: &Value, label: &str, events_v1: bool) -> String {
-    let reporting = if events_v1 {
-        str_at(obj, "reportingController")
-    } else {
-        str_at(obj, "reportingComponent")
-    };
-    match label {
-        "reason" | "type" => str_at(obj, label),
-        "reportingComponent" => reporting,
-        "source" => {
-            let component = if events_v1 {
-                str_at(obj, "deprecatedSource.component")
-            } else {
-                str_at(obj, "source.component")
-            };
-            if component.is_empty() {
-                reporting
-            } else {
-                component
-            }
-        }
-        _ => match label.strip_prefix("involvedObject.") {
-            Some(sub) if events_v1 => str_at(obj, &format!("regarding.{sub}")),
-            Some(_) => str_at(obj, label),
-            None => String::new(),
-        },
     }
 }

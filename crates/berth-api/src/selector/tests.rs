@@ -427,3 +427,346 @@ fn node_namespace_and_secret_fields_match() {
     let sec = json!({"metadata": {"name": "s", "namespace": "d"}, "type": "Opaque"});
     assert!(FieldSelector::parse("type=Opaque").expect("p").matches(secrets, &sec));
 }
+
+/// Paths a field selector of some kind reads, and their neighbours, for random objects.
+const FIELD_PATHS: &[&str] = &[
+    "metadata.name",
+    "metadata.namespace",
+    "spec.nodeName",
+    "spec.restartPolicy",
+    "spec.schedulerName",
+    "spec.serviceAccountName",
+    "spec.hostNetwork",
+    "spec.unschedulable",
+    "spec.clusterIP",
+    "spec.type",
+    "status.phase",
+    "status.podIP",
+    "status.nominatedNodeName",
+    "status.replicas",
+    "type",
+    "reason",
+    "reportingComponent",
+    "reportingController",
+    "source",
+    "source.component",
+    "deprecatedSource.component",
+    "involvedObject.kind",
+    "involvedObject.name",
+    "involvedObject.namespace",
+    "involvedObject.uid",
+    "involvedObject.apiVersion",
+    "involvedObject.resourceVersion",
+    "involvedObject.fieldPath",
+    "regarding.kind",
+    "regarding.name",
+    "regarding.namespace",
+    "regarding.uid",
+    "regarding.apiVersion",
+    "regarding.resourceVersion",
+    "regarding.fieldPath",
+    "metadata.uid",
+    "spec.containers",
+];
+
+/// Parents of the paths above, set (rarely) before them to values that may not be objects.
+const PARENT_PATHS: &[&str] = &["metadata", "spec", "status", "source", "involvedObject", "regarding"];
+
+/// Kinds, with the field labels each accepts and one it does not.
+const KINDS: &[(&str, &str, &[&str])] = &[
+    (
+        "",
+        "Pod",
+        &[
+            "metadata.name",
+            "metadata.namespace",
+            "spec.nodeName",
+            "spec.host",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.podIPs",
+            "status.nominatedNodeName",
+            "spec.type",
+        ],
+    ),
+    (
+        "",
+        "Node",
+        &["metadata.name", "spec.unschedulable", "metadata.namespace"],
+    ),
+    (
+        "",
+        "Event",
+        &[
+            "metadata.name",
+            "metadata.namespace",
+            "involvedObject.kind",
+            "involvedObject.name",
+            "involvedObject.namespace",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+            "regarding.name",
+        ],
+    ),
+    (
+        "events.k8s.io",
+        "Event",
+        &[
+            "metadata.name",
+            "metadata.namespace",
+            "regarding.kind",
+            "regarding.name",
+            "regarding.namespace",
+            "regarding.uid",
+            "regarding.apiVersion",
+            "regarding.resourceVersion",
+            "regarding.fieldPath",
+            "reason",
+            "reportingController",
+            "source",
+            "type",
+            "involvedObject.name",
+        ],
+    ),
+    (
+        "",
+        "Namespace",
+        &["metadata.name", "status.phase", "metadata.namespace"],
+    ),
+    (
+        "",
+        "Secret",
+        &["metadata.name", "metadata.namespace", "type", "spec.type"],
+    ),
+    (
+        "",
+        "Service",
+        &[
+            "metadata.name",
+            "metadata.namespace",
+            "spec.clusterIP",
+            "spec.type",
+            "type",
+        ],
+    ),
+    ("", "ConfigMap", &["metadata.name", "metadata.namespace", "type"]),
+    (
+        "apps",
+        "StatefulSet",
+        &["metadata.name", "metadata.namespace", "status.replicas"],
+    ),
+];
+
+/// Field values, and texts they print as, so that selectors hit.
+const WORDS: &[&str] = &["", "a", "true", "1", "10.0.0.1"];
+
+fn field_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        1 => Just(Value::Null),
+        1 => any::<bool>().prop_map(Value::Bool),
+        1 => (0i64..2).prop_map(|n| json!(n)),
+        1 => Just(json!(1.5)),
+        8 => prop::sample::select(WORDS).prop_map(|w| json!(w)),
+        1 => Just(json!({})),
+        1 => Just(json!({"component": "a"})),
+        1 => Just(json!(["a"])),
+    ]
+}
+
+/// Sets `path` in `obj`, making objects on the way; a non-object on the way stays as it is.
+fn set_path(obj: &mut Value, path: &str, v: Value) {
+    let mut cur = obj;
+    let mut keys = path.split('.').peekable();
+    while let Some(key) = keys.next() {
+        let Some(m) = cur.as_object_mut() else { return };
+        if keys.peek().is_none() {
+            m.insert(key.to_string(), v);
+            return;
+        }
+        cur = m.entry(key.to_string()).or_insert_with(|| json!({}));
+    }
+}
+
+fn labels_value() -> impl Strategy<Value = Option<Value>> {
+    let entry = (
+        label_key(),
+        prop_oneof![label_value().prop_map(Value::String), Just(json!(5)), Just(Value::Null)],
+    );
+    prop::option::of(prop_oneof![
+        Just(Value::Null),
+        Just(json!("app=web")),
+        prop::collection::vec(entry, 0..5).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+    ])
+}
+
+/// Objects with random values at the paths selectors read, random labels and podIPs.
+fn selectable_object() -> impl Strategy<Value = Value> {
+    let pod_ips = prop::collection::vec(
+        prop_oneof![
+            4 => prop::sample::select(WORDS).prop_map(|w| json!({"ip": w})),
+            1 => Just(json!({"ip": 5})),
+            1 => Just(json!({})),
+            1 => Just(json!("10.0.0.1")),
+        ],
+        0..3,
+    );
+    (
+        prop::collection::vec(prop::option::weighted(0.1, field_value()), PARENT_PATHS.len()),
+        prop::collection::vec(prop::option::weighted(0.6, field_value()), FIELD_PATHS.len()),
+        labels_value(),
+        prop::option::weighted(0.6, pod_ips),
+        prop::option::weighted(0.05, prop_oneof![Just(Value::Null), Just(json!("x")), Just(json!([1]))]),
+    )
+        .prop_map(|(parents, fields, labels, ips, root)| {
+            if let Some(root) = root {
+                return root;
+            }
+            let mut obj = json!({"kind": "Any", "spec": {"containers": [{"name": "c"}]}});
+            let parents = PARENT_PATHS.iter().zip(parents);
+            for (path, v) in parents.chain(FIELD_PATHS.iter().zip(fields)) {
+                if let Some(v) = v {
+                    set_path(&mut obj, path, v);
+                }
+            }
+            if let Some(labels) = labels {
+                set_path(&mut obj, "metadata.labels", labels);
+            }
+            if let Some(ips) = ips {
+                set_path(&mut obj, "status.podIPs", Value::Array(ips));
+            }
+            obj
+        })
+}
+
+fn field_selector_text(labels: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        (prop::sample::select(labels), any::<bool>(), prop::sample::select(WORDS)),
+        1..4,
+    )
+    .prop_map(|terms| {
+        let terms: Vec<String> = terms
+            .iter()
+            .map(|(f, neq, v)| format!("{f}{}{}", if *neq { "!=" } else { "=" }, v.replace('=', "\\=")))
+            .collect();
+        terms.join(",")
+    })
+}
+
+/// Labels as a filter reads them from an object (absent or not a map: none).
+fn object_labels(obj: &Value) -> Map<String, Value> {
+    crate::meta::labels(obj)
+}
+
+/// Every scalar in `v` as a field selector would print it, and the texts of absent fields.
+fn scalar_texts(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::String(s) => {
+            out.insert(s.clone());
+        }
+        Value::Bool(b) => {
+            out.insert(b.to_string());
+        }
+        Value::Number(n) => {
+            out.insert(n.to_string());
+        }
+        Value::Array(a) => a.iter().for_each(|x| scalar_texts(x, out)),
+        Value::Object(m) => m.values().for_each(|x| scalar_texts(x, out)),
+        Value::Null => {}
+    }
+}
+
+/// `obj` projected to `paths`.
+fn projected(obj: &Value, paths: &[&str]) -> Value {
+    let text = serde_json::to_vec(obj).expect("serializes");
+    crate::projection::Projection::new(paths.iter().copied())
+        .decode(&text)
+        .expect("valid JSON projects")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Each field of each kind reads the same from the projection as from the whole object: a
+    /// term `field=v` for every text `v` the object holds (the field's value is one of them)
+    /// matches both or neither.
+    #[test]
+    fn every_field_reads_the_same_from_a_projection_to_its_paths(obj in selectable_object()) {
+        let mut values = std::collections::BTreeSet::from([String::new(), "true".into(), "false".into()]);
+        scalar_texts(&obj, &mut values);
+        for (group, kind, labels) in KINDS {
+            let info = lookup_kind(group, kind).expect("served");
+            for label in *labels {
+                for v in &values {
+                    let escaped = v.replace('\\', "\\\\").replace(',', "\\,").replace('=', "\\=");
+                    let sel = FieldSelector::parse(&format!("{label}={escaped}")).expect("escaped values parse");
+                    let part = projected(&obj, &sel.paths(info));
+                    prop_assert_eq!(
+                        sel.matches(info, &part),
+                        sel.matches(info, &obj),
+                        "{}/{} {}={:?} on {}", group, kind, label, v, part
+                    );
+                }
+            }
+        }
+    }
+
+    /// Whole filters — label and field selectors together — match the projection to the paths they
+    /// name as they match the whole object.
+    #[test]
+    fn selectors_match_an_object_projected_to_their_paths_as_the_whole_object(
+        obj in selectable_object(),
+        (kind, fields) in prop::sample::select(KINDS)
+            .prop_flat_map(|k| (Just(k), prop::option::of(field_selector_text(k.2)))),
+        labels in prop::option::of(prop::collection::vec(requirement_text(), 1..3)),
+    ) {
+        let info = lookup_kind(kind.0, kind.1).expect("served");
+        let label = labels.and_then(|l| LabelSelector::parse(&l.join(",")).ok());
+        let field = fields
+            .map(|f| FieldSelector::parse(&f).expect("generated selectors parse"))
+            .filter(|f| f.validate_for(info).is_ok());
+        let mut paths = field.as_ref().map(|f| f.paths(info)).unwrap_or_default();
+        if label.is_some() {
+            paths.push("metadata.labels");
+        }
+        let part = projected(&obj, &paths);
+        let matches = |o: &Value| {
+            label.as_ref().is_none_or(|l| l.matches(&object_labels(o)))
+                && field.as_ref().is_none_or(|f| f.matches(info, o))
+        };
+        prop_assert_eq!(matches(&part), matches(&obj), "paths {:?}, projected {}", paths, part);
+    }
+}
+
+#[test]
+fn field_selectors_name_the_paths_they_read() {
+    let pods = lookup_kind("", "Pod").expect("served");
+    let sel = FieldSelector::parse("spec.host=n,status.podIP=1,metadata.name!=x,status.podIPs=y").expect("parse");
+    assert_eq!(
+        sel.paths(pods),
+        ["metadata.name", "spec.nodeName", "status.podIPs", "status.podIP"]
+    );
+    let v1 = lookup_kind("events.k8s.io", "Event").expect("served");
+    let sel = FieldSelector::parse("regarding.name=a,source=b").expect("parse");
+    assert_eq!(
+        sel.paths(v1),
+        ["regarding.name", "deprecatedSource.component", "reportingController"]
+    );
+    let core = lookup_kind("", "Event").expect("served");
+    let sel = FieldSelector::parse("involvedObject.uid=a,reportingComponent=b").expect("parse");
+    assert_eq!(sel.paths(core), ["involvedObject.uid", "reportingComponent"]);
+    let maps = lookup_kind("", "ConfigMap").expect("served");
+    assert!(FieldSelector::parse("spec.nodeName=a")
+        .expect("parse")
+        .paths(maps)
+        .is_empty());
+}

@@ -39,6 +39,12 @@ impl Filter {
         Ok(Filter { label, field })
     }
 
+    /// The filter of parsed selectors (`from_ctx` parses and checks them).
+    #[cfg(test)]
+    pub fn new(label: Option<LabelSelector>, field: Option<FieldSelector>) -> Filter {
+        Filter { label, field }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.label.is_none() && self.field.is_none()
     }
@@ -51,6 +57,16 @@ impl Filter {
             .unwrap_or(&no_labels);
         self.label.as_ref().is_none_or(|l| l.matches(labels))
             && self.field.as_ref().is_none_or(|f| f.matches(info, obj))
+    }
+
+    /// The dotted paths of `info`'s objects that [`Filter::matches`] reads: an object projected to
+    /// them (`berth_api::projection`) matches as the whole object does.
+    pub fn paths(&self, info: &ResourceInfo) -> Vec<&'static str> {
+        let mut paths = self.field.as_ref().map(|f| f.paths(info)).unwrap_or_default();
+        if self.label.is_some() {
+            paths.push("metadata.labels");
+        }
+        paths
     }
 }
 

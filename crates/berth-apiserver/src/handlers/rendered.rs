@@ -5,11 +5,16 @@
 //! object as served, decoded for selectors, and the finished `{"type":..,"object":..}` line
 //! in JSON or `PartialObjectMetadata` form — is computed by the first watcher that needs it and
 //! reused by the others: one decode and one encoding per event and form, however many watch.
+//!
+//! A selector reads a few fields, so a filtered watch does not decode the whole object (a pod is
+//! kilobytes of nested JSON): it decodes the object and the previous object projected to the
+//! paths its filter reads ([`Projected`]), once per event and set of paths.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use berth_api::convert;
+use berth_api::projection::Projection;
 use berth_api::resource::ResourceInfo;
 use berth_store::{Revision, WatchEvent};
 use bytes::{BufMut, Bytes, BytesMut};
@@ -44,6 +49,8 @@ pub struct Rendered {
     prev: OnceLock<Option<Value>>,
     /// Lines by form (object, metadata) and type (as in [`TYPES`]).
     lines: [[OnceLock<Option<Bytes>>; 3]; 2],
+    /// The event projected for filtered watches, one entry per set of paths.
+    projected: Mutex<Vec<Arc<Projected>>>,
 }
 
 impl Rendered {
@@ -68,6 +75,32 @@ impl Rendered {
             .as_ref()
     }
 
+    /// The event projected to `projection`, shared with every watch whose filter reads the same
+    /// paths.
+    pub fn projected(&self, projection: &Arc<Projection>) -> Arc<Projected> {
+        // A poisoned lock only means a watcher panicked while holding it; the list is still whole.
+        let mut all = self.projected.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = all
+            .iter()
+            .find(|p| Arc::ptr_eq(&p.projection, projection) || *p.projection == **projection)
+        {
+            return Arc::clone(p);
+        }
+        let p = Arc::new(Projected {
+            projection: Arc::clone(projection),
+            object: OnceLock::new(),
+            prev: OnceLock::new(),
+        });
+        all.push(Arc::clone(&p));
+        p
+    }
+
+    /// Whether the object or the previous object has been decoded whole.
+    #[cfg(test)]
+    pub fn decoded_whole(&self) -> bool {
+        self.object.get().is_some() || self.prev.get().is_some()
+    }
+
     /// `{"type":"<kind>","object":<object in form>}` and a newline; `None` for an object whose
     /// served form cannot be made.
     pub fn line(&self, kind: &'static str, form: Form, info: &ResourceInfo, ev: &WatchEvent) -> Option<Bytes> {
@@ -89,6 +122,45 @@ impl Rendered {
         })
         .clone()
     }
+}
+
+/// An event's object and previous object as served, projected to the paths of a filter.
+pub struct Projected {
+    projection: Arc<Projection>,
+    object: OnceLock<Option<Value>>,
+    prev: OnceLock<Option<Value>>,
+}
+
+impl Projected {
+    /// The event's object, projected; `None` if it does not decode.
+    pub fn object(&self, info: &ResourceInfo, ev: &WatchEvent) -> Option<&Value> {
+        self.object.get_or_init(|| self.decode(info, &ev.value)).as_ref()
+    }
+
+    /// The object before the event, projected (`None` for a creation or if it does not decode).
+    pub fn prev(&self, info: &ResourceInfo, ev: &WatchEvent) -> Option<&Value> {
+        self.prev
+            .get_or_init(|| ev.prev.as_ref().and_then(|p| self.decode(info, p)))
+            .as_ref()
+    }
+
+    /// The projection of a stored object, or the whole object where [`project`] declines.
+    fn decode(&self, info: &ResourceInfo, stored: &[u8]) -> Option<Value> {
+        project(&self.projection, info, stored).or_else(|| registry::served(info, stored).ok())
+    }
+}
+
+/// A stored object in the form `info` serves, projected: what [`Filter::matches`] reads of it
+/// reads as in [`registry::served`]. `None` when the object is to be decoded whole instead: it
+/// needs conversion, or its text is not one a projection takes (see [`berth_api::projection`]) —
+/// then a whole decode gives the value a filter sees, or the error, as it always did.
+///
+/// [`Filter::matches`]: super::read::Filter::matches
+pub fn project(projection: &Projection, info: &ResourceInfo, stored: &[u8]) -> Option<Value> {
+    if convert::needs_conversion(info) {
+        return None;
+    }
+    projection.decode(stored).ok()
 }
 
 /// One watch line around an object's JSON.

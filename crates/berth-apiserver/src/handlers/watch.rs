@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::response::Response;
+use berth_api::convert;
+use berth_api::projection::Projection;
 use berth_api::resource::ResourceInfo;
 use berth_api::table;
 use berth_api::ApiError;
@@ -33,9 +35,24 @@ struct Encoder {
     output: Output,
     include: table::IncludeObject,
     sent_columns: bool,
+    /// The paths the watch's filter reads, when it filters on projections of the objects rather
+    /// than on whole ones: not for Tables (their lines need the whole object anyway) nor for
+    /// objects that need conversion.
+    projection: Option<Arc<Projection>>,
 }
 
 impl Encoder {
+    fn new(info: &'static ResourceInfo, output: Output, include: table::IncludeObject, filter: &Filter) -> Encoder {
+        let projected = output != Output::Table && !convert::needs_conversion(info);
+        Encoder {
+            info,
+            output,
+            include,
+            sent_columns: false,
+            projection: projected.then(|| Arc::new(Projection::new(filter.paths(info)))),
+        }
+    }
+
     fn line(&mut self, kind: &str, raw: &Bytes, decoded: Option<&Value>, now: jiff::Timestamp) -> Bytes {
         if self.output == Output::Json {
             return rendered::line(kind, raw);
@@ -98,16 +115,28 @@ fn kind_name(k: EventType) -> &'static str {
 pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> {
     let info = rr.info;
     let filter = Filter::from_ctx(ctx, info)?;
+    let mut enc = Encoder::new(info, ctx.output, include_object(ctx), &filter);
     let prefix = registry::prefix(info, rr.namespace.as_deref());
     let store = &ctx.api.registry.store;
     let from = ctx.query.resource_version.as_deref().filter(|v| *v != "0");
-    let (initial, stream, start_rev): (Vec<(Bytes, Value)>, Result<WatchStream, StoreError>, Revision) = match from {
+    type Initial = Vec<(Bytes, Option<Value>)>;
+    let (initial, stream, start_rev): (Initial, Result<WatchStream, StoreError>, Revision) = match from {
         None => {
             let (snap, stream) = store.list_and_watch(&prefix);
             let mut items = Vec::new();
             for (_, _, bytes) in snap.items {
-                let obj = registry::served(info, &bytes)?;
-                if filter.matches(info, &obj) {
+                // The filter decides on a projection when the watch has one (it matches as the
+                // whole object would); lines are made from the bytes, so only metadata lines
+                // decode the whole object, and only for what is sent.
+                let projected = enc.projection.as_ref().and_then(|p| rendered::project(p, info, &bytes));
+                let (keep, obj) = match projected {
+                    Some(part) => (filter.matches(info, &part), None),
+                    None => {
+                        let obj = registry::served(info, &bytes)?;
+                        (filter.matches(info, &obj), Some(obj))
+                    }
+                };
+                if keep {
                     items.push((registry::served_bytes(info, bytes)?, obj));
                 }
             }
@@ -121,12 +150,6 @@ pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> 
         }
     };
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(64);
-    let mut enc = Encoder {
-        info,
-        output: ctx.output,
-        include: include_object(ctx),
-        sent_columns: false,
-    };
     let clock = ctx.api.clock.clone();
     let api = Arc::clone(&ctx.api);
     let timeout = ctx
@@ -149,7 +172,7 @@ pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> 
     tokio::spawn(async move {
         let now = clock.now();
         for (bytes, obj) in &initial {
-            if tx.send(Ok(enc.line("ADDED", bytes, Some(obj), now))).await.is_err() {
+            if tx.send(Ok(enc.line("ADDED", bytes, obj.as_ref(), now))).await.is_err() {
                 return;
             }
         }
@@ -203,7 +226,9 @@ pub async fn watch(ctx: &Ctx, rr: &ResourceRoute) -> Result<Response, ApiError> 
 }
 
 /// The line a watch sends for `ev`, if any. JSON and metadata lines come from the event's shared
-/// renderings (`renders`); a Table line carries this watch's column state, so it is its own.
+/// renderings (`renders`); a Table line carries this watch's column state, so it is its own. A
+/// filter reads the event's shared projections to its paths when the watch has them, else the
+/// whole decoded objects.
 fn render(
     enc: &mut Encoder,
     filter: &Filter,
@@ -217,9 +242,17 @@ fn render(
     let kind = if filter.is_empty() {
         kind_name(ev.kind)
     } else {
-        let obj = r.object(info, ev)?;
-        let cur = filter.matches(info, obj);
-        let prev = r.prev(info, ev).is_some_and(|p| filter.matches(info, p));
+        let (cur, prev) = match &enc.projection {
+            Some(projection) => {
+                let p = r.projected(projection);
+                let cur = filter.matches(info, p.object(info, ev)?);
+                (cur, p.prev(info, ev).is_some_and(|o| filter.matches(info, o)))
+            }
+            None => {
+                let cur = filter.matches(info, r.object(info, ev)?);
+                (cur, r.prev(info, ev).is_some_and(|o| filter.matches(info, o)))
+            }
+        };
         filtered_kind(ev, cur, prev)?
     };
     match enc.output {
@@ -231,3 +264,6 @@ fn render(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
