@@ -69,11 +69,7 @@ fn encoder_keeping(mut obj: Value, keep: bool) -> (Encoder, Option<Value>) {
     meta::metadata_mut(&mut obj).insert("resourceVersion".into(), json!(PLACEHOLDER));
     // Serializing a Value cannot fail: all keys are strings.
     let bytes = serde_json::to_vec(&obj).unwrap_or_default();
-    let mut found = bytes
-        .windows(PATTERN.len())
-        .enumerate()
-        .filter(|(_, w)| *w == PATTERN)
-        .map(|(i, _)| i);
+    let mut found = memchr::memmem::find_iter(&bytes, PATTERN);
     match (found.next(), found.next()) {
         (Some(at), None) => {
             let kept = keep.then_some(obj);
@@ -506,13 +502,27 @@ impl Registry {
         let Some(info) = resource::lookup("", "v1", "namespaces") else {
             return Ok(());
         };
-        match self.get(info, None, ns) {
-            Ok((_, obj)) if meta::is_deleting(&obj) => Err(ApiError::Forbidden(format!(
+        /// The one field read here: decoding only it skips building the whole object.
+        #[derive(serde::Deserialize)]
+        struct Deleting {
+            #[serde(default)]
+            metadata: DeletingMeta,
+        }
+        #[derive(Default, serde::Deserialize)]
+        struct DeletingMeta {
+            #[serde(default, rename = "deletionTimestamp")]
+            deletion_timestamp: Option<Value>,
+        }
+        let Some((_, bytes)) = self.store.get(&key(info, None, ns)) else {
+            return Err(ApiError::NotFound(target(info, ns)));
+        };
+        let stored: Deleting =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(format!("stored object is corrupt: {e}")))?;
+        match stored.metadata.deletion_timestamp {
+            Some(t) if !t.is_null() => Err(ApiError::Forbidden(format!(
                 "unable to create new content in namespace {ns} because it is being terminated"
             ))),
-            Ok(_) => Ok(()),
-            Err(ApiError::NotFound(_)) => Err(ApiError::NotFound(target(info, ns))),
-            Err(e) => Err(e),
+            _ => Ok(()),
         }
     }
 }

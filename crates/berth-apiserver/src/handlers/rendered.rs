@@ -8,10 +8,12 @@
 //!
 //! A selector reads a few fields, so a filtered watch does not decode the whole object (a pod is
 //! kilobytes of nested JSON): it decodes the object and the previous object projected to the
-//! paths its filter reads ([`Projected`]), once per event and set of paths.
+//! paths its filter reads ([`Projected`]), once per event and set of paths. The previous object
+//! of an event is the object of the key's event before it, so its projection is taken from that
+//! event's rendering while it is still kept, not decoded again.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use berth_api::convert;
 use berth_api::projection::Projection;
@@ -51,6 +53,10 @@ pub struct Rendered {
     lines: [[OnceLock<Option<Bytes>>; 3]; 2],
     /// The event projected for filtered watches, one entry per set of paths.
     projected: Mutex<Vec<Arc<Projected>>>,
+    /// The rendering of the key's event before this one, whose object is this event's previous
+    /// object (set only when its bytes are this event's `prev`); weak, so that renderings do not
+    /// keep a chain of their predecessors alive.
+    before: Weak<Rendered>,
 }
 
 impl Rendered {
@@ -86,13 +92,28 @@ impl Rendered {
         {
             return Arc::clone(p);
         }
+        // The previous object is the object of the event before: reuse its projection if made.
+        let prev = OnceLock::new();
+        if let Some(before) = self.before.upgrade() {
+            if let Some(done) = before.projection_of(projection) {
+                let _ = prev.set(done);
+            }
+        }
         let p = Arc::new(Projected {
             projection: Arc::clone(projection),
             object: OnceLock::new(),
-            prev: OnceLock::new(),
+            prev,
         });
         all.push(Arc::clone(&p));
         p
+    }
+
+    /// The object projected to `projection`, if a watch has projected it already.
+    fn projection_of(&self, projection: &Arc<Projection>) -> Option<Option<Value>> {
+        let all = self.projected.lock().unwrap_or_else(|p| p.into_inner());
+        all.iter()
+            .find(|p| Arc::ptr_eq(&p.projection, projection) || *p.projection == **projection)
+            .and_then(|p| p.object.get().cloned())
     }
 
     /// Whether the object or the previous object has been decoded whole.
@@ -214,7 +235,17 @@ fn metadata_text(json: &[u8]) -> Result<Option<&[u8]>, ()> {
 /// The renderings of recent events, by revision and served form.
 #[derive(Default)]
 pub struct RenderCache {
-    recent: Mutex<VecDeque<(Revision, bool, Arc<Rendered>)>>,
+    recent: Mutex<VecDeque<Recent>>,
+}
+
+/// One kept rendering, with what finds it again: the event's revision, served form, key and
+/// stored bytes.
+struct Recent {
+    revision: Revision,
+    converted: bool,
+    key: Arc<str>,
+    value: Bytes,
+    rendered: Arc<Rendered>,
 }
 
 impl RenderCache {
@@ -223,18 +254,41 @@ impl RenderCache {
         let converted = convert::needs_conversion(info);
         // A poisoned lock only means a watcher panicked while holding it; the list is still whole.
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, _, r)) = recent
+        if let Some(r) = recent
             .iter()
             .rev()
-            .find(|(rev, conv, _)| *rev == ev.revision && *conv == converted)
+            .find(|r| r.revision == ev.revision && r.converted == converted)
         {
-            return Arc::clone(r);
+            return Arc::clone(&r.rendered);
         }
-        let r = Arc::new(Rendered::default());
+        // The key's latest kept event before this one; its object is this event's previous
+        // object when its bytes are the ones this event replaced.
+        let before = ev
+            .prev
+            .as_ref()
+            .and_then(|prev| {
+                recent
+                    .iter()
+                    .rev()
+                    .filter(|r| r.revision < ev.revision && r.converted == converted)
+                    .find(|r| r.key == ev.key)
+                    .filter(|r| r.value == *prev)
+            })
+            .map_or_else(Weak::new, |r| Arc::downgrade(&r.rendered));
+        let r = Arc::new(Rendered {
+            before,
+            ..Rendered::default()
+        });
         if recent.len() == KEEP {
             recent.pop_front();
         }
-        recent.push_back((ev.revision, converted, Arc::clone(&r)));
+        recent.push_back(Recent {
+            revision: ev.revision,
+            converted,
+            key: Arc::clone(&ev.key),
+            value: ev.value.clone(),
+            rendered: Arc::clone(&r),
+        });
         r
     }
 }
@@ -275,6 +329,34 @@ mod tests {
         let want = json!({"type": "ADDED", "object": partial_metadata(&obj)});
         assert_eq!(serde_json::from_slice::<Value>(&meta).expect("json"), want);
         assert!(first.prev(pods, &ev).is_none());
+    }
+
+    #[test]
+    fn the_previous_object_takes_the_projection_of_the_event_before_only_when_it_is_that_object() {
+        let pods = lookup_kind("", "Pod").expect("served");
+        let projection = Arc::new(Projection::new(["metadata.labels"]));
+        let pod = |app: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"app": app}}, "spec": {}});
+        let (one, two, three) = (pod("one"), pod("two"), pod("three"));
+        let cache = RenderCache::default();
+        let first = event(1, &one, None);
+        let labels = |v: Option<&Value>| v.map(|v| v["metadata"]["labels"]["app"].clone());
+        let r1 = cache.get(pods, &first);
+        assert_eq!(labels(r1.projected(&projection).object(pods, &first)), Some(json!("one")));
+        // The event after it replaced exactly that object: the projection is carried over.
+        let second = event(2, &two, Some(&one));
+        let p2 = cache.get(pods, &second).projected(&projection);
+        assert_eq!(labels(p2.prev.get().and_then(Option::as_ref)), Some(json!("one")), "taken over");
+        assert_eq!(labels(p2.prev(pods, &second)), Some(json!("one")));
+        assert_eq!(labels(p2.object(pods, &second)), Some(json!("two")));
+        // A previous object that is not the kept event's object is decoded, not taken over.
+        let third = event(3, &three, Some(&one));
+        let p3 = cache.get(pods, &third).projected(&projection);
+        assert!(p3.prev.get().is_none(), "not taken over");
+        assert_eq!(labels(p3.prev(pods, &third)), Some(json!("one")));
+        // Another key's event is never the one before.
+        let mut other = event(4, &three, Some(&two));
+        other.key = "/pods/default/q".into();
+        assert!(cache.get(pods, &other).projected(&projection).prev.get().is_none());
     }
 
     #[test]
