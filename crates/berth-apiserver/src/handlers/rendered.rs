@@ -341,11 +341,18 @@ mod tests {
         let first = event(1, &one, None);
         let labels = |v: Option<&Value>| v.map(|v| v["metadata"]["labels"]["app"].clone());
         let r1 = cache.get(pods, &first);
-        assert_eq!(labels(r1.projected(&projection).object(pods, &first)), Some(json!("one")));
+        assert_eq!(
+            labels(r1.projected(&projection).object(pods, &first)),
+            Some(json!("one"))
+        );
         // The event after it replaced exactly that object: the projection is carried over.
         let second = event(2, &two, Some(&one));
         let p2 = cache.get(pods, &second).projected(&projection);
-        assert_eq!(labels(p2.prev.get().and_then(Option::as_ref)), Some(json!("one")), "taken over");
+        assert_eq!(
+            labels(p2.prev.get().and_then(Option::as_ref)),
+            Some(json!("one")),
+            "taken over"
+        );
         assert_eq!(labels(p2.prev(pods, &second)), Some(json!("one")));
         assert_eq!(labels(p2.object(pods, &second)), Some(json!("two")));
         // A previous object that is not the kept event's object is decoded, not taken over.
