@@ -1,5 +1,6 @@
-//! End to end: the controllers, the scheduler and the node that `berth up` runs share one HTTP/2
-//! connection to its listener (kube-rs's stock HTTP/1.1 client holds one per watch, ~20).
+//! End to end: the controllers, the scheduler and the node that `berth up` runs reach its API
+//! server over the in-memory connection (`berth_apiserver::Loopback`), not through its TCP
+//! listener (kube-rs's stock HTTP/1.1 client would hold a socket per watch, ~20).
 
 use std::collections::HashSet;
 
@@ -42,7 +43,7 @@ fn connections_to(pid: u32, port: u16) -> usize {
 }
 
 #[test]
-fn controllers_scheduler_and_node_share_one_connection_to_the_listener() {
+fn controllers_scheduler_and_node_open_no_connection_to_the_listener() {
     let b = Berth::start(env!("CARGO_BIN_EXE_berth")).expect("berth starts");
     // A running pod means every component has watched and written: the scheduler bound it,
     // the node ran it, and the controllers' caches synced (they watch before acting).
@@ -60,7 +61,7 @@ fn controllers_scheduler_and_node_share_one_connection_to_the_listener() {
     let pid = b.pid().expect("berth runs");
     assert_eq!(
         connections_to(pid, port),
-        1,
-        "berth's own connections to its listener (port {port})"
+        0,
+        "berth's own connections to its listener (port {port}): its components use the in-memory one"
     );
 }
