@@ -126,11 +126,12 @@ fn run_sts(args: StsArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     let mut results = Vec::new();
+    let mut spent = Vec::new();
     for case in cases {
         let mut runs = Vec::new();
         for i in 0..cfg.runs {
             let r = rt
-                .block_on(sts::one_run(&bin, case, &cfg))
+                .block_on(sts::one_run(&bin, case, &cfg, &mut spent))
                 .with_context(|| format!("{case:?} run {}", i + 1))?;
             eprintln!(
                 "berth-load sts: {} {} {} claims, run {}: ready {:.1} ms (created {:.1}, running {:.1}), berth CPU {:.2} s, {} requests, load avg {:.2}{}",
@@ -150,6 +151,7 @@ fn run_sts(args: StsArgs) -> anyhow::Result<()> {
         }
         results.push((case, sts::median_run(&runs), runs));
     }
+    sts::remove_spent(spent)?;
     if args.json {
         let out = json!({
             "config": {"berth": bin, "runs": cfg.runs, "settle_ms": args.settle_ms},
