@@ -502,29 +502,49 @@ impl Registry {
         let Some(info) = resource::lookup("", "v1", "namespaces") else {
             return Ok(());
         };
-        /// The one field read here: decoding only it skips building the whole object.
-        #[derive(serde::Deserialize)]
-        struct Deleting {
-            #[serde(default)]
-            metadata: DeletingMeta,
-        }
-        #[derive(Default, serde::Deserialize)]
-        struct DeletingMeta {
-            #[serde(default, rename = "deletionTimestamp")]
-            deletion_timestamp: Option<Value>,
-        }
         let Some((_, bytes)) = self.store.get(&key(info, None, ns)) else {
             return Err(ApiError::NotFound(target(info, ns)));
         };
-        let stored: Deleting =
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(format!("stored object is corrupt: {e}")))?;
-        match stored.metadata.deletion_timestamp {
-            Some(t) if !t.is_null() => Err(ApiError::Forbidden(format!(
+        let deleting = match deletion_timestamp_set(&bytes) {
+            Some(set) => set,
+            // Not the shape berth writes: decide on the whole object, as ever.
+            None => meta::is_deleting(&served(info, &bytes)?),
+        };
+        if deleting {
+            return Err(ApiError::Forbidden(format!(
                 "unable to create new content in namespace {ns} because it is being terminated"
-            ))),
-            _ => Ok(()),
+            )));
         }
+        Ok(())
     }
+}
+
+/// Whether the stored object's `metadata.deletionTimestamp` is set (not absent, not null),
+/// decoding only that field; `None` when the text is not an object whose `metadata`, if present,
+/// is an object — then the caller decodes it whole.
+fn deletion_timestamp_set(bytes: &[u8]) -> Option<bool> {
+    #[derive(serde::Deserialize)]
+    struct Stored<'a> {
+        #[serde(borrow)]
+        metadata: Option<&'a serde_json::value::RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        #[serde(rename = "deletionTimestamp")]
+        deletion_timestamp: Option<Value>,
+    }
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return None;
+    }
+    let stored: Stored<'_> = serde_json::from_slice(bytes).ok()?;
+    let Some(raw) = stored.metadata else {
+        return Some(false);
+    };
+    if !raw.get().starts_with('{') {
+        return None;
+    }
+    let m: Metadata = serde_json::from_str(raw.get()).ok()?;
+    Some(m.deletion_timestamp.is_some_and(|t| !t.is_null()))
 }
 
 fn no_spec_finalizers(info: &ResourceInfo, obj: &Value) -> bool {
@@ -678,5 +698,37 @@ mod encoder_tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod namespace_tests {
+    use super::*;
+
+    #[test]
+    fn the_narrow_deletion_check_agrees_with_the_whole_decode_or_declines() {
+        let texts = [
+            r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"},"spec":{"finalizers":["kubernetes"]}}"#,
+            r#"{"metadata":{"name":"a","deletionTimestamp":"2026-12-07T15:00:00Z"},"status":{"phase":"Terminating"}}"#,
+            r#"{"metadata":{"name":"a","deletionTimestamp":null}}"#,
+            r#"{"metadata":null}"#,
+            r#"{"kind":"Namespace"}"#,
+            r#"{"metadata":"x"}"#,
+            r#"{"metadata":["2026-12-07T15:00:00Z"]}"#,
+            r#"{"metadata":{"name":"a"},"metadata":{"deletionTimestamp":"2026-12-07T15:00:00Z"}}"#,
+            r#"["not an object"]"#,
+        ];
+        let mut answered = 0;
+        for text in texts {
+            let whole = meta::is_deleting(&decode(text.as_bytes()).expect("valid JSON"));
+            if let Some(narrow) = deletion_timestamp_set(text.as_bytes()) {
+                assert_eq!(narrow, whole, "{text}");
+                answered += 1;
+            }
+        }
+        assert_eq!(
+            answered, 5,
+            "the shapes berth writes are answered without the whole decode"
+        );
     }
 }

@@ -151,7 +151,6 @@ fn run_sts(args: StsArgs) -> anyhow::Result<()> {
         }
         results.push((case, sts::median_run(&runs), runs));
     }
-    sts::remove_spent(spent)?;
     if args.json {
         let out = json!({
             "config": {"berth": bin, "runs": cfg.runs, "settle_ms": args.settle_ms},
@@ -161,6 +160,10 @@ fn run_sts(args: StsArgs) -> anyhow::Result<()> {
     } else {
         println!("berth-load sts: medians of {} run(s) per row", cfg.runs);
         print!("{}", sts::render_table(&results));
+    }
+    // After the report: a directory that cannot be removed must not cost the figures.
+    if let Err(e) = sts::remove_spent(spent) {
+        eprintln!("berth-load sts: warning: {e:#}");
     }
     Ok(())
 }

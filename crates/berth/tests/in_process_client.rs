@@ -18,11 +18,24 @@ fn socket_inodes(pid: u32) -> HashSet<String> {
         .collect()
 }
 
-/// Established TCP connections that process `pid` opened to `port` (its client ends), from
+/// Which end of a TCP connection a process holds.
+#[derive(Clone, Copy)]
+enum End {
+    /// The process connected to the port (its socket's remote port is `port`).
+    Client,
+    /// The process accepted on the port (its socket's local port is `port`).
+    Server,
+}
+
+/// Established TCP connections of process `pid` whose `end` is on `port`, from
 /// `/proc/<pid>/net/tcp{,6}`: columns `sl local rem st ... inode`, addresses as `HEXIP:HEXPORT`.
-fn connections_to(pid: u32, port: u16) -> usize {
+fn connections(pid: u32, port: u16, end: End) -> usize {
     let inodes = socket_inodes(pid);
-    let remote_port = format!(":{port:04X}");
+    let port = format!(":{port:04X}");
+    let column = match end {
+        End::Client => 2,
+        End::Server => 1,
+    };
     ["tcp", "tcp6"]
         .iter()
         .filter_map(|table| std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).ok())
@@ -33,7 +46,7 @@ fn connections_to(pid: u32, port: u16) -> usize {
                     let cols: Vec<&str> = line.split_whitespace().collect();
                     const ESTABLISHED: &str = "01";
                     cols.len() > 9
-                        && cols[2].ends_with(&remote_port)
+                        && cols[column].ends_with(&port)
                         && cols[3] == ESTABLISHED
                         && inodes.contains(cols[9])
                 })
@@ -59,8 +72,13 @@ fn controllers_scheduler_and_node_open_no_connection_to_the_listener() {
         .and_then(|p| p.parse().ok())
         .expect("a port in the url");
     let pid = b.pid().expect("berth runs");
+    // A connection of the test's own shows that the table is read right: berth holds its server end.
+    let _ours = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the listener accepts");
+    eventually("berth to accept the test's connection", 10, || {
+        (connections(pid, port, End::Server) >= 1).then_some(())
+    });
     assert_eq!(
-        connections_to(pid, port),
+        connections(pid, port, End::Client),
         0,
         "berth's own connections to its listener (port {port}): its components use the in-memory one"
     );
