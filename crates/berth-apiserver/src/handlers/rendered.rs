@@ -86,10 +86,7 @@ impl Rendered {
     pub fn projected(&self, projection: &Arc<Projection>) -> Arc<Projected> {
         // A poisoned lock only means a watcher panicked while holding it; the list is still whole.
         let mut all = self.projected.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = all
-            .iter()
-            .find(|p| Arc::ptr_eq(&p.projection, projection) || *p.projection == **projection)
-        {
+        if let Some(p) = all.iter().find(|p| p.projects_to(projection)) {
             return Arc::clone(p);
         }
         // The previous object is the object of the event before: reuse its projection if made.
@@ -112,7 +109,7 @@ impl Rendered {
     fn projection_of(&self, projection: &Arc<Projection>) -> Option<Option<Value>> {
         let all = self.projected.lock().unwrap_or_else(|p| p.into_inner());
         all.iter()
-            .find(|p| Arc::ptr_eq(&p.projection, projection) || *p.projection == **projection)
+            .find(|p| p.projects_to(projection))
             .and_then(|p| p.object.get().cloned())
     }
 
@@ -153,6 +150,11 @@ pub struct Projected {
 }
 
 impl Projected {
+    /// Whether this is the event projected to `projection` (the same one, or an equal one).
+    fn projects_to(&self, projection: &Arc<Projection>) -> bool {
+        Arc::ptr_eq(&self.projection, projection) || *self.projection == **projection
+    }
+
     /// The event's object, projected; `None` if it does not decode.
     pub fn object(&self, info: &ResourceInfo, ev: &WatchEvent) -> Option<&Value> {
         self.object.get_or_init(|| self.decode(info, &ev.value)).as_ref()
